@@ -1,0 +1,351 @@
+//! Who may see and change what. Every route asks these questions; the answers live here,
+//! in one place, so they can be read, reviewed and tested without a server.
+
+use crate::codes::MunicipalityCode;
+use crate::validation::FieldError;
+use serde::{Deserialize, Serialize};
+
+/// The roles a user can hold in a region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum RoleKind {
+    /// The regional team: everything in their region.
+    #[serde(rename = "regiobeheerder")]
+    RegionAdmin,
+    /// Staff of one member municipality.
+    #[serde(rename = "gemeente")]
+    Member,
+    /// Staff of one care provider.
+    #[serde(rename = "aanbieder")]
+    Provider,
+    /// The collaboration coach: collaboration health, aggregates only.
+    #[serde(rename = "coach")]
+    Coach,
+    /// Read-only access to published data, for example a council member.
+    #[serde(rename = "waarnemer")]
+    Observer,
+}
+
+impl RoleKind {
+    pub const ALL: [RoleKind; 5] = [
+        RoleKind::RegionAdmin,
+        RoleKind::Member,
+        RoleKind::Provider,
+        RoleKind::Coach,
+        RoleKind::Observer,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            RoleKind::RegionAdmin => "regiobeheerder",
+            RoleKind::Member => "gemeente",
+            RoleKind::Provider => "aanbieder",
+            RoleKind::Coach => "coach",
+            RoleKind::Observer => "waarnemer",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            RoleKind::RegionAdmin => "Regiobeheerder",
+            RoleKind::Member => "Gemeente",
+            RoleKind::Provider => "Zorgaanbieder",
+            RoleKind::Coach => "Samenwerkingscoach",
+            RoleKind::Observer => "Waarnemer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<RoleKind, FieldError> {
+        RoleKind::ALL
+            .into_iter()
+            .find(|r| r.code() == s.trim())
+            .ok_or_else(|| {
+                FieldError::new(
+                    "",
+                    "enum",
+                    "Kies regiobeheerder, gemeente, aanbieder, coach of waarnemer.",
+                )
+            })
+    }
+}
+
+/// A role held in one region, with the organisation it is tied to where the role needs one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Role {
+    RegionAdmin,
+    Member(MunicipalityCode),
+    Provider(i64),
+    Coach,
+    Observer,
+}
+
+impl Role {
+    pub fn kind(&self) -> RoleKind {
+        match self {
+            Role::RegionAdmin => RoleKind::RegionAdmin,
+            Role::Member(_) => RoleKind::Member,
+            Role::Provider(_) => RoleKind::Provider,
+            Role::Coach => RoleKind::Coach,
+            Role::Observer => RoleKind::Observer,
+        }
+    }
+
+    /// Builds a role from its parts as stored or submitted, checking that exactly the
+    /// organisation the role needs is given.
+    pub fn from_parts(
+        kind: RoleKind,
+        municipality: Option<MunicipalityCode>,
+        provider_id: Option<i64>,
+    ) -> Result<Role, FieldError> {
+        match (kind, municipality, provider_id) {
+            (RoleKind::Member, Some(m), None) => Ok(Role::Member(m)),
+            (RoleKind::Member, _, _) => Err(FieldError::new(
+                "gemeentecode",
+                "required",
+                "Kies de gemeente waarvoor deze gebruiker werkt.",
+            )),
+            (RoleKind::Provider, None, Some(p)) => Ok(Role::Provider(p)),
+            (RoleKind::Provider, _, _) => Err(FieldError::new(
+                "aanbiederId",
+                "required",
+                "Kies de zorgaanbieder waarvoor deze gebruiker werkt.",
+            )),
+            (kind, None, None) => Ok(match kind {
+                RoleKind::RegionAdmin => Role::RegionAdmin,
+                RoleKind::Coach => Role::Coach,
+                _ => Role::Observer,
+            }),
+            (_, _, _) => Err(FieldError::new(
+                "rol",
+                "combination",
+                "Alleen de rollen gemeente en aanbieder horen bij een organisatie.",
+            )),
+        }
+    }
+
+    pub fn municipality(&self) -> Option<&MunicipalityCode> {
+        match self {
+            Role::Member(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn provider_id(&self) -> Option<i64> {
+        match self {
+            Role::Provider(p) => Some(*p),
+            _ => None,
+        }
+    }
+}
+
+/// A role held in a region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    pub region_id: i64,
+    pub role: Role,
+}
+
+/// The signed-in user as the authorisation rules see them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Principal {
+    pub user_id: i64,
+    /// Platform administrators set up regions and act as region admin in every region.
+    pub platform_admin: bool,
+    pub grants: Vec<Grant>,
+}
+
+impl Principal {
+    /// What this user may do in one region.
+    pub fn in_region(&self, region_id: i64) -> RegionAccess {
+        let mut access = RegionAccess {
+            admin: self.platform_admin,
+            ..RegionAccess::default()
+        };
+        for grant in self.grants.iter().filter(|g| g.region_id == region_id) {
+            match &grant.role {
+                Role::RegionAdmin => access.admin = true,
+                Role::Member(m) => access.municipalities.push(m.clone()),
+                Role::Provider(p) => access.providers.push(*p),
+                Role::Coach => access.coach = true,
+                Role::Observer => access.observer = true,
+            }
+        }
+        access
+    }
+
+    /// Regions where the user holds any role (platform admins see all regions besides).
+    pub fn region_ids(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = self.grants.iter().map(|g| g.region_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    pub fn can_create_regions(&self) -> bool {
+        self.platform_admin
+    }
+}
+
+/// The combined rights of one user in one region.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RegionAccess {
+    pub admin: bool,
+    pub municipalities: Vec<MunicipalityCode>,
+    pub providers: Vec<i64>,
+    pub coach: bool,
+    pub observer: bool,
+}
+
+impl RegionAccess {
+    /// Holds any role here. Without one, the region does not exist for this user.
+    pub fn any(&self) -> bool {
+        self.admin
+            || !self.municipalities.is_empty()
+            || !self.providers.is_empty()
+            || self.coach
+            || self.observer
+    }
+
+    /// Published facts: the region, its members with their public figures, its providers.
+    pub fn can_view_published(&self) -> bool {
+        self.any()
+    }
+
+    /// Who holds which role in the region (names and roles, not contact details). Providers
+    /// see only their own colleagues; observers see none.
+    pub fn can_view_roles_overview(&self) -> bool {
+        self.admin || !self.municipalities.is_empty() || self.coach
+    }
+
+    /// Users of one provider organisation.
+    pub fn can_view_provider_staff(&self, provider_id: i64) -> bool {
+        self.can_view_roles_overview() || self.providers.contains(&provider_id)
+    }
+
+    /// Contact details (e-mail) and account state of users; account management.
+    pub fn can_manage_users(&self) -> bool {
+        self.admin
+    }
+
+    /// Region settings, membership, centre municipality.
+    pub fn can_manage_region(&self) -> bool {
+        self.admin
+    }
+
+    /// Adding and removing providers and editing their registered details.
+    pub fn can_manage_providers(&self) -> bool {
+        self.admin
+    }
+
+    /// A provider keeps its own contact details up to date.
+    pub fn can_edit_provider_contact(&self, provider_id: i64) -> bool {
+        self.admin || self.providers.contains(&provider_id)
+    }
+
+    /// A member's figures (youths, budgets): the region and the member itself.
+    pub fn can_edit_member_figures(&self, municipality: &MunicipalityCode) -> bool {
+        self.admin || self.municipalities.contains(municipality)
+    }
+
+    /// Client-level and member-confidential data of one municipality.
+    pub fn can_view_member_confidential(&self, municipality: &MunicipalityCode) -> bool {
+        self.admin || self.municipalities.contains(municipality)
+    }
+
+    pub fn can_view_audit_log(&self) -> bool {
+        self.admin
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gm(s: &str) -> MunicipalityCode {
+        MunicipalityCode::parse(s).unwrap()
+    }
+
+    fn principal(grants: Vec<(i64, Role)>) -> Principal {
+        Principal {
+            user_id: 1,
+            platform_admin: false,
+            grants: grants
+                .into_iter()
+                .map(|(region_id, role)| Grant { region_id, role })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn roles_are_scoped_to_their_region() {
+        let p = principal(vec![(1, Role::RegionAdmin), (2, Role::Observer)]);
+        assert!(p.in_region(1).can_manage_region());
+        assert!(!p.in_region(2).can_manage_region());
+        assert!(p.in_region(2).can_view_published());
+        assert!(!p.in_region(3).any());
+        assert_eq!(p.region_ids(), vec![1, 2]);
+    }
+
+    #[test]
+    fn member_sees_own_confidential_data_only() {
+        let p = principal(vec![(1, Role::Member(gm("GM0503")))]);
+        let access = p.in_region(1);
+        assert!(access.can_view_member_confidential(&gm("GM0503")));
+        assert!(!access.can_view_member_confidential(&gm("GM0518")));
+        assert!(access.can_edit_member_figures(&gm("GM0503")));
+        assert!(!access.can_edit_member_figures(&gm("GM0518")));
+        assert!(access.can_view_roles_overview());
+        assert!(!access.can_manage_users() && !access.can_view_audit_log());
+    }
+
+    #[test]
+    fn provider_sees_own_organisation_only() {
+        let access = principal(vec![(1, Role::Provider(7))]).in_region(1);
+        assert!(access.can_view_published());
+        assert!(access.can_edit_provider_contact(7));
+        assert!(!access.can_edit_provider_contact(8));
+        assert!(access.can_view_provider_staff(7));
+        assert!(!access.can_view_provider_staff(8));
+        assert!(!access.can_view_roles_overview());
+        assert!(!access.can_manage_providers());
+    }
+
+    #[test]
+    fn observer_and_coach_are_read_only() {
+        for role in [Role::Observer, Role::Coach] {
+            let access = principal(vec![(1, role)]).in_region(1);
+            assert!(access.can_view_published());
+            assert!(!access.can_manage_region());
+            assert!(!access.can_manage_users());
+            assert!(!access.can_manage_providers());
+            assert!(!access.can_edit_member_figures(&gm("GM0503")));
+            assert!(!access.can_view_member_confidential(&gm("GM0503")));
+        }
+        assert!(!principal(vec![(1, Role::Observer)]).in_region(1).can_view_roles_overview());
+    }
+
+    #[test]
+    fn platform_admin_is_admin_everywhere() {
+        let p = Principal {
+            platform_admin: true,
+            ..Principal::default()
+        };
+        assert!(p.in_region(42).can_manage_region());
+        assert!(p.can_create_regions());
+        assert!(!principal(vec![(1, Role::RegionAdmin)]).can_create_regions());
+    }
+
+    #[test]
+    fn role_parts_must_match_the_kind() {
+        assert_eq!(
+            Role::from_parts(RoleKind::Member, Some(gm("GM0503")), None).unwrap(),
+            Role::Member(gm("GM0503"))
+        );
+        assert!(Role::from_parts(RoleKind::Member, None, None).is_err());
+        assert!(Role::from_parts(RoleKind::Provider, None, None).is_err());
+        assert!(Role::from_parts(RoleKind::Coach, None, Some(3)).is_err());
+        assert_eq!(Role::from_parts(RoleKind::Coach, None, None).unwrap(), Role::Coach);
+        for kind in RoleKind::ALL {
+            assert_eq!(RoleKind::parse(kind.code()).unwrap(), kind);
+        }
+    }
+}

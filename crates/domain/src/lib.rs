@@ -1,0 +1,16 @@
+//! The vocabulary of Samenspel and the rules that hold for it, independent of storage and
+//! transport. Everything here is pure: no I/O, no async, no database types, so it can be
+//! tested directly and reused by the calculation, storage and web layers.
+
+pub mod access;
+pub mod account;
+pub mod codes;
+pub mod figures;
+pub mod money;
+pub mod nl;
+pub mod region;
+pub mod validation;
+
+pub use codes::{AgbCode, KvkNumber, MunicipalityCode, RegionCode, YouthRegionCode};
+pub use money::Cents;
+pub use validation::{FieldError, Invalid};
