@@ -183,6 +183,20 @@ impl Principal {
     pub fn can_create_regions(&self) -> bool {
         self.platform_admin
     }
+
+    /// Whether this user may change another user's account (name, e-mail, password, whether
+    /// it is active). An account is shared by every region it has roles in, so a region
+    /// admin may only change accounts whose roles all lie in regions they administer;
+    /// platform administrators' accounts only by platform administrators.
+    pub fn can_manage_account(&self, target: &Principal) -> bool {
+        if self.platform_admin {
+            return true;
+        }
+        if target.platform_admin || target.grants.is_empty() {
+            return false;
+        }
+        target.grants.iter().all(|g| self.in_region(g.region_id).admin)
+    }
 }
 
 /// The combined rights of one user in one region.
@@ -332,6 +346,20 @@ mod tests {
         assert!(p.in_region(42).can_manage_region());
         assert!(p.can_create_regions());
         assert!(!principal(vec![(1, Role::RegionAdmin)]).can_create_regions());
+    }
+
+    #[test]
+    fn accounts_shared_with_other_regions_stay_out_of_reach() {
+        let admin = principal(vec![(1, Role::RegionAdmin)]);
+        let local = principal(vec![(1, Role::Coach)]);
+        let shared = principal(vec![(1, Role::Coach), (2, Role::Observer)]);
+        let platform = Principal { platform_admin: true, ..principal(vec![(1, Role::Observer)]) };
+        assert!(admin.can_manage_account(&local));
+        assert!(!admin.can_manage_account(&shared));
+        assert!(!admin.can_manage_account(&platform));
+        assert!(!admin.can_manage_account(&Principal::default()));
+        assert!(platform.can_manage_account(&shared));
+        assert!(!local.can_manage_account(&local));
     }
 
     #[test]

@@ -72,6 +72,31 @@ const MEMBERSHIP_SELECT: &str = "SELECT ms.id, ms.region_id, ms.municipality_cod
      FROM memberships ms JOIN municipalities m ON m.code = ms.municipality_code";
 
 impl Store {
+    /// A new region set up from a CBS youth-care region: its name, a code derived from the
+    /// name, and all its municipalities as members from `joined_on`. The centre municipality
+    /// is left open: CBS does not record it, and the region names it itself.
+    pub async fn new_region_from_youth_region(
+        &self,
+        code: &YouthRegionCode,
+        domain: Domain,
+        joined_on: Date,
+    ) -> Result<NewRegion> {
+        let (youth_region, members) = self.youth_region(code).await?.ok_or_else(|| {
+            StoreError::invalid("jeugdregio", "unknown", format!("Jeugdregio {code} bestaat niet."))
+        })?;
+        let region_code = RegionCode::from_name(&youth_region.name)
+            .ok_or_else(|| StoreError::invalid("code", "pattern", "Geef zelf een code voor de regio op."))?;
+        Ok(NewRegion {
+            code: region_code,
+            name: youth_region.name,
+            domain,
+            centre: None,
+            youth_region: Some(code.clone()),
+            members: members.into_iter().filter_map(|m| MunicipalityCode::parse(&m.code).ok()).collect(),
+            joined_on,
+        })
+    }
+
     /// Creates a region with its first members in one transaction.
     pub async fn create_region(&self, new: &NewRegion, actor: &Actor) -> Result<RegionRow> {
         let mut unknown = Vec::new();

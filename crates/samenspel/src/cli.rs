@@ -1,0 +1,444 @@
+//! The command line: `serve`, `migrate`, `user`, `token`, `regio`, `referentie`, `kerncijfers`.
+
+use anyhow::{anyhow, bail, Context};
+use clap::{Args, Parser, Subcommand};
+use samenspel_domain::access::{Role, RoleKind};
+use samenspel_domain::account::{check_password, NewAccount};
+use samenspel_domain::figures::parse_figures_csv;
+use samenspel_domain::MunicipalityCode;
+use samenspel_refdata::ReferenceSet;
+use samenspel_store::figures::ImportFailure;
+use samenspel_store::{Actor, Store};
+use samenspel_web::api::regions::{new_region, NieuweRegio};
+use samenspel_web::auth::secrets::{hash_password, new_api_token, token_hash};
+use samenspel_web::demo::{self, Seeded};
+use samenspel_web::{AppState, Settings};
+use std::io::{BufRead, IsTerminal};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+const DEFAULT_DATABASE: &str = "sqlite://samenspel.db";
+
+/// Samenspel: het platform waarop een regio van gemeenten samen jeugdhulp en Wmo inkoopt.
+///
+/// Start met `samenspel serve --demo` en open http://127.0.0.1:8080 in een browser.
+/// De database (standaard het bestand samenspel.db in de huidige map) wordt bij de eerste
+/// start aangemaakt en bijgewerkt.
+#[derive(Parser, Debug)]
+#[command(name = "samenspel", version, about, long_about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub database: DatabaseArg,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug)]
+pub struct DatabaseArg {
+    /// Database: sqlite://PAD (ingebed, standaard) of postgres://GEBRUIKER:WACHTWOORD@HOST/DATABASE.
+    #[arg(long, global = true, env = "DATABASE_URL", default_value = DEFAULT_DATABASE, hide_env_values = true)]
+    pub database: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Start de webserver (webpagina's en de API onder /api/v1).
+    Serve(ServeArgs),
+    /// Maak de database aan of werk haar bij, en laad de CBS-referentiegegevens als die ontbreken.
+    Migrate,
+    /// Beheer gebruikers.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Maak API-tokens voor programma's die de API gebruiken.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Zet regio's op en bekijk ze.
+    #[command(subcommand)]
+    Regio(RegioCommand),
+    /// Laad een nieuw jaar CBS-referentiegegevens (gemeenten, inwoners, jeugdregio's).
+    #[command(subcommand)]
+    Referentie(ReferentieCommand),
+    /// Lees kerncijfers (jeugdigen, budgetten) in uit CSV.
+    #[command(subcommand)]
+    Kerncijfers(KerncijfersCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Adres en poort om op te luisteren.
+    #[arg(long, env = "SAMENSPEL_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Vul een lege database met de demoregio Haaglanden en demo-accounts voor elke rol.
+    /// Het wachtwoord komt uit SAMENSPEL_DEMO_PASSWORD, of wordt eenmalig getoond.
+    #[arg(long)]
+    pub demo: bool,
+    /// Zet cookies zonder Secure-vlag (alleen voor gewoon HTTP op een andere host dan localhost).
+    #[arg(long, env = "SAMENSPEL_INSECURE_COOKIES")]
+    pub insecure_cookies: bool,
+    /// Neem het clientadres uit X-Forwarded-For (alleen achter een vertrouwde proxy).
+    #[arg(long, env = "SAMENSPEL_TRUST_PROXY")]
+    pub trust_proxy: bool,
+    /// Minuten zonder activiteit waarna een sessie eindigt.
+    #[arg(long, env = "SAMENSPEL_SESSION_MINUTES", default_value_t = 30)]
+    pub session_minutes: i64,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Voeg een gebruiker toe. Het wachtwoord wordt gevraagd, of gelezen van standaardinvoer.
+    Add(UserAddArgs),
+    /// Stel een nieuw wachtwoord in (gevraagd, of gelezen van standaardinvoer).
+    Passwd {
+        /// Gebruikersnaam.
+        login: String,
+    },
+    /// Geef een bestaande gebruiker een rol in een regio.
+    Grant(GrantArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct UserAddArgs {
+    /// Gebruikersnaam (kleine letters, cijfers, punt, streepje).
+    pub login: String,
+    /// Volledige naam.
+    #[arg(long)]
+    pub naam: String,
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Platformbeheerder: mag regio's opzetten en beheert alle regio's.
+    #[arg(long)]
+    pub platformbeheerder: bool,
+    /// Geef meteen een rol in deze regio (met --rol).
+    #[command(flatten)]
+    pub role: Option<RoleArgs>,
+}
+
+#[derive(Args, Debug)]
+pub struct GrantArgs {
+    /// Gebruikersnaam.
+    #[arg(long)]
+    pub user: String,
+    #[command(flatten)]
+    pub role: RoleArgs,
+}
+
+#[derive(Args, Debug)]
+#[group(requires_all = ["regio", "rol"], multiple = true)]
+pub struct RoleArgs {
+    /// Code van de regio, zoals haaglanden.
+    #[arg(long)]
+    pub regio: String,
+    /// regiobeheerder, gemeente, aanbieder, coach of waarnemer.
+    #[arg(long)]
+    pub rol: String,
+    /// Bij de rol gemeente: de CBS-code van de gemeente.
+    #[arg(long)]
+    pub gemeente: Option<String>,
+    /// Bij de rol aanbieder: het nummer (id) van de zorgaanbieder in de regio.
+    #[arg(long)]
+    pub aanbieder: Option<i64>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Maak een API-token voor een gebruiker en toon het eenmalig.
+    Create {
+        /// Gebruikersnaam.
+        #[arg(long)]
+        user: String,
+        /// Waarvoor het token is.
+        #[arg(long, default_value = "opdrachtregel")]
+        naam: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RegioCommand {
+    /// Zet een regio op, in één stap vanuit een CBS-jeugdregio (--jeugdregio JZ24) of met eigen leden.
+    Create(RegioCreateArgs),
+    /// Toon alle regio's.
+    List,
+}
+
+#[derive(Args, Debug)]
+pub struct RegioCreateArgs {
+    /// CBS-jeugdregio om naam en leden uit over te nemen, zoals JZ24.
+    #[arg(long)]
+    pub jeugdregio: Option<String>,
+    /// jeugd, wmo of jeugd-en-wmo.
+    #[arg(long, default_value = "jeugd")]
+    pub domein: String,
+    /// Code in de adresbalk (standaard afgeleid van de naam).
+    #[arg(long)]
+    pub code: Option<String>,
+    #[arg(long)]
+    pub naam: Option<String>,
+    /// CBS-codes van de leden, gescheiden door komma's (zonder --jeugdregio).
+    #[arg(long, value_delimiter = ',')]
+    pub leden: Vec<String>,
+    /// CBS-code van de centrumgemeente.
+    #[arg(long)]
+    pub centrum: Option<String>,
+    /// Datum waarop de leden toetreden (standaard 1 januari van dit jaar).
+    #[arg(long)]
+    pub lid_vanaf: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReferentieCommand {
+    /// Laad CBS-bestanden van een nieuw jaar (zelfde kolommen als in data/cbs/).
+    Laden {
+        /// Gemeenten met kolommen gemeentecode, gemeentenaam, provinciecode, provincienaam, inwoners_JJJJ.
+        #[arg(long)]
+        gemeenten: std::path::PathBuf,
+        /// Jeugdregio's met kolommen jeugdregio_code, jeugdregio_naam.
+        #[arg(long)]
+        jeugdregios: std::path::PathBuf,
+        /// Indeling met kolommen gemeentecode, jeugdregio_code.
+        #[arg(long)]
+        indeling: std::path::PathBuf,
+        /// Jaar van de jeugdregio-indeling.
+        #[arg(long)]
+        jaar: i32,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KerncijfersCommand {
+    /// Lees een CSV-bestand in (zie docs/kerncijfers.md). Alles of niets; afgekeurde regels worden getoond.
+    Import {
+        /// Code van de regio.
+        #[arg(long)]
+        regio: String,
+        bestand: std::path::PathBuf,
+    },
+}
+
+async fn open(database: &str) -> anyhow::Result<Store> {
+    let store = Store::connect(database).await?;
+    store.migrate().await?;
+    store.ensure_reference_data().await?;
+    Ok(store)
+}
+
+/// A password from the terminal (not echoed), or the first line of standard input.
+fn read_password(prompt: &str) -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(prompt)?;
+        let again = rpassword::prompt_password("Nogmaals: ")?;
+        if first != again {
+            bail!("de wachtwoorden zijn niet gelijk");
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    }
+}
+
+fn role_of(args: &RoleArgs) -> anyhow::Result<Role> {
+    let kind = RoleKind::parse(&args.rol).map_err(|e| anyhow!("--rol: {}", e.reason))?;
+    let municipality = args
+        .gemeente
+        .as_deref()
+        .map(MunicipalityCode::parse)
+        .transpose()
+        .map_err(|e| anyhow!("--gemeente: {}", e.reason))?;
+    Role::from_parts(kind, municipality, args.aanbieder).map_err(|e| anyhow!("{}", e.reason))
+}
+
+async fn grant(store: &Store, user_id: i64, args: &RoleArgs) -> anyhow::Result<()> {
+    let region = store
+        .region_by_code(&args.regio)
+        .await?
+        .ok_or_else(|| anyhow!("regio '{}' bestaat niet (zie `samenspel regio list`)", args.regio))?;
+    store.add_grant(user_id, region.id, &role_of(args)?, &Actor::cli()).await?;
+    Ok(())
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let database = cli.database.database;
+    match cli.command {
+        Command::Serve(args) => serve(&database, args).await?,
+        Command::Migrate => {
+            let store = Store::connect(&database).await?;
+            store.migrate().await?;
+            match store.ensure_reference_data().await? {
+                Some(s) => println!(
+                    "Database bijgewerkt; CBS-referentiegegevens geladen: {} gemeenten ({}), {} jeugdregio's ({}).",
+                    s.municipalities, s.municipality_year, s.youth_regions, s.classification_year
+                ),
+                None => println!("Database bijgewerkt ({}).", store.backend()),
+            }
+        }
+        Command::User(UserCommand::Add(args)) => {
+            let store = open(&database).await?;
+            let account = NewAccount::parse(&args.login, &args.naam, args.email.as_deref().unwrap_or(""))
+                .map_err(|e| anyhow!("{e}"))?;
+            let role = args.role.as_ref().map(role_of).transpose()?;
+            let password = read_password("Wachtwoord: ")?;
+            check_password(&password, account.login.as_str()).map_err(|e| anyhow!("wachtwoord: {}", e.reason))?;
+            let hash = hash_password(password).await.map_err(|e| anyhow!(e))?;
+            let user = store.create_user(&account, Some(&hash), args.platformbeheerder, &Actor::cli()).await?;
+            if let (Some(args), Some(_)) = (&args.role, role) {
+                grant(&store, user.id, args).await?;
+            }
+            println!("Gebruiker {} toegevoegd.", user.login);
+        }
+        Command::User(UserCommand::Passwd { login }) => {
+            let store = open(&database).await?;
+            let user = store.user_by_login(&login).await?.ok_or_else(|| anyhow!("gebruiker '{login}' bestaat niet"))?;
+            let password = read_password("Nieuw wachtwoord: ")?;
+            check_password(&password, &user.login).map_err(|e| anyhow!("wachtwoord: {}", e.reason))?;
+            let hash = hash_password(password).await.map_err(|e| anyhow!(e))?;
+            store.set_password(user.id, &hash, &Actor::cli()).await?;
+            println!("Wachtwoord van {} gewijzigd; bestaande sessies zijn beëindigd.", user.login);
+        }
+        Command::User(UserCommand::Grant(args)) => {
+            let store = open(&database).await?;
+            let user = store.user_by_login(&args.user).await?.ok_or_else(|| anyhow!("gebruiker '{}' bestaat niet", args.user))?;
+            grant(&store, user.id, &args.role).await?;
+            println!("Rol {} in {} toegekend aan {}.", args.role.rol, args.role.regio, user.login);
+        }
+        Command::Token(TokenCommand::Create { user, naam }) => {
+            let store = open(&database).await?;
+            let user = store.user_by_login(&user).await?.ok_or_else(|| anyhow!("gebruiker '{user}' bestaat niet"))?;
+            if !user.active {
+                bail!("gebruiker {} is uitgezet", user.login);
+            }
+            let token = new_api_token();
+            store.create_api_token(user.id, &token_hash(&token), &naam, &Actor::cli()).await?;
+            println!("{token}");
+        }
+        Command::Regio(RegioCommand::Create(args)) => {
+            let store = open(&database).await?;
+            let state = AppState::new(store.clone(), Settings::default());
+            let request = NieuweRegio {
+                jeugdregio: args.jeugdregio,
+                code: args.code,
+                naam: args.naam,
+                domein: Some(args.domein),
+                leden: (!args.leden.is_empty()).then_some(args.leden),
+                centrumgemeente: args.centrum,
+                lid_vanaf: args.lid_vanaf,
+            };
+            let new = new_region(&state, &request).await.map_err(|e| {
+                let fields: Vec<String> = e.invalid.iter().map(|f| format!("{}: {}", f.name, f.reason)).collect();
+                anyhow!("{} {}", e.detail, fields.join("; "))
+            })?;
+            let region = store.create_region(&new, &Actor::cli()).await?;
+            println!("Regio {} ({}) aangemaakt met {} leden: http://…/regios/{}", region.name, region.code, new.members.len(), region.code);
+        }
+        Command::Regio(RegioCommand::List) => {
+            let store = open(&database).await?;
+            for r in store.regions().await? {
+                let members = store.memberships(r.id).await?;
+                let today = samenspel_store::now().date();
+                let current = members.iter().filter(|m| m.is_active_on(today)).count();
+                println!("{}\t{}\t{}\t{} leden", r.code, r.name, r.domain, current);
+            }
+        }
+        Command::Referentie(ReferentieCommand::Laden { gemeenten, jeugdregios, indeling, jaar }) => {
+            let store = open(&database).await?;
+            let read = |p: &std::path::Path| std::fs::read_to_string(p).with_context(|| format!("{} lezen", p.display()));
+            let (g, j, i) = (read(&gemeenten)?, read(&jeugdregios)?, read(&indeling)?);
+            let name = |p: &std::path::Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let set = ReferenceSet::parse((&name(&gemeenten), &g), (&name(&jeugdregios), &j), (&name(&indeling), &i), jaar)?;
+            let source = format!("{}, {}, {}", gemeenten.display(), jeugdregios.display(), indeling.display());
+            let s = store.load_reference(&set, &source, &Actor::cli()).await?;
+            println!(
+                "Geladen: {} gemeenten (inwoners {}; {} nieuw, {} niet meer actueel), {} jeugdregio's (indeling {}).",
+                s.municipalities, s.municipality_year, s.added, s.no_longer_current, s.youth_regions, s.classification_year
+            );
+        }
+        Command::Kerncijfers(KerncijfersCommand::Import { regio, bestand }) => {
+            let store = open(&database).await?;
+            let region = store.region_by_code(&regio).await?.ok_or_else(|| anyhow!("regio '{regio}' bestaat niet"))?;
+            let bytes = std::fs::read(&bestand).with_context(|| format!("{} lezen", bestand.display()))?;
+            let outcome = match parse_figures_csv(&bytes) {
+                Ok(rows) => match store.import_figures(region.id, &rows, &Actor::cli()).await {
+                    Ok(n) => Ok(n),
+                    Err(ImportFailure::Rows(errors)) => Err(errors),
+                    Err(ImportFailure::Store(e)) => return Err(e.into()),
+                },
+                Err(errors) => Err(errors),
+            };
+            match outcome {
+                Ok(n) => println!("{}: {n} regel(s) bijgewerkt.", bestand.display()),
+                Err(errors) => {
+                    for e in &errors {
+                        eprintln!("{}: {e}", bestand.display());
+                    }
+                    eprintln!("{}: niets opgeslagen ({} fout(en)).", bestand.display(), errors.len());
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(database: &str, args: ServeArgs) -> anyhow::Result<()> {
+    let store = open(database).await?;
+    if args.demo {
+        let password = std::env::var("SAMENSPEL_DEMO_PASSWORD").ok();
+        match demo::seed(&store, password).await? {
+            Seeded::Created { generated_password } => {
+                println!("Demoregio Haaglanden aangemaakt (echte gemeenten uit de CBS-gegevens, fictieve zorgaanbieders).");
+                let logins: Vec<&str> = demo::demo_accounts().iter().map(|(l, _, _)| *l).collect();
+                println!("Demo-accounts: {}", logins.join(", "));
+                match generated_password {
+                    Some(p) => println!("Wachtwoord voor alle demo-accounts (wordt maar één keer getoond): {p}"),
+                    None => println!("Wachtwoord voor alle demo-accounts: de waarde van SAMENSPEL_DEMO_PASSWORD."),
+                }
+            }
+            Seeded::AlreadyPresent => println!("Demoregio bestaat al; de demo-accounts houden hun wachtwoord."),
+        }
+    }
+    let settings = Settings {
+        secure_cookies: !args.insecure_cookies,
+        session_idle: time::Duration::minutes(args.session_minutes.clamp(1, 24 * 60)),
+        trust_forwarded_for: args.trust_proxy,
+        ..Settings::default()
+    };
+    let listener = tokio::net::TcpListener::bind(args.bind)
+        .await
+        .with_context(|| format!("kan niet luisteren op {}", args.bind))?;
+    let address = listener.local_addr()?;
+    println!("Samenspel draait op http://{address} (database: {}, {}).", samenspel_store::redact_url(database), store.backend());
+    let purge_store = store.clone();
+    tokio::spawn(async move {
+        let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every_hour.tick().await;
+            if let Err(e) = purge_store.purge_sessions().await {
+                tracing::warn!(error = %e, "verlopen sessies opruimen mislukt");
+            }
+        }
+    });
+    samenspel_web::serve(listener, AppState::new(store.clone(), settings), shutdown_signal()).await?;
+    store.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,72 @@
+//! The JSON API under `/api/v1`, following the Dutch API Design Rules: Dutch plural
+//! kebab-case resources, camelCase fields, pagination on every collection, problem+json
+//! errors that list every invalid field, and an OpenAPI 3 document generated from this code.
+
+pub mod audit;
+pub mod json;
+pub mod openapi;
+pub mod pagination;
+pub mod providers;
+pub mod reference;
+pub mod regions;
+pub mod users;
+
+use crate::error::AppError;
+use crate::AppState;
+use axum::extract::Request;
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post, put};
+use axum::Router;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi::document))
+        .route("/mij", get(users::me))
+        .route("/gemeenten", get(reference::list_municipalities))
+        .route("/gemeenten/{code}", get(reference::get_municipality))
+        .route("/jeugdregios", get(reference::list_youth_regions))
+        .route("/jeugdregios/{code}", get(reference::get_youth_region))
+        .route("/regios", get(regions::list).post(regions::create))
+        .route("/regios/{code}", get(regions::get).patch(regions::update))
+        .route("/regios/{code}/leden", get(regions::list_members).post(regions::add_member))
+        .route("/regios/{code}/leden/{id}", patch(regions::end_member))
+        .route("/regios/{code}/kerncijfers", get(regions::list_figures))
+        .route("/regios/{code}/kerncijfers/{jaar}/{gemeentecode}", put(regions::put_figures))
+        .route("/regios/{code}/aanbieders", get(providers::list).post(providers::create))
+        .route("/regios/{code}/aanbieders/{id}", get(providers::get).patch(providers::update))
+        .route("/regios/{code}/gebruikers", get(users::list).post(users::create))
+        .route("/regios/{code}/gebruikers/{id}", get(users::get).patch(users::update))
+        .route("/regios/{code}/gebruikers/{id}/rollen", post(users::add_role))
+        .route("/regios/{code}/gebruikers/{id}/rollen/{rol_id}", axum::routing::delete(users::remove_role))
+        .route("/regios/{code}/audit-log", get(audit::region_log))
+        .route("/audit-log", get(audit::platform_log))
+        .fallback(crate::security::not_found)
+        .layer(axum::middleware::from_fn(negotiate))
+}
+
+/// The API speaks JSON only: a client that accepts no JSON gets 406.
+async fn negotiate(request: Request, next: Next) -> Response {
+    let accept = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_ascii_lowercase);
+    if let Some(accept) = accept {
+        let acceptable = accept.split(',').any(|part| {
+            let mime = part.split(';').next().unwrap_or("").trim();
+            mime.is_empty() || mime == "*/*" || mime == "application/*" || mime.ends_with("json")
+        });
+        if !acceptable {
+            return AppError::new(StatusCode::NOT_ACCEPTABLE, "Deze API levert alleen JSON (application/json).")
+                .into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// Formats a timestamp as RFC 3339 for JSON.
+pub fn timestamp(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}

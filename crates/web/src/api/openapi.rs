@@ -1,0 +1,81 @@
+//! The OpenAPI 3 document, generated from the handlers and types, served publicly at
+//! `/api/v1/openapi.json`.
+
+use super::{audit, providers, reference, regions, users};
+use crate::error::{InvalidParam, Problem};
+use crate::security::API_VERSION;
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Samenspel API",
+        description = "Het platform waarop een regio van gemeenten samen jeugdhulp en Wmo-ondersteuning inkoopt. \
+                       Volgt de NL API Design Rules. Alles wat een scherm toont, is ook via deze API te lezen.",
+        contact(name = "Samenspel", url = "https://github.com/samenspel/samenspel"),
+        license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
+    ),
+    servers((url = "/api/v1", description = "Deze server")),
+    paths(
+        users::me,
+        reference::list_municipalities, reference::get_municipality,
+        reference::list_youth_regions, reference::get_youth_region,
+        regions::list, regions::create, regions::get, regions::update,
+        regions::list_members, regions::add_member, regions::end_member,
+        regions::list_figures, regions::put_figures,
+        providers::list, providers::create, providers::get, providers::update,
+        users::list, users::create, users::get, users::update, users::add_role, users::remove_role,
+        audit::region_log, audit::platform_log,
+    ),
+    components(schemas(Problem, InvalidParam)),
+    modifiers(&Security),
+    security(("bearer" = []), ("sessie" = [])),
+    tags(
+        (name = "referentie", description = "CBS-referentiegegevens: gemeenten en jeugdregio's (Bron: CBS, CC BY 4.0)"),
+        (name = "regios", description = "Regio's, hun leden door de tijd en hun kerncijfers"),
+        (name = "aanbieders", description = "Zorgaanbieders in een regio"),
+        (name = "gebruikers", description = "Gebruikers en hun rollen"),
+        (name = "audit-log", description = "Wie wijzigde wat, wanneer"),
+    )
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        openapi.info.version = API_VERSION.to_string();
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("API-token van `samenspel token create` of de accountpagina"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "sessie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::auth::SESSION_COOKIE,
+                "Sessiecookie van de webinterface; schrijven vraagt daarnaast de kop X-CSRF-Token",
+            ))),
+        );
+    }
+}
+
+/// The document as JSON.
+pub fn document_json() -> String {
+    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+}
+
+/// GET /api/v1/openapi.json — public, and readable from any origin.
+pub async fn document() -> Response {
+    let mut response = ([(header::CONTENT_TYPE, "application/json")], document_json()).into_response();
+    response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    response
+}

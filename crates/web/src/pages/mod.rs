@@ -1,0 +1,379 @@
+//! The Dutch web pages, rendered on the server with NL Design System styling. They work
+//! without JavaScript; every form posts with a CSRF token and comes back with what the user
+//! typed and the reason next to each invalid field.
+
+mod account;
+mod admin;
+mod home;
+mod login;
+mod members;
+mod providers;
+mod reference;
+mod users;
+
+use crate::auth::CurrentUser;
+use crate::error::{title_for, AppError};
+use crate::AppState;
+use askama::Template;
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use samenspel_domain::access::RegionAccess;
+use samenspel_domain::Invalid;
+use samenspel_store::regions::RegionRow;
+use samenspel_store::StoreError;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::start))
+        .route("/assets/{*file}", get(assets))
+        .route("/inloggen", get(login::form).post(login::submit))
+        .route("/uitloggen", post(login::logout))
+        .route("/account", get(account::page))
+        .route("/account/wachtwoord", post(account::change_password))
+        .route("/account/tokens", post(account::create_token))
+        .route("/account/tokens/{id}/intrekken", post(account::revoke_token))
+        .route("/gemeenten", get(reference::municipalities))
+        .route("/regios", get(home::regions).post(home::create_region))
+        .route("/regios/{code}", get(home::overview))
+        .route("/regios/{code}/leden", get(members::page).post(members::add))
+        .route("/regios/{code}/leden/{id}/beeindigen", post(members::end))
+        .route("/regios/{code}/instellingen", post(members::settings))
+        .route("/regios/{code}/kerncijfers", get(members::figures))
+        .route("/regios/{code}/kerncijfers/invoer", post(members::save_figures))
+        .route(
+            "/regios/{code}/kerncijfers/import",
+            post(members::import_figures).layer(axum::extract::DefaultBodyLimit::max(crate::security::MAX_UPLOAD_BYTES)),
+        )
+        .route("/regios/{code}/aanbieders", get(providers::list).post(providers::create))
+        .route("/regios/{code}/aanbieders/{id}", get(providers::detail).post(providers::update))
+        .route("/regios/{code}/gebruikers", get(users::list).post(users::create))
+        .route("/regios/{code}/gebruikers/{id}", get(users::detail).post(users::update))
+        .route("/regios/{code}/gebruikers/{id}/rollen", post(users::add_role))
+        .route("/regios/{code}/gebruikers/{id}/rollen/{rol_id}/intrekken", post(users::remove_role))
+        .route("/regios/{code}/gebruikers/{id}/wachtwoord", post(users::reset_password))
+        .route("/regios/{code}/auditlog", get(admin::audit_log))
+}
+
+/// An error answered with a Dutch page.
+pub struct PageError(pub Response);
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        self.0
+    }
+}
+
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> Self {
+        PageError(error_page(e.status, &e.detail))
+    }
+}
+
+impl From<StoreError> for PageError {
+    fn from(e: StoreError) -> Self {
+        AppError::from(e).into()
+    }
+}
+
+impl From<Response> for PageError {
+    fn from(r: Response) -> Self {
+        PageError(r)
+    }
+}
+
+pub type PageResult = Result<Response, PageError>;
+
+/// A link in the main navigation.
+pub struct NavItem {
+    pub href: String,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// A message at the top of the page.
+pub struct Notice {
+    /// `ok`, `info`, `warning` or `error` (the Utrecht alert variants).
+    pub kind: &'static str,
+    pub text: String,
+}
+
+/// What every page's frame needs.
+pub struct Layout {
+    pub title: String,
+    pub user: Option<String>,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+    pub region_name: Option<String>,
+    pub notice: Option<Notice>,
+}
+
+impl Layout {
+    pub fn anonymous(title: &str) -> Layout {
+        Layout { title: title.to_string(), user: None, csrf: String::new(), nav: Vec::new(), region_name: None, notice: None }
+    }
+
+    /// Pages outside a region: the user's regions, the reference list, the account.
+    pub fn for_user(title: &str, user: &CurrentUser, current: &str) -> Layout {
+        let nav = [("/regios", "Regio's"), ("/gemeenten", "Gemeenten"), ("/account", "Mijn account")]
+            .into_iter()
+            .map(|(href, label)| NavItem { href: href.to_string(), label, current: href == current })
+            .collect();
+        Layout {
+            title: title.to_string(),
+            user: Some(user.user.display_name.clone()),
+            csrf: user.csrf().to_string(),
+            nav,
+            region_name: None,
+            notice: None,
+        }
+    }
+
+    /// Pages of one region, with the menu this user's roles there allow.
+    pub fn for_region(title: &str, user: &CurrentUser, region: &RegionRow, access: &RegionAccess, current: &str) -> Layout {
+        let base = format!("/regios/{}", region.code);
+        let mut items: Vec<(String, &'static str)> = vec![
+            (base.clone(), "Overzicht"),
+            (format!("{base}/leden"), "Leden"),
+            (format!("{base}/kerncijfers"), "Kerncijfers"),
+            (format!("{base}/aanbieders"), "Zorgaanbieders"),
+        ];
+        if access.can_view_roles_overview() || !access.providers.is_empty() {
+            items.push((format!("{base}/gebruikers"), "Gebruikers en rollen"));
+        }
+        if access.can_view_audit_log() {
+            items.push((format!("{base}/auditlog"), "Auditlog"));
+        }
+        items.push(("/regios".into(), "Regio's"));
+        items.push(("/account".into(), "Mijn account"));
+        let nav = items
+            .into_iter()
+            .map(|(href, label)| NavItem { current: href == current, href, label })
+            .collect();
+        Layout {
+            title: title.to_string(),
+            user: Some(user.user.display_name.clone()),
+            csrf: user.csrf().to_string(),
+            nav,
+            region_name: Some(region.name.clone()),
+            notice: None,
+        }
+    }
+
+    pub fn with_notice(mut self, notice: Option<Notice>) -> Layout {
+        self.notice = notice;
+        self
+    }
+}
+
+/// The confirmation for `?gelukt=…` after a successful form (post, redirect, get).
+pub fn success_notice(code: Option<&str>, count: Option<&str>) -> Option<Notice> {
+    let count = count.and_then(|c| c.parse::<u64>().ok());
+    let text = match code? {
+        "opgeslagen" => "De wijzigingen zijn opgeslagen.".to_string(),
+        "regio-aangemaakt" => "De regio is aangemaakt.".to_string(),
+        "lid-toegevoegd" => "Het lidmaatschap is toegevoegd.".to_string(),
+        "lid-beeindigd" => "Het lidmaatschap is beëindigd.".to_string(),
+        "aanbieder-toegevoegd" => "De zorgaanbieder is toegevoegd.".to_string(),
+        "gebruiker-toegevoegd" => "De gebruiker is toegevoegd.".to_string(),
+        "rol-toegevoegd" => "De rol is toegekend.".to_string(),
+        "rol-ingetrokken" => "De rol is ingetrokken.".to_string(),
+        "wachtwoord-gewijzigd" => "Het wachtwoord is gewijzigd; andere sessies zijn beëindigd.".to_string(),
+        "token-ingetrokken" => "Het API-token is ingetrokken.".to_string(),
+        "kerncijfers-geimporteerd" => format!(
+            "Het bestand is ingelezen: {} {} bijgewerkt.",
+            count.unwrap_or(0),
+            if count == Some(1) { "regel" } else { "regels" }
+        ),
+        _ => return None,
+    };
+    Some(Notice { kind: "ok", text })
+}
+
+/// One form field as shown.
+pub struct Field {
+    pub name: &'static str,
+    pub label: String,
+    /// `text`, `email`, `password`, `date`, `number`, `select`, `checkbox`, `hidden`, `file`.
+    pub kind: &'static str,
+    pub value: String,
+    pub required: bool,
+    pub hint: Option<String>,
+    pub error: Option<String>,
+    pub options: Vec<(String, String)>,
+    pub autocomplete: Option<&'static str>,
+    pub described_by: String,
+}
+
+/// A form with its values and errors, rendered by `form.html`.
+pub struct FormView {
+    pub id: &'static str,
+    pub action: String,
+    pub submit: &'static str,
+    pub csrf: String,
+    pub multipart: bool,
+    pub fields: Vec<Field>,
+    pub errors: Vec<(String, String)>,
+}
+
+impl FormView {
+    pub fn new(id: &'static str, action: impl Into<String>, submit: &'static str, csrf: &str) -> FormView {
+        FormView { id, action: action.into(), submit, csrf: csrf.to_string(), multipart: false, fields: Vec::new(), errors: Vec::new() }
+    }
+
+    /// Adds a field; `hint` and `autocomplete` can be set on the returned form afterwards.
+    pub fn field(mut self, name: &'static str, label: &str, kind: &'static str, value: &str, required: bool) -> FormView {
+        self.fields.push(Field {
+            name,
+            label: label.to_string(),
+            kind,
+            value: value.to_string(),
+            required,
+            hint: None,
+            error: None,
+            options: Vec::new(),
+            autocomplete: None,
+            described_by: String::new(),
+        });
+        self
+    }
+
+    pub fn select(mut self, name: &'static str, label: &str, value: &str, options: Vec<(String, String)>, required: bool) -> FormView {
+        self = self.field(name, label, "select", value, required);
+        if let Some(f) = self.fields.last_mut() {
+            f.options = options;
+        }
+        self
+    }
+
+    pub fn hint(mut self, text: &str) -> FormView {
+        if let Some(f) = self.fields.last_mut() {
+            f.hint = Some(text.to_string());
+        }
+        self
+    }
+
+    pub fn autocomplete(mut self, value: &'static str) -> FormView {
+        if let Some(f) = self.fields.last_mut() {
+            f.autocomplete = Some(value);
+        }
+        self
+    }
+
+    pub fn multipart(mut self) -> FormView {
+        self.multipart = true;
+        self
+    }
+
+    /// Puts each error next to its field and in the summary; errors for fields the form
+    /// does not show go in the summary only.
+    pub fn with_errors(mut self, invalid: &Invalid) -> FormView {
+        for e in &invalid.errors {
+            match self.fields.iter_mut().find(|f| f.name == e.name) {
+                Some(f) if f.error.is_none() => f.error = Some(e.reason.clone()),
+                _ => {}
+            }
+            let target = if self.fields.iter().any(|f| f.name == e.name) { e.name.clone() } else { String::new() };
+            self.errors.push((target, e.reason.clone()));
+        }
+        self
+    }
+
+    /// Fills in `aria-describedby`; call last.
+    pub fn done(mut self) -> FormView {
+        let id = self.id;
+        for f in &mut self.fields {
+            let mut ids = Vec::new();
+            if f.hint.is_some() {
+                ids.push(format!("{id}-{}-hint", f.name));
+            }
+            if f.error.is_some() {
+                ids.push(format!("{id}-{}-fout", f.name));
+            }
+            f.described_by = ids.join(" ");
+        }
+        self
+    }
+}
+
+/// Renders a template as an HTML response with the given status.
+pub fn render(template: &impl Template, status: StatusCode) -> Response {
+    match template.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Er ging iets mis bij het tonen van deze pagina.").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    layout: Layout,
+    detail: &'a str,
+}
+
+/// A Dutch error page, for use where no user context is at hand.
+pub fn error_page(status: StatusCode, detail: &str) -> Response {
+    let page = ErrorPage { layout: Layout::anonymous(title_for(status)), detail };
+    render(&page, status)
+}
+
+/// A redirect after a successful form: 303 See Other, so the browser fetches with GET.
+pub fn see_other(location: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, location.to_string())]).into_response()
+}
+
+const UTRECHT_CSS: &str = include_str!("../../assets/vendor/utrecht-component-library.css");
+const THEME_CSS: &str = include_str!("../../assets/vendor/voorbeeld-theme.css");
+const SAMENSPEL_CSS: &str = include_str!("../../assets/samenspel.css");
+
+/// Static assets, compiled into the binary so it runs from anywhere.
+async fn assets(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    let body = match file.as_str() {
+        "vendor/utrecht-component-library.css" => UTRECHT_CSS,
+        "vendor/voorbeeld-theme.css" => THEME_CSS,
+        "samenspel.css" => SAMENSPEL_CSS,
+        _ => return error_page(StatusCode::NOT_FOUND, &AppError::not_found().detail),
+    };
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], body).into_response()
+}
+
+/// Dutch display helpers for templates.
+pub mod show {
+    use samenspel_domain::nl;
+
+    pub fn count(n: Option<i64>) -> String {
+        n.map(nl::integer).unwrap_or_else(|| "ontbreekt".into())
+    }
+
+    pub fn money(cents: Option<i64>) -> String {
+        cents.map(|c| samenspel_domain::Cents(c).to_string()).unwrap_or_else(|| "ontbreekt".into())
+    }
+
+    pub fn date(d: Option<time::Date>) -> String {
+        d.map(nl::date).unwrap_or_default()
+    }
+
+    pub fn datetime(t: time::OffsetDateTime) -> String {
+        let local = t.to_offset(amsterdam_offset(t));
+        format!("{} {:02}:{:02}", nl::date(local.date()), local.hour(), local.minute())
+    }
+
+    /// Central European time with daylight saving (last Sunday of March to last Sunday of
+    /// October, switching at 01:00 UTC), without a time-zone database.
+    pub fn amsterdam_offset(t: time::OffsetDateTime) -> time::UtcOffset {
+        let year = t.year();
+        let last_sunday = |month: time::Month| {
+            let mut day = time::Date::from_calendar_date(year, month, month.length(year)).expect("valid date");
+            while day.weekday() != time::Weekday::Sunday {
+                day = day.previous_day().expect("valid date");
+            }
+            day.with_hms(1, 0, 0).expect("valid time").assume_utc()
+        };
+        let summer = t >= last_sunday(time::Month::March) && t < last_sunday(time::Month::October);
+        time::UtcOffset::from_hms(if summer { 2 } else { 1 }, 0, 0).expect("valid offset")
+    }
+}
