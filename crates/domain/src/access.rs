@@ -26,13 +26,8 @@ pub enum RoleKind {
 }
 
 impl RoleKind {
-    pub const ALL: [RoleKind; 5] = [
-        RoleKind::RegionAdmin,
-        RoleKind::Member,
-        RoleKind::Provider,
-        RoleKind::Coach,
-        RoleKind::Observer,
-    ];
+    pub const ALL: [RoleKind; 5] =
+        [RoleKind::RegionAdmin, RoleKind::Member, RoleKind::Provider, RoleKind::Coach, RoleKind::Observer];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -58,13 +53,7 @@ impl RoleKind {
         RoleKind::ALL
             .into_iter()
             .find(|r| r.code() == s.trim())
-            .ok_or_else(|| {
-                FieldError::new(
-                    "",
-                    "enum",
-                    "Kies regiobeheerder, gemeente, aanbieder, coach of waarnemer.",
-                )
-            })
+            .ok_or_else(|| FieldError::new("", "enum", "Kies regiobeheerder, gemeente, aanbieder, coach of waarnemer."))
     }
 }
 
@@ -98,17 +87,13 @@ impl Role {
     ) -> Result<Role, FieldError> {
         match (kind, municipality, provider_id) {
             (RoleKind::Member, Some(m), None) => Ok(Role::Member(m)),
-            (RoleKind::Member, _, _) => Err(FieldError::new(
-                "gemeentecode",
-                "required",
-                "Kies de gemeente waarvoor deze gebruiker werkt.",
-            )),
+            (RoleKind::Member, _, _) => {
+                Err(FieldError::new("gemeentecode", "required", "Kies de gemeente waarvoor deze gebruiker werkt."))
+            }
             (RoleKind::Provider, None, Some(p)) => Ok(Role::Provider(p)),
-            (RoleKind::Provider, _, _) => Err(FieldError::new(
-                "aanbiederId",
-                "required",
-                "Kies de zorgaanbieder waarvoor deze gebruiker werkt.",
-            )),
+            (RoleKind::Provider, _, _) => {
+                Err(FieldError::new("aanbiederId", "required", "Kies de zorgaanbieder waarvoor deze gebruiker werkt."))
+            }
             (kind, None, None) => Ok(match kind {
                 RoleKind::RegionAdmin => Role::RegionAdmin,
                 RoleKind::Coach => Role::Coach,
@@ -156,10 +141,7 @@ pub struct Principal {
 impl Principal {
     /// What this user may do in one region.
     pub fn in_region(&self, region_id: i64) -> RegionAccess {
-        let mut access = RegionAccess {
-            admin: self.platform_admin,
-            ..RegionAccess::default()
-        };
+        let mut access = RegionAccess { admin: self.platform_admin, ..RegionAccess::default() };
         for grant in self.grants.iter().filter(|g| g.region_id == region_id) {
             match &grant.role {
                 Role::RegionAdmin => access.admin = true,
@@ -212,11 +194,7 @@ pub struct RegionAccess {
 impl RegionAccess {
     /// Holds any role here. Without one, the region does not exist for this user.
     pub fn any(&self) -> bool {
-        self.admin
-            || !self.municipalities.is_empty()
-            || !self.providers.is_empty()
-            || self.coach
-            || self.observer
+        self.admin || !self.municipalities.is_empty() || !self.providers.is_empty() || self.coach || self.observer
     }
 
     /// Published facts: the region, its members with their public figures, its providers.
@@ -282,10 +260,7 @@ mod tests {
         Principal {
             user_id: 1,
             platform_admin: false,
-            grants: grants
-                .into_iter()
-                .map(|(region_id, role)| Grant { region_id, role })
-                .collect(),
+            grants: grants.into_iter().map(|(region_id, role)| Grant { region_id, role }).collect(),
         }
     }
 
@@ -339,10 +314,7 @@ mod tests {
 
     #[test]
     fn platform_admin_is_admin_everywhere() {
-        let p = Principal {
-            platform_admin: true,
-            ..Principal::default()
-        };
+        let p = Principal { platform_admin: true, ..Principal::default() };
         assert!(p.in_region(42).can_manage_region());
         assert!(p.can_create_regions());
         assert!(!principal(vec![(1, Role::RegionAdmin)]).can_create_regions());
@@ -364,10 +336,7 @@ mod tests {
 
     #[test]
     fn role_parts_must_match_the_kind() {
-        assert_eq!(
-            Role::from_parts(RoleKind::Member, Some(gm("GM0503")), None).unwrap(),
-            Role::Member(gm("GM0503"))
-        );
+        assert_eq!(Role::from_parts(RoleKind::Member, Some(gm("GM0503")), None).unwrap(), Role::Member(gm("GM0503")));
         assert!(Role::from_parts(RoleKind::Member, None, None).is_err());
         assert!(Role::from_parts(RoleKind::Provider, None, None).is_err());
         assert!(Role::from_parts(RoleKind::Coach, None, Some(3)).is_err());

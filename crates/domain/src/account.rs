@@ -16,8 +16,7 @@ impl Login {
     pub fn parse(input: &str) -> Result<Login, FieldError> {
         let s = input.trim().to_lowercase();
         let ok = (3..=64).contains(&s.len())
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
             && s.as_bytes()[0].is_ascii_alphanumeric();
         if ok {
             Ok(Login(s))
@@ -52,7 +51,9 @@ pub fn check_password(password: &str, login: &str) -> Result<(), FieldError> {
     let chars = password.chars().count();
     let lower = password.to_lowercase();
     let reason = if chars < MIN_PASSWORD_CHARS {
-        format!("Kies een wachtwoord van minstens {MIN_PASSWORD_CHARS} tekens; een zin van een paar woorden werkt goed.")
+        format!(
+            "Kies een wachtwoord van minstens {MIN_PASSWORD_CHARS} tekens; een zin van een paar woorden werkt goed."
+        )
     } else if chars > MAX_PASSWORD_CHARS {
         format!("Een wachtwoord mag hoogstens {MAX_PASSWORD_CHARS} tekens hebben.")
     } else if !login.is_empty() && lower.contains(&login.to_lowercase()) {
@@ -86,11 +87,7 @@ pub fn check_email(input: &str) -> Result<String, FieldError> {
     if valid {
         Ok(s.to_string())
     } else {
-        Err(FieldError::new(
-            "",
-            "pattern",
-            "Vul een e-mailadres in zoals naam@gemeente.nl.",
-        ))
+        Err(FieldError::new("", "pattern", "Vul een e-mailadres in zoals naam@gemeente.nl."))
     }
 }
 
@@ -107,17 +104,12 @@ impl NewAccount {
         let mut invalid = Invalid::new();
         let login = invalid.check("login", Login::parse(login));
         let display_name = invalid.check("naam", required_text(display_name, 2, 120));
-        let email = if email.trim().is_empty() {
-            Some(None)
-        } else {
-            invalid.check("email", check_email(email)).map(Some)
-        };
+        let email =
+            if email.trim().is_empty() { Some(None) } else { invalid.check("email", check_email(email)).map(Some) };
         match (login, display_name, email) {
-            (Some(login), Some(display_name), Some(email)) if invalid.is_empty() => Ok(NewAccount {
-                login,
-                display_name,
-                email,
-            }),
+            (Some(login), Some(display_name), Some(email)) if invalid.is_empty() => {
+                Ok(NewAccount { login, display_name, email })
+            }
             _ => Err(invalid),
         }
     }

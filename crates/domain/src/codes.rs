@@ -108,11 +108,7 @@ impl AgbCode {
         if s.len() == 8 && all_digits(s) {
             Ok(AgbCode(s.to_string()))
         } else {
-            Err(FieldError::new(
-                "",
-                "pattern",
-                "Een AGB-code bestaat uit precies acht cijfers.",
-            ))
+            Err(FieldError::new("", "pattern", "Een AGB-code bestaat uit precies acht cijfers."))
         }
     }
 }
@@ -129,11 +125,7 @@ impl KvkNumber {
         if s.len() == 8 && all_digits(s) {
             Ok(KvkNumber(s.to_string()))
         } else {
-            Err(FieldError::new(
-                "",
-                "pattern",
-                "Een KvK-nummer bestaat uit precies acht cijfers.",
-            ))
+            Err(FieldError::new("", "pattern", "Een KvK-nummer bestaat uit precies acht cijfers."))
         }
     }
 }
@@ -148,9 +140,8 @@ string_newtype!(RegionCode);
 impl RegionCode {
     pub fn parse(input: &str) -> Result<Self, FieldError> {
         let s = input.trim();
-        let groups_ok = s
-            .split('-')
-            .all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+        let groups_ok =
+            s.split('-').all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
         if (2..=40).contains(&s.len()) && groups_ok {
             Ok(RegionCode(s.to_string()))
         } else {

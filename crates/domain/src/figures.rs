@@ -22,11 +22,7 @@ pub fn check_year(year: i64) -> Result<i32, FieldError> {
     if (MIN_YEAR as i64..=MAX_YEAR as i64).contains(&year) {
         Ok(year as i32)
     } else {
-        Err(FieldError::new(
-            "",
-            "range",
-            format!("Kies een jaar van {MIN_YEAR} tot en met {MAX_YEAR}."),
-        ))
+        Err(FieldError::new("", "range", format!("Kies een jaar van {MIN_YEAR} tot en met {MAX_YEAR}.")))
     }
 }
 
@@ -39,13 +35,7 @@ pub fn parse_count(input: &str) -> Result<i64, FieldError> {
         len_ok && g.bytes().all(|b| b.is_ascii_digit())
     });
     let value = if well_formed { groups.concat().parse::<i64>().ok() } else { None };
-    value.ok_or_else(|| {
-        FieldError::new(
-            "",
-            "pattern",
-            format!("'{s}' is geen geheel aantal van nul of meer."),
-        )
-    })
+    value.ok_or_else(|| FieldError::new("", "pattern", format!("'{s}' is geen geheel aantal van nul of meer.")))
 }
 
 /// Checks figures against what is known of the member: a member cannot have more youths
@@ -104,6 +94,8 @@ impl std::fmt::Display for RowError {
 }
 
 pub const FIGURES_COLUMNS: [&str; 5] = ["gemeentecode", "jaar", "jeugdigen_0_17", "budget_jeugd", "budget_wmo"];
+/// Columns the export adds for people reading it; ignored when the file is read back in.
+pub const INFORMATIONAL_COLUMNS: [&str; 2] = ["gemeente", "inwoners"];
 
 /// Parses a figures file (see `docs/import-kerncijfers.md`): a header row, then one row per
 /// member and year. Semicolons or commas separate the columns; Dutch notation for numbers.
@@ -128,18 +120,15 @@ pub fn parse_figures_csv(bytes: &[u8]) -> Result<Vec<FiguresRow>, Vec<RowError>>
     };
     let first_line = text.lines().next().unwrap_or("");
     let delimiter = if first_line.contains(';') { b';' } else { b',' };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
+    let mut reader =
+        csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
     let headers: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(|s| s.to_lowercase()).collect(),
         Err(e) => return Err(vec![err(1, "", "csv", format!("De kopregel is onleesbaar: {e}"))]),
     };
     let mut errors = Vec::new();
     for h in &headers {
-        if !FIGURES_COLUMNS.contains(&h.as_str()) {
+        if !FIGURES_COLUMNS.contains(&h.as_str()) && !INFORMATIONAL_COLUMNS.contains(&h.as_str()) {
             errors.push(err(
                 1,
                 h,
@@ -186,10 +175,7 @@ pub fn parse_figures_csv(bytes: &[u8]) -> Result<Vec<FiguresRow>, Vec<RowError>>
         }
         let mut bad = |field: &str, e: FieldError| errors.push(err(line, field, &e.code, e.reason));
         let municipality = MunicipalityCode::parse(&record[c_code]).map_err(|e| bad("gemeentecode", e)).ok();
-        let year = parse_count(&record[c_year])
-            .and_then(check_year)
-            .map_err(|e| bad("jaar", e))
-            .ok();
+        let year = parse_count(&record[c_year]).and_then(check_year).map_err(|e| bad("jaar", e)).ok();
         let mut optional = |c: Option<usize>, name: &str, parse: &dyn Fn(&str) -> Result<i64, FieldError>| match c {
             None => Some(None),
             Some(c) if record[c].is_empty() => Some(Some(None)),
@@ -244,7 +230,8 @@ mod tests {
 
     #[test]
     fn parses_dutch_semicolon_file_with_bom() {
-        let file = "\u{feff}gemeentecode;jaar;jeugdigen_0_17;budget_jeugd\nGM0503;2025;21.512;€ 45.000.000,50\n0518;2025;;\n";
+        let file =
+            "\u{feff}gemeentecode;jaar;jeugdigen_0_17;budget_jeugd\nGM0503;2025;21.512;€ 45.000.000,50\n0518;2025;;\n";
         let rows = parse_figures_csv(file.as_bytes()).unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].youths, Some(Some(21_512)));

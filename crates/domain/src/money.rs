@@ -25,18 +25,9 @@ impl Cents {
     /// decimal point (`12.50`), because that cannot be a thousands group.
     pub fn parse(input: &str) -> Result<Cents, FieldError> {
         let invalid = || {
-            FieldError::new(
-                "",
-                "pattern",
-                format!("'{}' is geen bedrag; schrijf bijvoorbeeld 1.234,56.", input.trim()),
-            )
+            FieldError::new("", "pattern", format!("'{}' is geen bedrag; schrijf bijvoorbeeld 1.234,56.", input.trim()))
         };
-        let mut s: String = input
-            .trim()
-            .trim_start_matches('€')
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
+        let mut s: String = input.trim().trim_start_matches('€').chars().filter(|c| !c.is_whitespace()).collect();
         let negative = s.starts_with('-');
         if negative {
             s.remove(0);
@@ -45,9 +36,7 @@ impl Cents {
             (w.to_string(), f.to_string())
         } else {
             match s.rsplit_once('.') {
-                Some((w, f)) if !w.contains('.') && (1..=2).contains(&f.len()) => {
-                    (w.to_string(), f.to_string())
-                }
+                Some((w, f)) if !w.contains('.') && (1..=2).contains(&f.len()) => (w.to_string(), f.to_string()),
                 _ => (s.clone(), String::new()),
             }
         };
@@ -66,10 +55,7 @@ impl Cents {
             1 => fraction.parse::<i64>().map_err(|_| invalid())? * 10,
             _ => fraction.parse().map_err(|_| invalid())?,
         };
-        let total = euros
-            .checked_mul(100)
-            .and_then(|e| e.checked_add(cents))
-            .ok_or_else(invalid)?;
+        let total = euros.checked_mul(100).and_then(|e| e.checked_add(cents)).ok_or_else(invalid)?;
         Ok(Cents(if negative { -total } else { total }))
     }
 }

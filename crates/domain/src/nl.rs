@@ -9,7 +9,7 @@ pub fn group_thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(c);
@@ -33,8 +33,7 @@ pub fn percentage(share: f64) -> String {
 
 /// `2026-11-22` → `22-11-2026`.
 pub fn date(d: Date) -> String {
-    d.format(format_description!("[day]-[month]-[year]"))
-        .unwrap_or_else(|_| d.to_string())
+    d.format(format_description!("[day]-[month]-[year]")).unwrap_or_else(|_| d.to_string())
 }
 
 /// Reads a date as typed in Dutch (`22-11-2026`) or as sent by an HTML date input and the
@@ -43,15 +42,9 @@ pub fn parse_date(input: &str) -> Result<Date, FieldError> {
     let s = input.trim();
     let dutch = format_description!("[day]-[month]-[year]");
     let iso = format_description!("[year]-[month]-[day]");
-    Date::parse(s, iso)
-        .or_else(|_| Date::parse(s, dutch))
-        .map_err(|_| {
-            FieldError::new(
-                "",
-                "date",
-                format!("'{s}' is geen geldige datum; schrijf bijvoorbeeld 22-11-2026."),
-            )
-        })
+    Date::parse(s, iso).or_else(|_| Date::parse(s, dutch)).map_err(|_| {
+        FieldError::new("", "date", format!("'{s}' is geen geldige datum; schrijf bijvoorbeeld 22-11-2026."))
+    })
 }
 
 #[cfg(test)]

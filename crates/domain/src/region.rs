@@ -41,13 +41,7 @@ impl Domain {
         Domain::ALL
             .into_iter()
             .find(|d| d.code() == s.trim())
-            .ok_or_else(|| {
-                FieldError::new(
-                    "",
-                    "enum",
-                    "Kies jeugd, wmo of jeugd-en-wmo.",
-                )
-            })
+            .ok_or_else(|| FieldError::new("", "enum", "Kies jeugd, wmo of jeugd-en-wmo."))
     }
 
     pub fn covers_youth(self) -> bool {
@@ -71,11 +65,7 @@ impl MembershipPeriod {
     pub fn new(joined_on: Date, left_on: Option<Date>) -> Result<Self, Invalid> {
         if let Some(left) = left_on {
             if left <= joined_on {
-                return Err(Invalid::single(
-                    "leftOn",
-                    "range",
-                    "De einddatum moet na de begindatum liggen.",
-                ));
+                return Err(Invalid::single("leftOn", "range", "De einddatum moet na de begindatum liggen."));
             }
         }
         Ok(MembershipPeriod { joined_on, left_on })

@@ -17,11 +17,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(name: impl Into<String>, code: &str, reason: impl Into<String>) -> Self {
-        FieldError {
-            name: name.into(),
-            code: code.to_string(),
-            reason: reason.into(),
-        }
+        FieldError { name: name.into(), code: code.to_string(), reason: reason.into() }
     }
 }
 
@@ -70,10 +66,7 @@ impl Invalid {
 
     /// The error for a field, for showing next to that field in a form.
     pub fn for_field(&self, name: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.name == name)
-            .map(|e| e.reason.as_str())
+        self.errors.iter().find(|e| e.name == name).map(|e| e.reason.as_str())
     }
 
     /// `Ok(value)` when nothing was recorded, else `Err(self)`.
@@ -88,9 +81,7 @@ impl Invalid {
 
 impl From<FieldError> for Invalid {
     fn from(error: FieldError) -> Self {
-        Invalid {
-            errors: vec![error],
-        }
+        Invalid { errors: vec![error] }
     }
 }
 
@@ -116,25 +107,13 @@ pub fn required_text(value: &str, min: usize, max: usize) -> Result<String, Fiel
         return Err(FieldError::new("", "required", "Dit veld is verplicht."));
     }
     if len < min {
-        return Err(FieldError::new(
-            "",
-            "length",
-            format!("Gebruik minstens {min} tekens."),
-        ));
+        return Err(FieldError::new("", "length", format!("Gebruik minstens {min} tekens.")));
     }
     if len > max {
-        return Err(FieldError::new(
-            "",
-            "length",
-            format!("Gebruik hoogstens {max} tekens."),
-        ));
+        return Err(FieldError::new("", "length", format!("Gebruik hoogstens {max} tekens.")));
     }
     if trimmed.chars().any(|c| c.is_control()) {
-        return Err(FieldError::new(
-            "",
-            "pattern",
-            "Gebruik geen stuurtekens (zoals tabs of regeleinden).",
-        ));
+        return Err(FieldError::new("", "pattern", "Gebruik geen stuurtekens (zoals tabs of regeleinden)."));
     }
     Ok(trimmed.to_string())
 }
@@ -156,10 +135,7 @@ mod tests {
     fn collects_all_errors_with_their_field_names() {
         let mut invalid = Invalid::new();
         assert_eq!(invalid.check("naam", required_text("  ", 1, 10)), None);
-        assert_eq!(
-            invalid.check("code", required_text(" ab ", 1, 10)),
-            Some("ab".into())
-        );
+        assert_eq!(invalid.check("code", required_text(" ab ", 1, 10)), Some("ab".into()));
         assert_eq!(invalid.check("plaats", required_text("x\ty", 1, 10)), None);
         assert_eq!(invalid.errors.len(), 2);
         assert_eq!(invalid.for_field("naam"), Some("Dit veld is verplicht."));

@@ -75,11 +75,7 @@ impl ReferenceSet {
         let (inhabitants_col, year) = headers
             .iter()
             .enumerate()
-            .find_map(|(i, h)| {
-                h.strip_prefix("inwoners_")
-                    .and_then(|y| y.parse::<i32>().ok())
-                    .map(|y| (i, y))
-            })
+            .find_map(|(i, h)| h.strip_prefix("inwoners_").and_then(|y| y.parse::<i32>().ok()).map(|y| (i, y)))
             .ok_or_else(|| file_error(mun_file, "geen kolom inwoners_JJJJ gevonden"))?;
         let code_col = column(&headers, "gemeentecode", mun_file)?;
         let name_col = column(&headers, "gemeentenaam", mun_file)?;
@@ -92,8 +88,7 @@ impl ReferenceSet {
             let line = i + 2;
             let record = record.map_err(|e| row_error(mun_file, line, e.to_string()))?;
             let field = |c: usize| record.get(c).unwrap_or("").trim();
-            let code = MunicipalityCode::parse(field(code_col))
-                .map_err(|e| row_error(mun_file, line, e.reason))?;
+            let code = MunicipalityCode::parse(field(code_col)).map_err(|e| row_error(mun_file, line, e.reason))?;
             let name = field(name_col).to_string();
             if name.is_empty() {
                 return Err(row_error(mun_file, line, "gemeentenaam is leeg".into()));
@@ -194,10 +189,7 @@ fn read_headers(reader: &mut csv::Reader<&[u8]>, file: &str) -> Result<Vec<Strin
 }
 
 fn column(headers: &[String], name: &str, file: &str) -> Result<usize, ReferenceError> {
-    headers
-        .iter()
-        .position(|h| h == name)
-        .ok_or_else(|| file_error(file, &format!("kolom '{name}' ontbreekt")))
+    headers.iter().position(|h| h == name).ok_or_else(|| file_error(file, &format!("kolom '{name}' ontbreekt")))
 }
 
 fn file_error(file: &str, reason: &str) -> ReferenceError {

@@ -297,7 +297,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::User(UserCommand::Grant(args)) => {
             let store = open(&database).await?;
-            let user = store.user_by_login(&args.user).await?.ok_or_else(|| anyhow!("gebruiker '{}' bestaat niet", args.user))?;
+            let user = store
+                .user_by_login(&args.user)
+                .await?
+                .ok_or_else(|| anyhow!("gebruiker '{}' bestaat niet", args.user))?;
             grant(&store, user.id, &args.role).await?;
             println!("Rol {} in {} toegekend aan {}.", args.role.rol, args.role.regio, user.login);
         }
@@ -328,7 +331,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 anyhow!("{} {}", e.detail, fields.join("; "))
             })?;
             let region = store.create_region(&new, &Actor::cli()).await?;
-            println!("Regio {} ({}) aangemaakt met {} leden: http://…/regios/{}", region.name, region.code, new.members.len(), region.code);
+            println!(
+                "Regio {} ({}) aangemaakt met {} leden: http://…/regios/{}",
+                region.name,
+                region.code,
+                new.members.len(),
+                region.code
+            );
         }
         Command::Regio(RegioCommand::List) => {
             let store = open(&database).await?;
@@ -341,15 +350,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Referentie(ReferentieCommand::Laden { gemeenten, jeugdregios, indeling, jaar }) => {
             let store = open(&database).await?;
-            let read = |p: &std::path::Path| std::fs::read_to_string(p).with_context(|| format!("{} lezen", p.display()));
+            let read =
+                |p: &std::path::Path| std::fs::read_to_string(p).with_context(|| format!("{} lezen", p.display()));
             let (g, j, i) = (read(&gemeenten)?, read(&jeugdregios)?, read(&indeling)?);
-            let name = |p: &std::path::Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let set = ReferenceSet::parse((&name(&gemeenten), &g), (&name(&jeugdregios), &j), (&name(&indeling), &i), jaar)?;
+            let name =
+                |p: &std::path::Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let set =
+                ReferenceSet::parse((&name(&gemeenten), &g), (&name(&jeugdregios), &j), (&name(&indeling), &i), jaar)?;
             let source = format!("{}, {}, {}", gemeenten.display(), jeugdregios.display(), indeling.display());
             let s = store.load_reference(&set, &source, &Actor::cli()).await?;
             println!(
                 "Geladen: {} gemeenten (inwoners {}; {} nieuw, {} niet meer actueel), {} jeugdregio's (indeling {}).",
-                s.municipalities, s.municipality_year, s.added, s.no_longer_current, s.youth_regions, s.classification_year
+                s.municipalities,
+                s.municipality_year,
+                s.added,
+                s.no_longer_current,
+                s.youth_regions,
+                s.classification_year
             );
         }
         Command::Kerncijfers(KerncijfersCommand::Import { regio, bestand }) => {
@@ -385,7 +402,9 @@ async fn serve(database: &str, args: ServeArgs) -> anyhow::Result<()> {
         let password = std::env::var("SAMENSPEL_DEMO_PASSWORD").ok();
         match demo::seed(&store, password).await? {
             Seeded::Created { generated_password } => {
-                println!("Demoregio Haaglanden aangemaakt (echte gemeenten uit de CBS-gegevens, fictieve zorgaanbieders).");
+                println!(
+                    "Demoregio Haaglanden aangemaakt (echte gemeenten uit de CBS-gegevens, fictieve zorgaanbieders)."
+                );
                 let logins: Vec<&str> = demo::demo_accounts().iter().map(|(l, _, _)| *l).collect();
                 println!("Demo-accounts: {}", logins.join(", "));
                 match generated_password {
@@ -406,7 +425,11 @@ async fn serve(database: &str, args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("kan niet luisteren op {}", args.bind))?;
     let address = listener.local_addr()?;
-    println!("Samenspel draait op http://{address} (database: {}, {}).", samenspel_store::redact_url(database), store.backend());
+    println!(
+        "Samenspel draait op http://{address} (database: {}, {}).",
+        samenspel_store::redact_url(database),
+        store.backend()
+    );
     let purge_store = store.clone();
     tokio::spawn(async move {
         let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));

@@ -158,8 +158,6 @@ impl Store {
 
     /// Used by the CLI and tests to see that something was recorded.
     pub async fn audit_count(&self) -> Result<i64> {
-        on_pool!(self, |pool| Ok(sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
-            .fetch_one(pool)
-            .await?))
+        on_pool!(self, |pool| Ok(sqlx::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(pool).await?))
     }
 }

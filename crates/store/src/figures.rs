@@ -64,28 +64,28 @@ impl Store {
             budget_youth: Some(figures.budget_youth),
             budget_wmo: Some(figures.budget_wmo),
         };
-        self.import_figures(region_id, &[row], actor)
-            .await
-            .map_err(|e| match e {
-                ImportFailure::Rows(rows) => {
-                    let mut invalid = samenspel_domain::Invalid::new();
-                    for r in rows {
-                        invalid.push(&r.field, &r.rule, r.reason);
-                    }
-                    StoreError::Invalid(invalid)
+        self.import_figures(region_id, &[row], actor).await.map_err(|e| match e {
+            ImportFailure::Rows(rows) => {
+                let mut invalid = samenspel_domain::Invalid::new();
+                for r in rows {
+                    invalid.push(&r.field, &r.rule, r.reason);
                 }
-                ImportFailure::Store(e) => e,
-            })?;
+                StoreError::Invalid(invalid)
+            }
+            ImportFailure::Store(e) => e,
+        })?;
         let records = self.figures(region_id, year).await?;
-        records
-            .into_iter()
-            .find(|r| r.municipality_code == municipality.as_str())
-            .ok_or(StoreError::NotFound)
+        records.into_iter().find(|r| r.municipality_code == municipality.as_str()).ok_or(StoreError::NotFound)
     }
 
     /// Applies parsed figure rows in one transaction: all rows or none. Each row is checked
     /// against the region's membership in that year and the member's inhabitants.
-    pub async fn import_figures(&self, region_id: i64, rows: &[FiguresRow], actor: &Actor) -> std::result::Result<usize, ImportFailure> {
+    pub async fn import_figures(
+        &self,
+        region_id: i64,
+        rows: &[FiguresRow],
+        actor: &Actor,
+    ) -> std::result::Result<usize, ImportFailure> {
         let memberships = self.memberships(region_id).await?;
         let mut errors = Vec::new();
         let mut planned = Vec::new();
@@ -121,7 +121,7 @@ impl Store {
                 }
                 continue;
             }
-            if new != old || current.is_none() {
+            if new != old {
                 planned.push((row, current, new));
             }
         }
@@ -148,9 +148,10 @@ impl Store {
                 .bind(at)
                 .execute(&mut *tx)
                 .await?;
-                let mut entry = AuditEntry::new("wijzigen", "kerncijfers", format!("{} {}", row.municipality, row.year))
-                    .region(region_id)
-                    .after(new);
+                let mut entry =
+                    AuditEntry::new("wijzigen", "kerncijfers", format!("{} {}", row.municipality, row.year))
+                        .region(region_id)
+                        .after(new);
                 if let Some(before) = before {
                     entry = entry.before(&before.figures());
                 }

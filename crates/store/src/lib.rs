@@ -71,10 +71,7 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 
 impl StoreError {
     pub fn conflict(field: &str, message: impl Into<String>) -> StoreError {
-        StoreError::Conflict {
-            field: field.to_string(),
-            message: message.into(),
-        }
+        StoreError::Conflict { field: field.to_string(), message: message.into() }
     }
 
     pub fn invalid(field: &str, code: &str, reason: impl Into<String>) -> StoreError {
@@ -148,10 +145,8 @@ impl Store {
     /// `sqlite::memory:`, or `postgres://…`. Fails with one clear line when unreachable.
     pub async fn connect(url: &str) -> Result<Store> {
         let shown = redact_url(url);
-        let unreachable = |e: sqlx::Error| StoreError::Unreachable {
-            url: shown.clone(),
-            reason: describe_connect_error(&e),
-        };
+        let unreachable =
+            |e: sqlx::Error| StoreError::Unreachable { url: shown.clone(), reason: describe_connect_error(&e) };
         if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)
                 .map_err(|_| StoreError::BadUrl(shown.clone()))?
@@ -175,9 +170,7 @@ impl Store {
             let options = PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(shown.clone()))?;
             // One direct attempt first: the pool would retry until its timeout, while an
             // unreachable server should be reported at once.
-            let probe = <sqlx::PgConnection as sqlx::Connection>::connect_with(&options)
-                .await
-                .map_err(unreachable)?;
+            let probe = <sqlx::PgConnection as sqlx::Connection>::connect_with(&options).await.map_err(unreachable)?;
             sqlx::Connection::close(probe).await.ok();
             let pool = PgPoolOptions::new()
                 .max_connections(10)

@@ -42,7 +42,12 @@ const PROVIDER_COLUMNS: &str = "id, region_id, name, agb_code, kvk_number, city,
 const DUPLICATE_AGB: &str = "Er staat in deze regio al een zorgaanbieder met deze AGB-code.";
 
 impl Store {
-    pub async fn providers(&self, region_id: i64, include_inactive: bool, page: PageRequest) -> Result<Paged<ProviderRow>> {
+    pub async fn providers(
+        &self,
+        region_id: i64,
+        include_inactive: bool,
+        page: PageRequest,
+    ) -> Result<Paged<ProviderRow>> {
         let filter = "WHERE region_id = $1 AND (active OR $2)";
         let list = format!("SELECT {PROVIDER_COLUMNS} FROM providers {filter} ORDER BY name, id LIMIT $3 OFFSET $4");
         let count = format!("SELECT COUNT(*) FROM providers {filter}");
@@ -70,7 +75,12 @@ impl Store {
             .ok_or(StoreError::NotFound))
     }
 
-    pub async fn create_provider(&self, region_id: i64, details: &ProviderDetails, actor: &Actor) -> Result<ProviderRow> {
+    pub async fn create_provider(
+        &self,
+        region_id: i64,
+        details: &ProviderDetails,
+        actor: &Actor,
+    ) -> Result<ProviderRow> {
         let sql = format!(
             "INSERT INTO providers (region_id, name, agb_code, kvk_number, city, email, phone, active, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {PROVIDER_COLUMNS}"
@@ -97,7 +107,13 @@ impl Store {
         })
     }
 
-    pub async fn update_provider(&self, region_id: i64, id: i64, details: &ProviderDetails, actor: &Actor) -> Result<ProviderRow> {
+    pub async fn update_provider(
+        &self,
+        region_id: i64,
+        id: i64,
+        details: &ProviderDetails,
+        actor: &Actor,
+    ) -> Result<ProviderRow> {
         let before = self.provider(region_id, id).await?;
         let sql = format!(
             "UPDATE providers SET name = $1, agb_code = $2, kvk_number = $3, city = $4, email = $5, phone = $6, active = $7 \
@@ -125,7 +141,13 @@ impl Store {
         })
     }
 
-    pub async fn update_provider_contact(&self, region_id: i64, id: i64, contact: &ProviderContact, actor: &Actor) -> Result<ProviderRow> {
+    pub async fn update_provider_contact(
+        &self,
+        region_id: i64,
+        id: i64,
+        contact: &ProviderContact,
+        actor: &Actor,
+    ) -> Result<ProviderRow> {
         let before = self.provider(region_id, id).await?;
         let details = ProviderDetails {
             name: before.name.clone(),

@@ -46,8 +46,7 @@ pub struct MunicipalityFilter {
     pub include_former: bool,
 }
 
-const MUNICIPALITY_COLUMNS: &str =
-    "code, name, province_code, province_name, inhabitants, reference_year, current";
+const MUNICIPALITY_COLUMNS: &str = "code, name, province_code, province_name, inhabitants, reference_year, current";
 
 impl Store {
     /// Whether any reference data was loaded yet.
@@ -93,9 +92,8 @@ impl Store {
         let codes: Vec<&str> = set.municipalities.iter().map(|m| m.code.as_str()).collect();
         on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
-            let existing: Vec<String> = sqlx::query_scalar("SELECT code FROM municipalities")
-                .fetch_all(&mut *tx)
-                .await?;
+            let existing: Vec<String> =
+                sqlx::query_scalar("SELECT code FROM municipalities").fetch_all(&mut *tx).await?;
             sqlx::query("UPDATE municipalities SET current = FALSE").execute(&mut *tx).await?;
             for m in &set.municipalities {
                 if !existing.iter().any(|c| c == m.code.as_str()) {
@@ -142,11 +140,13 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
                 for m in &r.members {
-                    sqlx::query("INSERT INTO youth_region_members (youth_region_code, municipality_code) VALUES ($1, $2)")
-                        .bind(r.code.as_str())
-                        .bind(m.as_str())
-                        .execute(&mut *tx)
-                        .await?;
+                    sqlx::query(
+                        "INSERT INTO youth_region_members (youth_region_code, municipality_code) VALUES ($1, $2)",
+                    )
+                    .bind(r.code.as_str())
+                    .bind(m.as_str())
+                    .execute(&mut *tx)
+                    .await?;
                 }
             }
             sqlx::query(
@@ -165,11 +165,15 @@ impl Store {
         })
     }
 
-    pub async fn municipalities(&self, filter: &MunicipalityFilter, page: PageRequest) -> Result<Paged<MunicipalityRow>> {
+    pub async fn municipalities(
+        &self,
+        filter: &MunicipalityFilter,
+        page: PageRequest,
+    ) -> Result<Paged<MunicipalityRow>> {
         let name = filter
             .name
             .as_deref()
-            .map(|n| format!("%{}%", n.trim().to_lowercase().replace('%', "").replace('_', "")))
+            .map(|n| format!("%{}%", n.trim().to_lowercase().replace(['%', '_'], "")))
             .unwrap_or_else(|| "%".to_string());
         let province = filter.province_code.clone().unwrap_or_default();
         let where_clause = "WHERE LOWER(name) LIKE $1 AND ($2 = '' OR province_code = $2) AND (current OR $3)";

@@ -81,9 +81,10 @@ impl Store {
         domain: Domain,
         joined_on: Date,
     ) -> Result<NewRegion> {
-        let (youth_region, members) = self.youth_region(code).await?.ok_or_else(|| {
-            StoreError::invalid("jeugdregio", "unknown", format!("Jeugdregio {code} bestaat niet."))
-        })?;
+        let (youth_region, members) = self
+            .youth_region(code)
+            .await?
+            .ok_or_else(|| StoreError::invalid("jeugdregio", "unknown", format!("Jeugdregio {code} bestaat niet.")))?;
         let region_code = RegionCode::from_name(&youth_region.name)
             .ok_or_else(|| StoreError::invalid("code", "pattern", "Geef zelf een code voor de regio op."))?;
         Ok(NewRegion {
@@ -209,7 +210,8 @@ impl Store {
             .bind(region_id)
             .fetch_one(&mut *tx)
             .await?;
-            let entry = AuditEntry::new("wijzigen", "regio", &after.code).region(region_id).before(&before).after(&after);
+            let entry =
+                AuditEntry::new("wijzigen", "regio", &after.code).region(region_id).before(&before).after(&after);
             insert_audit!(&mut *tx, actor, &entry)?;
             tx.commit().await?;
             Ok(after)
@@ -219,10 +221,7 @@ impl Store {
     /// All membership periods of a region, current and past, by municipality name.
     pub async fn memberships(&self, region_id: i64) -> Result<Vec<MembershipRow>> {
         let sql = format!("{MEMBERSHIP_SELECT} WHERE ms.region_id = $1 ORDER BY m.name, ms.joined_on");
-        on_pool!(self, |pool| Ok(sqlx::query_as::<_, MembershipRow>(&sql)
-            .bind(region_id)
-            .fetch_all(pool)
-            .await?))
+        on_pool!(self, |pool| Ok(sqlx::query_as::<_, MembershipRow>(&sql).bind(region_id).fetch_all(pool).await?))
     }
 
     /// Whether a municipality is a member on a day.
@@ -243,16 +242,23 @@ impl Store {
         actor: &Actor,
     ) -> Result<MembershipRow> {
         if self.municipality(municipality).await?.is_none() {
-            return Err(StoreError::invalid("gemeentecode", "unknown", format!("Gemeente {municipality} bestaat niet.")));
+            return Err(StoreError::invalid(
+                "gemeentecode",
+                "unknown",
+                format!("Gemeente {municipality} bestaat niet."),
+            ));
         }
         let existing = self.memberships(region_id).await?;
-        if let Some(clash) = existing
-            .iter()
-            .find(|m| m.municipality_code == municipality.as_str() && m.period().overlaps(&period))
+        if let Some(clash) =
+            existing.iter().find(|m| m.municipality_code == municipality.as_str() && m.period().overlaps(&period))
         {
             return Err(StoreError::conflict(
                 "lidVanaf",
-                format!("{} is in deze periode al lid (sinds {}).", clash.municipality_name, samenspel_domain::nl::date(clash.joined_on)),
+                format!(
+                    "{} is in deze periode al lid (sinds {}).",
+                    clash.municipality_name,
+                    samenspel_domain::nl::date(clash.joined_on)
+                ),
             ));
         }
         let id = on_pool!(self, |pool| {
@@ -296,7 +302,10 @@ impl Store {
             return Err(StoreError::invalid(
                 "lidTot",
                 "centre",
-                format!("{} is de centrumgemeente; wijs eerst een andere centrumgemeente aan.", before.municipality_name),
+                format!(
+                    "{} is de centrumgemeente; wijs eerst een andere centrumgemeente aan.",
+                    before.municipality_name
+                ),
             ));
         }
         on_pool!(self, |pool| {

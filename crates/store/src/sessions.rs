@@ -26,9 +26,16 @@ pub struct ApiTokenRow {
 }
 
 impl Store {
-    pub async fn create_session(&self, token_hash: &str, user_id: i64, csrf_token: &str, expires_at: OffsetDateTime) -> Result<()> {
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        csrf_token: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<()> {
         let at = now();
-        on_pool!(self, |pool| sqlx::query(
+        on_pool!(self, |pool| {
+            sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)"
         )
         .bind(token_hash)
@@ -39,28 +46,33 @@ impl Store {
         .bind(expires_at)
         .execute(pool)
         .await
-        .map(|_| ()))?;
+        .map(|_| ())
+        })?;
         Ok(())
     }
 
     /// The session for a token hash, expired or not (the caller tells the user which).
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>> {
-        on_pool!(self, |pool| Ok(sqlx::query_as::<_, SessionRow>(
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_as::<_, SessionRow>(
             "SELECT token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at FROM sessions WHERE token_hash = $1"
         )
         .bind(token_hash)
         .fetch_optional(pool)
-        .await?))
+        .await?)
+        })
     }
 
     /// Extends an idle timeout after activity.
     pub async fn touch_session(&self, token_hash: &str, expires_at: OffsetDateTime) -> Result<()> {
-        on_pool!(self, |pool| sqlx::query("UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3")
-            .bind(now())
-            .bind(expires_at)
-            .bind(token_hash)
-            .execute(pool)
-            .await
+        on_pool!(self, |pool| sqlx::query(
+            "UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3"
+        )
+        .bind(now())
+        .bind(expires_at)
+        .bind(token_hash)
+        .execute(pool)
+        .await
         .map(|_| ()))?;
         Ok(())
     }
@@ -70,7 +82,7 @@ impl Store {
             .bind(token_hash)
             .execute(pool)
             .await
-        .map(|_| ()))?;
+            .map(|_| ()))?;
         Ok(())
     }
 
@@ -85,7 +97,13 @@ impl Store {
         Ok(done)
     }
 
-    pub async fn create_api_token(&self, user_id: i64, token_hash: &str, name: &str, actor: &Actor) -> Result<ApiTokenRow> {
+    pub async fn create_api_token(
+        &self,
+        user_id: i64,
+        token_hash: &str,
+        name: &str,
+        actor: &Actor,
+    ) -> Result<ApiTokenRow> {
         let login = self.user(user_id).await?.login;
         on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
@@ -122,29 +140,33 @@ impl Store {
                 .bind(id)
                 .execute(pool)
                 .await
-        .map(|_| ()))?;
+                .map(|_| ()))?;
         }
         Ok(found.map(|(_, user)| user))
     }
 
     pub async fn api_tokens_of(&self, user_id: i64) -> Result<Vec<ApiTokenRow>> {
-        on_pool!(self, |pool| Ok(sqlx::query_as::<_, ApiTokenRow>(
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_as::<_, ApiTokenRow>(
             "SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id"
         )
         .bind(user_id)
         .fetch_all(pool)
-        .await?))
+        .await?)
+        })
     }
 
     pub async fn revoke_api_token(&self, user_id: i64, token_id: i64, actor: &Actor) -> Result<()> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
-            let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
-                .bind(now())
-                .bind(token_id)
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
+            let done = sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+            )
+            .bind(now())
+            .bind(token_id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
             }
@@ -170,7 +192,12 @@ impl Store {
 
     /// Failed attempts since a moment, for a login and for a client address, and the time of
     /// the oldest failure for the login in that window (to say when the lock ends).
-    pub async fn recent_failures(&self, login: &str, client_ip: &str, since: OffsetDateTime) -> Result<(i64, i64, Option<OffsetDateTime>)> {
+    pub async fn recent_failures(
+        &self,
+        login: &str,
+        client_ip: &str,
+        since: OffsetDateTime,
+    ) -> Result<(i64, i64, Option<OffsetDateTime>)> {
         on_pool!(self, |pool| {
             let by_login: (i64, Option<OffsetDateTime>) = sqlx::query_as(
                 "SELECT COUNT(*), MIN(attempted_at) FROM login_attempts WHERE login = $1 AND attempted_at >= $2 AND NOT succeeded \

@@ -57,7 +57,8 @@ impl GrantRow {
 }
 
 const USER_COLUMNS: &str = "id, login, display_name, email, platform_admin, active, created_at, password_changed_at";
-const GRANT_SELECT: &str = "SELECT g.id, g.user_id, g.region_id, r.code AS region_code, r.name AS region_name, g.role, \
+const GRANT_SELECT: &str =
+    "SELECT g.id, g.user_id, g.region_id, r.code AS region_code, r.name AS region_name, g.role, \
      g.municipality_code, m.name AS municipality_name, g.provider_id, p.name AS provider_name \
      FROM role_grants g JOIN regions r ON r.id = g.region_id \
      LEFT JOIN municipalities m ON m.code = g.municipality_code \
@@ -154,7 +155,9 @@ impl Store {
         actor: &Actor,
     ) -> Result<UserRow> {
         let before = self.user(user_id).await?;
-        let sql = format!("UPDATE users SET display_name = $1, email = $2, active = $3 WHERE id = $4 RETURNING {USER_COLUMNS}");
+        let sql = format!(
+            "UPDATE users SET display_name = $1, email = $2, active = $3 WHERE id = $4 RETURNING {USER_COLUMNS}"
+        );
         on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
             let after: UserRow = sqlx::query_as(&sql)
@@ -227,10 +230,18 @@ impl Store {
         let user = self.user(user_id).await?;
         match role {
             Role::Member(m) if !self.is_member_on(region_id, m, now().date()).await? => {
-                return Err(StoreError::invalid("gemeentecode", "membership", format!("{m} is geen lid van deze regio.")));
+                return Err(StoreError::invalid(
+                    "gemeentecode",
+                    "membership",
+                    format!("{m} is geen lid van deze regio."),
+                ));
             }
             Role::Provider(p) if self.provider(region_id, *p).await.is_err() => {
-                return Err(StoreError::invalid("aanbiederId", "unknown", "Deze zorgaanbieder staat niet in deze regio."));
+                return Err(StoreError::invalid(
+                    "aanbiederId",
+                    "unknown",
+                    "Deze zorgaanbieder staat niet in deze regio.",
+                ));
             }
             _ => {}
         }
@@ -256,11 +267,7 @@ impl Store {
             tx.commit().await?;
             id
         });
-        self.grants_in_region(region_id)
-            .await?
-            .into_iter()
-            .find(|g| g.id == id)
-            .ok_or(StoreError::NotFound)
+        self.grants_in_region(region_id).await?.into_iter().find(|g| g.id == id).ok_or(StoreError::NotFound)
     }
 
     /// Withdraws a role; the grant must belong to the region named.

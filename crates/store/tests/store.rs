@@ -44,7 +44,8 @@ async fn haaglanden(store: &Store) -> i64 {
 async fn reference_data_is_loaded_once_and_queryable() {
     let store = fresh_store().await.unwrap();
     assert!(store.ensure_reference_data().await.unwrap().is_none(), "second load is a no-op");
-    let all = store.municipalities(&MunicipalityFilter::default(), PageRequest { page: 1, page_size: 20 }).await.unwrap();
+    let all =
+        store.municipalities(&MunicipalityFilter::default(), PageRequest { page: 1, page_size: 20 }).await.unwrap();
     assert_eq!(all.total, 342);
     assert_eq!(all.items.len(), 20);
     assert_eq!(all.items[0].name, "'s-Gravenhage");
@@ -150,7 +151,10 @@ async fn figures_import_is_all_or_nothing() {
     let youths_only = parse_figures_csv(b"gemeentecode;jaar;jeugdigen_0_17\nGM0503;2025;20.100\n").unwrap();
     store.import_figures(id, &youths_only, &Actor::cli()).await.unwrap();
     let stored = &store.figures(id, 2025).await.unwrap()[0];
-    assert_eq!(stored.figures(), MemberFigures { youths: Some(20_100), budget_youth: Some(Cents(100_000_000)), budget_wmo: None });
+    assert_eq!(
+        stored.figures(),
+        MemberFigures { youths: Some(20_100), budget_youth: Some(Cents(100_000_000)), budget_wmo: None }
+    );
     assert_eq!(store.figure_years(id).await.unwrap(), vec![2025]);
 
     let cleared = MemberFigures { youths: None, budget_youth: None, budget_wmo: Some(Cents(5)) };
@@ -273,7 +277,8 @@ async fn every_write_is_audited_and_the_log_is_append_only() {
     assert_eq!(log.items[0].actor_login, "cli");
     assert!(log.items[1].after_json.as_deref().unwrap().contains("GM0518"));
 
-    let tamper = on_pool!(&store, |pool| sqlx::query("UPDATE audit_log SET actor_login = 'x'").execute(pool).await.map(|_| ()));
+    let tamper =
+        on_pool!(&store, |pool| sqlx::query("UPDATE audit_log SET actor_login = 'x'").execute(pool).await.map(|_| ()));
     assert!(tamper.is_err(), "audit log rows cannot be changed");
     let delete = on_pool!(&store, |pool| sqlx::query("DELETE FROM audit_log").execute(pool).await.map(|_| ()));
     assert!(delete.is_err(), "audit log rows cannot be deleted");
@@ -288,11 +293,7 @@ async fn runs_on_the_backend_the_environment_selects() {
 #[tokio::test]
 async fn placeholders_bind_by_number_on_both_backends() {
     let store = fresh_store().await.unwrap();
-    let (a, b): (i64, String) = on_pool!(&store, |pool| sqlx::query_as("SELECT $2, $1")
-        .bind("een")
-        .bind(2_i64)
-        .fetch_one(pool)
-        .await
-        .unwrap());
+    let (a, b): (i64, String) =
+        on_pool!(&store, |pool| sqlx::query_as("SELECT $2, $1").bind("een").bind(2_i64).fetch_one(pool).await.unwrap());
     assert_eq!((a, b.as_str()), (2, "een"));
 }

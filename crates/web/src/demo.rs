@@ -50,7 +50,9 @@ pub enum DemoError {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Seeded {
     /// Created; the password is returned when it was generated (to print once).
-    Created { generated_password: Option<String> },
+    Created {
+        generated_password: Option<String>,
+    },
     AlreadyPresent,
 }
 

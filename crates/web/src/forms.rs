@@ -37,9 +37,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
     async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
         let (mut parts, body) = request.into_parts();
         let PageUser(user) = PageUser::from_request_parts(&mut parts, state).await?;
-        let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
-            error_page(StatusCode::PAYLOAD_TOO_LARGE, "Het formulier is te groot om te verwerken.")
-        })?;
+        let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+            .await
+            .map_err(|_| error_page(StatusCode::PAYLOAD_TOO_LARGE, "Het formulier is te groot om te verwerken."))?;
         let sent: CsrfOnly = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
         if !constant_time_eq(&sent.csrf, user.csrf()) {
             return Err(csrf_refused());
@@ -76,11 +76,12 @@ impl<S: Send + Sync> FromRequest<S> for CsrfMultipart {
             .map_err(|e| unreadable(format!("Het formulier kon niet gelezen worden: {e}.")))?;
         let (mut fields, mut files) = (HashMap::new(), HashMap::new());
         let mut total = 0usize;
-        while let Some(field) = multipart
-            .next_field()
-            .await
-            .map_err(|_| error_page(StatusCode::PAYLOAD_TOO_LARGE, &format!("Het bestand is te groot (hoogstens {} MiB).", MAX_UPLOAD_BYTES / (1024 * 1024))))?
-        {
+        while let Some(field) = multipart.next_field().await.map_err(|_| {
+            error_page(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("Het bestand is te groot (hoogstens {} MiB).", MAX_UPLOAD_BYTES / (1024 * 1024)),
+            )
+        })? {
             let name = field.name().unwrap_or("").to_string();
             let file_name = field.file_name().map(str::to_string);
             let bytes = field

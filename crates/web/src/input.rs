@@ -54,15 +54,9 @@ pub fn provider_details(f: &ProviderText) -> Result<ProviderDetails, Invalid> {
     let email = invalid.check("email", optional(f.email, check_email));
     let phone = invalid.check("telefoon", phone(f.telefoon));
     match (name, agb_code, kvk_number, city, email, phone) {
-        (Some(name), Some(agb_code), Some(kvk_number), Some(city), Some(email), Some(phone)) => Ok(ProviderDetails {
-            name,
-            agb_code,
-            kvk_number,
-            city,
-            email,
-            phone,
-            active: f.actief,
-        }),
+        (Some(name), Some(agb_code), Some(kvk_number), Some(city), Some(email), Some(phone)) => {
+            Ok(ProviderDetails { name, agb_code, kvk_number, city, email, phone, active: f.actief })
+        }
         _ => Err(invalid),
     }
 }
@@ -88,7 +82,11 @@ pub fn municipality(name: &str, value: &str) -> Result<MunicipalityCode, Invalid
     parsed.ok_or(invalid)
 }
 
-pub fn membership(gemeentecode: &str, lid_vanaf: &str, lid_tot: &str) -> Result<(MunicipalityCode, MembershipPeriod), Invalid> {
+pub fn membership(
+    gemeentecode: &str,
+    lid_vanaf: &str,
+    lid_tot: &str,
+) -> Result<(MunicipalityCode, MembershipPeriod), Invalid> {
     let mut invalid = Invalid::new();
     let code = municipality("gemeentecode", gemeentecode).map_err(|e| invalid.errors.extend(e.errors)).ok();
     let joined = if lid_vanaf.trim().is_empty() {
@@ -147,9 +145,7 @@ pub fn role(rol: &str, gemeentecode: &str, aanbieder_id: &str) -> Result<Role, I
 
 pub fn year(value: &str) -> Result<i32, Invalid> {
     let mut invalid = Invalid::new();
-    invalid
-        .check("jaar", parse_count(value).and_then(check_year))
-        .ok_or(invalid)
+    invalid.check("jaar", parse_count(value).and_then(check_year)).ok_or(invalid)
 }
 
 /// Figures as typed in a form, in Dutch notation; empty means not entered.
@@ -170,7 +166,14 @@ mod tests {
 
     #[test]
     fn provider_reports_every_field() {
-        let text = ProviderText { naam: "", agb_code: "123", kvk_nummer: "x", email: "geen", telefoon: "abc", ..Default::default() };
+        let text = ProviderText {
+            naam: "",
+            agb_code: "123",
+            kvk_nummer: "x",
+            email: "geen",
+            telefoon: "abc",
+            ..Default::default()
+        };
         let err = provider_details(&text).unwrap_err();
         let names: Vec<_> = err.errors.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(names, ["naam", "agbCode", "kvkNummer", "email", "telefoon"]);

@@ -68,16 +68,10 @@ pub async fn reject_cross_site_writes(request: Request, next: Next) -> Response 
     let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe {
         let headers = request.headers();
-        let cross_site = headers
-            .get("sec-fetch-site")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v == "cross-site");
+        let cross_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()).is_some_and(|v| v == "cross-site");
         let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-        let origin_mismatch = headers
-            .get(header::ORIGIN)
-            .and_then(|v| v.to_str().ok())
-            .filter(|o| *o != "null")
-            .is_some_and(|origin| {
+        let origin_mismatch =
+            headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).filter(|o| *o != "null").is_some_and(|origin| {
                 let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or(origin);
                 Some(origin_host) != host
             });
@@ -98,12 +92,8 @@ pub async fn problem_responses(request: Request, next: Next) -> Response {
     if !status.is_client_error() && !status.is_server_error() {
         return response;
     }
-    let content_type = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
+    let content_type =
+        response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let already_shaped = if is_api(&path) {
         content_type.starts_with("application/problem+json")
     } else {

@@ -79,7 +79,12 @@ pub async fn region_log(
               (status = 400, body = Problem, content_type = "application/problem+json"),
               (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 403, body = Problem, content_type = "application/problem+json")))]
-pub async fn platform_log(State(state): State<AppState>, ApiUser(user): ApiUser, uri: Uri, Query(q): Query<PageQuery>) -> AppResult<PageResponse<AuditRegel>> {
+pub async fn platform_log(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    uri: Uri,
+    Query(q): Query<PageQuery>,
+) -> AppResult<PageResponse<AuditRegel>> {
     let request = q.request()?;
     if !user.principal.platform_admin {
         return Err(AppError::forbidden());

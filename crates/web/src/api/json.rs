@@ -55,10 +55,12 @@ fn dutch_reason(error: &serde_json::Error) -> (&'static str, String) {
     let expected = text.split("expected ").nth(1).unwrap_or("").split(" at line").next().unwrap_or("");
     let wanted = match expected {
         e if e.contains("string") => "tekst".to_string(),
-        e if e.contains("i64") || e.contains("i32") || e.contains("integer") || e.contains("u32") => "een geheel getal".to_string(),
+        e if e.contains("i64") || e.contains("i32") || e.contains("integer") || e.contains("u32") => {
+            "een geheel getal".to_string()
+        }
         e if e.contains("bool") => "true of false".to_string(),
         e if e.contains("sequence") => "een lijst".to_string(),
-        e if e.is_empty() => return ("type", format!("Ongeldige waarde ({text}).")),
+        "" => return ("type", format!("Ongeldige waarde ({text}).")),
         other => other.to_string(),
     };
     ("type", format!("Verkeerd type: verwacht {wanted}."))
@@ -85,11 +87,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for ApiJson<T
             .await
             .map_err(|_| AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "Het verzoek is groter dan 1 MiB."))?;
         let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
-            AppError::bad_request(format!(
-                "De inhoud is geen geldige JSON (regel {}, kolom {}).",
-                e.line(),
-                e.column()
-            ))
+            AppError::bad_request(format!("De inhoud is geen geldige JSON (regel {}, kolom {}).", e.line(), e.column()))
         })?;
         let Value::Object(fields) = value else {
             return Err(AppError::bad_request("Verwacht een JSON-object, zoals {\"naam\": \"…\"}."));

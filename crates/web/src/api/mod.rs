@@ -48,11 +48,7 @@ pub fn router() -> Router<AppState> {
 
 /// The API speaks JSON only: a client that accepts no JSON gets 406.
 async fn negotiate(request: Request, next: Next) -> Response {
-    let accept = request
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_ascii_lowercase);
+    let accept = request.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).map(str::to_ascii_lowercase);
     if let Some(accept) = accept {
         let acceptable = accept.split(',').any(|part| {
             let mime = part.split(';').next().unwrap_or("").trim();

@@ -111,7 +111,8 @@ impl<T: Serialize> IntoResponse for PageResponse<T> {
             format!("<{}>; rel=\"last\"", link_to(&self.uri, p.total_pages, p.page_size)),
         ];
         if current > 1 {
-            links.push(format!("<{}>; rel=\"prev\"", link_to(&self.uri, (current - 1).min(p.total_pages), p.page_size)));
+            links
+                .push(format!("<{}>; rel=\"prev\"", link_to(&self.uri, (current - 1).min(p.total_pages), p.page_size)));
         }
         if current < p.total_pages {
             links.push(format!("<{}>; rel=\"next\"", link_to(&self.uri, current + 1, p.page_size)));

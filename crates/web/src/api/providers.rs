@@ -91,7 +91,11 @@ pub async fn list(
     responses((status = 200, body = Aanbieder),
               (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn get(State(state): State<AppState>, ApiUser(user): ApiUser, Path((code, id)): Path<(String, i64)>) -> AppResult<Json<Aanbieder>> {
+pub async fn get(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((code, id)): Path<(String, i64)>,
+) -> AppResult<Json<Aanbieder>> {
     let (region, _) = region_for(&state, &user, &code).await?;
     Ok(Json(state.store.provider(region.id, id).await?.into()))
 }
@@ -173,7 +177,11 @@ pub async fn update(
         ];
         let mut invalid = samenspel_domain::Invalid::new();
         for (name, _) in registered.iter().filter(|(_, sent)| *sent) {
-            invalid.push(name, "forbidden", "Alleen de regio wijzigt dit gegeven; u kunt e-mail en telefoon aanpassen.");
+            invalid.push(
+                name,
+                "forbidden",
+                "Alleen de regio wijzigt dit gegeven; u kunt e-mail en telefoon aanpassen.",
+            );
         }
         let contact = input::provider_contact(&text(&b.email, &current.email), &text(&b.telefoon, &current.phone));
         match contact {

@@ -116,7 +116,11 @@ pub async fn list_municipalities(
     responses((status = 200, body = Gemeente),
               (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 401, body = Problem, content_type = "application/problem+json")))]
-pub async fn get_municipality(State(state): State<AppState>, _user: ApiUser, Path(code): Path<String>) -> AppResult<Json<Gemeente>> {
+pub async fn get_municipality(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    Path(code): Path<String>,
+) -> AppResult<Json<Gemeente>> {
     let code = MunicipalityCode::parse(&code).map_err(|_| AppError::not_found())?;
     let row = state.store.municipality(&code).await?.ok_or_else(AppError::not_found)?;
     Ok(Json(row.into()))
@@ -142,7 +146,11 @@ pub async fn list_youth_regions(
     responses((status = 200, body = Jeugdregio),
               (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 401, body = Problem, content_type = "application/problem+json")))]
-pub async fn get_youth_region(State(state): State<AppState>, _user: ApiUser, Path(code): Path<String>) -> AppResult<Json<Jeugdregio>> {
+pub async fn get_youth_region(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    Path(code): Path<String>,
+) -> AppResult<Json<Jeugdregio>> {
     let code = YouthRegionCode::parse(&code).map_err(|_| AppError::not_found())?;
     let (region, members) = state.store.youth_region(&code).await?.ok_or_else(AppError::not_found)?;
     let mut out = Jeugdregio::from(region);

@@ -168,30 +168,31 @@ pub struct JaarQuery {
     responses((status = 200, description = "Regions where the user holds a role (all, for platform administrators)", body = super::pagination::Page<Regio>),
               (status = 400, body = Problem, content_type = "application/problem+json"),
               (status = 401, body = Problem, content_type = "application/problem+json")))]
-pub async fn list(State(state): State<AppState>, ApiUser(user): ApiUser, uri: Uri, Query(q): Query<PageQuery>) -> AppResult<PageResponse<Regio>> {
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    uri: Uri,
+    Query(q): Query<PageQuery>,
+) -> AppResult<PageResponse<Regio>> {
     let request = q.request()?;
-    let visible: Vec<Regio> = state
-        .store
-        .regions()
-        .await?
-        .into_iter()
-        .filter(|r| user.in_region(r).any())
-        .map(Regio::from)
-        .collect();
+    let visible: Vec<Regio> =
+        state.store.regions().await?.into_iter().filter(|r| user.in_region(r).any()).map(Regio::from).collect();
     Ok(single_page(visible, request, &uri))
 }
 
 /// Builds the region to create from the request, shared by the API, the pages and the CLI.
 pub async fn new_region(state: &AppState, body: &NieuweRegio) -> Result<NewRegion, AppError> {
     let mut invalid = Invalid::new();
-    let domain = invalid.check("domein", Domain::parse(body.domein.as_deref().unwrap_or("jeugd"))).unwrap_or(Domain::Youth);
+    let domain =
+        invalid.check("domein", Domain::parse(body.domein.as_deref().unwrap_or("jeugd"))).unwrap_or(Domain::Youth);
     let joined_on = match body.lid_vanaf.as_deref() {
         Some(d) => invalid.check("lidVanaf", parse_date(d)),
         None => time::Date::from_calendar_date(samenspel_store::now().year(), time::Month::January, 1).ok(),
     };
     let code = body.code.as_deref().and_then(|c| invalid.check("code", RegionCode::parse(c)));
     let name = body.naam.as_deref().and_then(|n| invalid.check("naam", required_text(n, 2, 120)));
-    let centre = body.centrumgemeente.as_deref().and_then(|c| invalid.check("centrumgemeente", MunicipalityCode::parse(c)));
+    let centre =
+        body.centrumgemeente.as_deref().and_then(|c| invalid.check("centrumgemeente", MunicipalityCode::parse(c)));
     let youth_region = body.jeugdregio.as_deref().and_then(|c| invalid.check("jeugdregio", YouthRegionCode::parse(c)));
     let mut members = Vec::new();
     for (i, m) in body.leden.iter().flatten().enumerate() {
@@ -232,7 +233,11 @@ pub async fn new_region(state: &AppState, body: &NieuweRegio) -> Result<NewRegio
               (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json")))]
-pub async fn create(State(state): State<AppState>, ApiUser(user): ApiUser, body: ApiJson<NieuweRegio>) -> AppResult<(StatusCode, Json<Regio>)> {
+pub async fn create(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    body: ApiJson<NieuweRegio>,
+) -> AppResult<(StatusCode, Json<Regio>)> {
     if !user.principal.can_create_regions() {
         return Err(AppError::forbidden());
     }
@@ -245,7 +250,11 @@ pub async fn create(State(state): State<AppState>, ApiUser(user): ApiUser, body:
     responses((status = 200, body = Regio),
               (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn get(State(state): State<AppState>, ApiUser(user): ApiUser, Path(code): Path<String>) -> AppResult<Json<Regio>> {
+pub async fn get(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(code): Path<String>,
+) -> AppResult<Json<Regio>> {
     let (region, _) = region_for(&state, &user, &code).await?;
     Ok(Json(region.into()))
 }
@@ -295,7 +304,8 @@ pub async fn list_members(
 ) -> AppResult<PageResponse<Lidmaatschap>> {
     let request = q.request()?;
     let (region, _) = region_for(&state, &user, &code).await?;
-    let members: Vec<Lidmaatschap> = state.store.memberships(region.id).await?.into_iter().map(Lidmaatschap::from).collect();
+    let members: Vec<Lidmaatschap> =
+        state.store.memberships(region.id).await?.into_iter().map(Lidmaatschap::from).collect();
     Ok(single_page(members, request, &uri))
 }
 
@@ -428,7 +438,9 @@ pub async fn put_figures(
     }
     let figures = body.check(|b| {
         let mut invalid = Invalid::new();
-        for (name, value) in [("jeugdigen", b.jeugdigen), ("budgetJeugdCent", b.budget_jeugd_cent), ("budgetWmoCent", b.budget_wmo_cent)] {
+        for (name, value) in
+            [("jeugdigen", b.jeugdigen), ("budgetJeugdCent", b.budget_jeugd_cent), ("budgetWmoCent", b.budget_wmo_cent)]
+        {
             if value.is_some_and(|v| v < 0) {
                 invalid.push(name, "range", "Een negatief getal kan hier niet.");
             }

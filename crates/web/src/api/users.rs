@@ -172,16 +172,19 @@ pub async fn list(
     }
     let grants = state.store.grants_in_region(region.id).await?;
     let users = state.store.users_in_region(region.id, samenspel_store::PageRequest::all()).await?.items;
-    let shown: Vec<Gebruiker> = users
-        .into_iter()
-        .filter(|u| visible(&access, &grants, u.id))
-        .map(|u| gebruiker(u, &grants, &access))
-        .collect();
+    let shown: Vec<Gebruiker> =
+        users.into_iter().filter(|u| visible(&access, &grants, u.id)).map(|u| gebruiker(u, &grants, &access)).collect();
     Ok(single_page(shown, request, &uri))
 }
 
 /// A user of the region the viewer may see, with the region's grants.
-async fn user_in_region(state: &AppState, viewer: &CurrentUser, region: &RegionRow, access: &RegionAccess, id: i64) -> AppResult<(UserRow, Vec<GrantRow>)> {
+async fn user_in_region(
+    state: &AppState,
+    viewer: &CurrentUser,
+    region: &RegionRow,
+    access: &RegionAccess,
+    id: i64,
+) -> AppResult<(UserRow, Vec<GrantRow>)> {
     let grants = state.store.grants_in_region(region.id).await?;
     let holds_role = grants.iter().any(|g| g.user_id == id);
     if !(holds_role || viewer.principal.platform_admin) || !visible(access, &grants, id) {
@@ -194,7 +197,11 @@ async fn user_in_region(state: &AppState, viewer: &CurrentUser, region: &RegionR
     responses((status = 200, body = Gebruiker),
               (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn get(State(state): State<AppState>, ApiUser(user): ApiUser, Path((code, id)): Path<(String, i64)>) -> AppResult<Json<Gebruiker>> {
+pub async fn get(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((code, id)): Path<(String, i64)>,
+) -> AppResult<Json<Gebruiker>> {
     let (region, access) = region_for(&state, &user, &code).await?;
     let (target, grants) = user_in_region(&state, &user, &region, &access, id).await?;
     Ok(Json(gebruiker(target, &grants, &access)))
@@ -253,10 +260,18 @@ pub async fn create_with_role(
 ) -> AppResult<UserRow> {
     match role {
         Role::Member(m) if !state.store.is_member_on(region.id, m, samenspel_store::now().date()).await? => {
-            return Err(AppError::invalid(Invalid::single("gemeentecode", "membership", format!("{m} is geen lid van deze regio."))));
+            return Err(AppError::invalid(Invalid::single(
+                "gemeentecode",
+                "membership",
+                format!("{m} is geen lid van deze regio."),
+            )));
         }
         Role::Provider(p) if state.store.provider(region.id, *p).await.is_err() => {
-            return Err(AppError::invalid(Invalid::single("aanbiederId", "unknown", "Deze zorgaanbieder staat niet in deze regio.")));
+            return Err(AppError::invalid(Invalid::single(
+                "aanbiederId",
+                "unknown",
+                "Deze zorgaanbieder staat niet in deze regio.",
+            )));
         }
         _ => {}
     }
@@ -303,7 +318,9 @@ pub async fn update(
             invalid.push("actief", "self", "U kunt uw eigen account niet uitzetten.");
         }
         match (name, email) {
-            (Some(n), Some(e)) if invalid.is_empty() => Ok((n, e, b.actief.unwrap_or(target.active), b.wachtwoord.clone())),
+            (Some(n), Some(e)) if invalid.is_empty() => {
+                Ok((n, e, b.actief.unwrap_or(target.active), b.wachtwoord.clone()))
+            }
             _ => Err(invalid),
         }
     })?;
@@ -363,7 +380,14 @@ pub async fn remove_role(
 
 /// Withdraws a role; shared with the pages. An admin cannot withdraw their own admin role,
 /// so a region cannot lock itself out by accident.
-pub async fn withdraw_role(state: &AppState, user: &CurrentUser, region: &RegionRow, user_id: i64, grant_id: i64, door: &str) -> AppResult<()> {
+pub async fn withdraw_role(
+    state: &AppState,
+    user: &CurrentUser,
+    region: &RegionRow,
+    user_id: i64,
+    grant_id: i64,
+    door: &str,
+) -> AppResult<()> {
     let grants = state.store.grants_in_region(region.id).await?;
     let grant = grants.iter().find(|g| g.id == grant_id && g.user_id == user_id).ok_or_else(AppError::not_found)?;
     if user_id == user.user.id && grant.role == "regiobeheerder" {

@@ -24,7 +24,12 @@ pub enum LoginOutcome {
     Locked { minutes: i64 },
 }
 
-pub async fn attempt_login(state: &AppState, login: &str, password: &str, client_ip: &str) -> Result<LoginOutcome, AppError> {
+pub async fn attempt_login(
+    state: &AppState,
+    login: &str,
+    password: &str,
+    client_ip: &str,
+) -> Result<LoginOutcome, AppError> {
     let store = &state.store;
     let key: String = login.trim().to_lowercase().chars().take(64).collect();
     let now = samenspel_store::now();
@@ -41,11 +46,8 @@ pub async fn attempt_login(state: &AppState, login: &str, password: &str, client
     let password_ok = verify_password(password.chars().take(1024).collect(), hash).await;
     let ok = password_ok && credentials.as_ref().is_some_and(|c| c.active);
     store.record_login_attempt(&key, client_ip, ok).await?;
-    let actor = Actor {
-        user_id: credentials.as_ref().map(|c| c.id),
-        login: key.clone(),
-        origin: format!("web {client_ip}"),
-    };
+    let actor =
+        Actor { user_id: credentials.as_ref().map(|c| c.id), login: key.clone(), origin: format!("web {client_ip}") };
     let entry = AuditEntry::new("inloggen", "sessie", &key);
     store.record(&actor, &if ok { entry } else { entry.failed() }).await?;
     let Some(credentials) = credentials.filter(|_| ok) else {
@@ -53,8 +55,6 @@ pub async fn attempt_login(state: &AppState, login: &str, password: &str, client
     };
     let session_token = random_token();
     let expires = now + state.settings.session_idle;
-    store
-        .create_session(&token_hash(&session_token), credentials.id, &random_token(), expires)
-        .await?;
+    store.create_session(&token_hash(&session_token), credentials.id, &random_token(), expires).await?;
     Ok(LoginOutcome::Success { session_token })
 }

@@ -204,7 +204,11 @@ impl<S: Send + Sync> FromRequestParts<S> for PageUser {
 
 /// The region in the path, if the user holds any role in it. A region the user has no role
 /// in is reported as not found, so its existence is not revealed.
-pub async fn region_for(state: &AppState, user: &CurrentUser, code: &str) -> Result<(RegionRow, RegionAccess), AppError> {
+pub async fn region_for(
+    state: &AppState,
+    user: &CurrentUser,
+    code: &str,
+) -> Result<(RegionRow, RegionAccess), AppError> {
     let region = state.store.region_by_code(code).await?.ok_or_else(AppError::not_found)?;
     let access = user.in_region(&region);
     if !access.any() {

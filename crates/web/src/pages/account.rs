@@ -60,7 +60,14 @@ fn token_form(csrf: &str, name: &str) -> FormView {
         .hint("Bijvoorbeeld 'maandelijkse export'. Het token kan alles wat u kunt.")
 }
 
-async fn account_page(state: &AppState, user: &CurrentUser, forms: (Option<FormView>, Option<FormView>), new_token: Option<String>, notice: Option<Notice>, status: StatusCode) -> PageResult {
+async fn account_page(
+    state: &AppState,
+    user: &CurrentUser,
+    forms: (Option<FormView>, Option<FormView>),
+    new_token: Option<String>,
+    notice: Option<Notice>,
+    status: StatusCode,
+) -> PageResult {
     let tokens = state
         .store
         .api_tokens_of(user.user.id)
@@ -81,7 +88,10 @@ async fn account_page(state: &AppState, user: &CurrentUser, forms: (Option<FormV
         .into_iter()
         .map(|g| RoleLine {
             role: g.kind().map(|k| k.label()).unwrap_or("?").to_string()
-                + &g.municipality_name.map(|m| format!(" ({m})")).or(g.provider_name.map(|p| format!(" ({p})"))).unwrap_or_default(),
+                + &g.municipality_name
+                    .map(|m| format!(" ({m})"))
+                    .or(g.provider_name.map(|p| format!(" ({p})")))
+                    .unwrap_or_default(),
             region: g.region_code,
             region_name: g.region_name,
         })
@@ -114,7 +124,10 @@ pub struct PasswordChange {
     nieuw: String,
 }
 
-pub async fn change_password(State(state): State<AppState>, CsrfForm(user, form): CsrfForm<PasswordChange>) -> PageResult {
+pub async fn change_password(
+    State(state): State<AppState>,
+    CsrfForm(user, form): CsrfForm<PasswordChange>,
+) -> PageResult {
     let mut invalid = Invalid::new();
     let hash = state.store.credentials(&user.user.login).await?.and_then(|c| c.password_hash);
     if !verify_password(form.huidig.clone(), hash).await {
@@ -147,14 +160,21 @@ pub async fn create_token(State(state): State<AppState>, CsrfForm(user, form): C
     };
     let token = new_api_token();
     state.store.create_api_token(user.user.id, &token_hash(&token), &name, &user.actor("web")).await?;
-    let notice = Notice { kind: "ok", text: "Het API-token is aangemaakt. Kopieer het nu: het wordt maar één keer getoond.".into() };
+    let notice = Notice {
+        kind: "ok",
+        text: "Het API-token is aangemaakt. Kopieer het nu: het wordt maar één keer getoond.".into(),
+    };
     account_page(&state, &user, (None, None), Some(token), Some(notice), StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
 pub struct Empty {}
 
-pub async fn revoke_token(State(state): State<AppState>, Path(id): Path<i64>, CsrfForm(user, _): CsrfForm<Empty>) -> PageResult {
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    CsrfForm(user, _): CsrfForm<Empty>,
+) -> PageResult {
     state.store.revoke_api_token(user.user.id, id, &user.actor("web")).await?;
     Ok(see_other("/account?gelukt=token-ingetrokken"))
 }

@@ -40,7 +40,12 @@ pub struct AuditQuery {
 
 const PAGE_SIZE: u32 = 50;
 
-pub async fn audit_log(State(state): State<AppState>, PageUser(user): PageUser, Path(code): Path<String>, Query(q): Query<AuditQuery>) -> PageResult {
+pub async fn audit_log(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(code): Path<String>,
+    Query(q): Query<AuditQuery>,
+) -> PageResult {
     let (region, access) = region_for(&state, &user, &code).await?;
     if !access.can_view_audit_log() {
         return Err(AppError::forbidden().into());

@@ -60,27 +60,30 @@ async fn create_form(state: &AppState, csrf: &str, values: &RegionForm) -> Resul
         .field("naam", "Naam", "text", &values.naam, false)
         .hint("Laat leeg om de naam van de jeugdregio te gebruiken.")
         .field("code", "Code in de adresbalk", "text", &values.code, false)
-        .hint("Kleine letters, cijfers en streepjes, zoals holland-rijnland. Laat leeg om hem uit de naam af te leiden.")
+        .hint(
+            "Kleine letters, cijfers en streepjes, zoals holland-rijnland. Laat leeg om hem uit de naam af te leiden.",
+        )
         .field("leden", "Leden (CBS-codes)", "text", &values.leden, false)
         .hint("Alleen zonder jeugdregio: CBS-codes gescheiden door komma's, zoals GM0518, GM0503.")
         .field("lidVanaf", "Leden vanaf", "date", &values.lid_vanaf, false)
         .hint("Standaard 1 januari van dit jaar."))
 }
 
-async fn regions_page(state: &AppState, user: &crate::auth::CurrentUser, form: Option<FormView>, notice: Option<super::Notice>, status: StatusCode) -> PageResult {
+async fn regions_page(
+    state: &AppState,
+    user: &crate::auth::CurrentUser,
+    form: Option<FormView>,
+    notice: Option<super::Notice>,
+    status: StatusCode,
+) -> PageResult {
     let mut lines = Vec::new();
     for r in state.store.regions().await? {
         let access = user.in_region(&r);
         if !access.any() {
             continue;
         }
-        let mut roles: Vec<&str> = user
-            .principal
-            .grants
-            .iter()
-            .filter(|g| g.region_id == r.id)
-            .map(|g| g.role.kind().label())
-            .collect();
+        let mut roles: Vec<&str> =
+            user.principal.grants.iter().filter(|g| g.region_id == r.id).map(|g| g.role.kind().label()).collect();
         if user.principal.platform_admin {
             roles.push("Platformbeheerder");
         }
@@ -89,7 +92,9 @@ async fn regions_page(state: &AppState, user: &crate::auth::CurrentUser, form: O
     }
     let form = match form {
         Some(f) => Some(f),
-        None if user.principal.can_create_regions() => Some(create_form(state, user.csrf(), &RegionForm::default()).await?),
+        None if user.principal.can_create_regions() => {
+            Some(create_form(state, user.csrf(), &RegionForm::default()).await?)
+        }
         None => None,
     };
     let page = RegionsPage {
@@ -100,7 +105,11 @@ async fn regions_page(state: &AppState, user: &crate::auth::CurrentUser, form: O
     Ok(render(&page, status))
 }
 
-pub async fn regions(State(state): State<AppState>, PageUser(user): PageUser, Query(q): Query<NoticeQuery>) -> PageResult {
+pub async fn regions(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Query(q): Query<NoticeQuery>,
+) -> PageResult {
     regions_page(&state, &user, None, success_notice(q.gelukt.as_deref(), None), StatusCode::OK).await
 }
 
@@ -130,7 +139,8 @@ pub async fn create_region(State(state): State<AppState>, CsrfForm(user, form): 
         code: blank(&form.code),
         naam: blank(&form.naam),
         domein: blank(&form.domein),
-        leden: blank(&form.leden).map(|l| l.split([',', ';', ' ']).filter(|s| !s.is_empty()).map(str::to_string).collect()),
+        leden: blank(&form.leden)
+            .map(|l| l.split([',', ';', ' ']).filter(|s| !s.is_empty()).map(str::to_string).collect()),
         centrumgemeente: None,
         lid_vanaf: blank(&form.lid_vanaf),
     };
@@ -192,7 +202,12 @@ struct OverviewPage {
     roles: Option<Vec<RoleLine>>,
 }
 
-pub async fn overview(State(state): State<AppState>, PageUser(user): PageUser, Path(code): Path<String>, Query(q): Query<NoticeQuery>) -> PageResult {
+pub async fn overview(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(code): Path<String>,
+    Query(q): Query<NoticeQuery>,
+) -> PageResult {
     let (region, access) = region_for(&state, &user, &code).await?;
     let year = samenspel_store::now().year();
     let figures = figures_table(&state, &region, year).await?;
@@ -219,7 +234,10 @@ pub async fn overview(State(state): State<AppState>, PageUser(user): PageUser, P
         }
         let province = state
             .store
-            .municipality(&samenspel_domain::MunicipalityCode::parse(&f.gemeentecode).map_err(|_| crate::error::AppError::not_found())?)
+            .municipality(
+                &samenspel_domain::MunicipalityCode::parse(&f.gemeentecode)
+                    .map_err(|_| crate::error::AppError::not_found())?,
+            )
             .await?
             .map(|m| m.province_name)
             .unwrap_or_default();
@@ -271,13 +289,22 @@ pub async fn overview(State(state): State<AppState>, PageUser(user): PageUser, P
         year,
         reference_year: state.store.reference_year().await?.unwrap_or(0),
         total_inhabitants: samenspel_domain::nl::integer(inhabitants),
-        total_youths: if youths_complete && !members.is_empty() { samenspel_domain::nl::integer(youths) } else { "onvolledig".into() },
+        total_youths: if youths_complete && !members.is_empty() {
+            samenspel_domain::nl::integer(youths)
+        } else {
+            "onvolledig".into()
+        },
         members,
         provider_total: providers.total,
         providers: providers
             .items
             .into_iter()
-            .map(|p| ProviderLine { id: p.id, name: p.name, agb: p.agb_code.unwrap_or_default(), city: p.city.unwrap_or_default() })
+            .map(|p| ProviderLine {
+                id: p.id,
+                name: p.name,
+                agb: p.agb_code.unwrap_or_default(),
+                city: p.city.unwrap_or_default(),
+            })
             .collect(),
         roles,
     };

@@ -2,7 +2,7 @@
 
 use super::{render, see_other, FormView, Layout, Notice};
 use crate::auth::login::{attempt_login, LoginOutcome};
-use crate::auth::secrets::{constant_time_eq, random_token, token_hash};
+use crate::auth::secrets::{constant_time_eq, random_token};
 use crate::auth::{client_ip, cookie, cookie_header, Auth, Via, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use crate::forms::CsrfForm;
 use crate::AppState;
@@ -69,7 +69,12 @@ fn page(state: &AppState, csrf: &str, form: FormView, notice: Option<Notice>, st
     response
 }
 
-pub async fn form(State(state): State<AppState>, Extension(auth): Extension<Auth>, headers: HeaderMap, Query(q): Query<LoginQuery>) -> Response {
+pub async fn form(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    headers: HeaderMap,
+    Query(q): Query<LoginQuery>,
+) -> Response {
     if matches!(auth, Auth::User(_)) {
         return see_other(safe_return(q.terug.as_deref().unwrap_or("/")));
     }
@@ -94,10 +99,7 @@ pub async fn submit(
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     let fresh = random_token();
     if expected.is_empty() || !constant_time_eq(&form.csrf, &expected) {
-        let notice = Notice {
-            kind: "error",
-            text: "Het inlogformulier was verlopen. Probeer het nog eens.".into(),
-        };
+        let notice = Notice { kind: "error", text: "Het inlogformulier was verlopen. Probeer het nog eens.".into() };
         return page(&state, &fresh, login_form(&fresh, &form.login, &form.terug), Some(notice), StatusCode::FORBIDDEN);
     }
     let mut invalid = Invalid::new();
@@ -125,7 +127,9 @@ pub async fn submit(
             }
             return response;
         }
-        Ok(LoginOutcome::Failed) => (StatusCode::UNAUTHORIZED, "De gebruikersnaam of het wachtwoord klopt niet.".to_string()),
+        Ok(LoginOutcome::Failed) => {
+            (StatusCode::UNAUTHORIZED, "De gebruikersnaam of het wachtwoord klopt niet.".to_string())
+        }
         Ok(LoginOutcome::Locked { minutes }) => (
             StatusCode::TOO_MANY_REQUESTS,
             format!(
@@ -148,9 +152,11 @@ pub async fn logout(State(state): State<AppState>, CsrfForm(user, _): CsrfForm<E
             return super::PageError::from(e).into_response();
         }
         let actor = user.actor("web");
-        let _ = state.store.record(&actor, &samenspel_store::AuditEntry::new("uitloggen", "sessie", &user.user.login)).await;
+        let _ = state
+            .store
+            .record(&actor, &samenspel_store::AuditEntry::new("uitloggen", "sessie", &user.user.login))
+            .await;
     }
-    let _ = token_hash;
     let mut response = see_other("/inloggen?uitgelogd=1");
     if let Ok(v) = cookie_header(SESSION_COOKIE, "", 0, state.settings.secure_cookies).parse() {
         response.headers_mut().append(header::SET_COOKIE, v);

@@ -1,7 +1,7 @@
 //! A region's members over time, its settings, and the members' figures per year.
 
 use super::home::NoticeQuery;
-use super::{render, see_other, show, success_notice, FormView, Layout, Notice, PageError, PageResult};
+use super::{render, see_other, show, success_notice, FormView, Layout, Notice, PageError, PageResult, RegionCtx};
 use crate::api::regions::figures_table;
 use crate::auth::{region_for, CurrentUser, PageUser};
 use crate::error::AppError;
@@ -64,21 +64,36 @@ pub struct MemberForm {
     lid_tot: String,
 }
 
-async fn settings_form(state: &AppState, user: &CurrentUser, region: &RegionRow, values: &SettingsForm) -> Result<FormView, PageError> {
+async fn settings_form(
+    state: &AppState,
+    user: &CurrentUser,
+    region: &RegionRow,
+    values: &SettingsForm,
+) -> Result<FormView, PageError> {
     let today = samenspel_store::now().date();
     let mut members: Vec<(String, String)> = vec![(String::new(), "— nog niet vastgelegd —".into())];
     for m in state.store.memberships(region.id).await?.into_iter().filter(|m| m.is_active_on(today)) {
         members.push((m.municipality_code, m.municipality_name));
     }
     let domains = Domain::ALL.iter().map(|d| (d.code().to_string(), d.label().to_string())).collect();
-    Ok(FormView::new("instellingen", format!("/regios/{}/instellingen", region.code), "Instellingen opslaan", user.csrf())
-        .field("naam", "Naam van de regio", "text", &values.naam, true)
-        .select("domein", "Domein", &values.domein, domains, true)
-        .select("centrumgemeente", "Centrumgemeente", &values.centrumgemeente, members, false)
-        .hint("De gemeente die taken uitvoert namens de regio; zij moet lid zijn."))
+    Ok(FormView::new(
+        "instellingen",
+        format!("/regios/{}/instellingen", region.code),
+        "Instellingen opslaan",
+        user.csrf(),
+    )
+    .field("naam", "Naam van de regio", "text", &values.naam, true)
+    .select("domein", "Domein", &values.domein, domains, true)
+    .select("centrumgemeente", "Centrumgemeente", &values.centrumgemeente, members, false)
+    .hint("De gemeente die taken uitvoert namens de regio; zij moet lid zijn."))
 }
 
-async fn add_form(state: &AppState, user: &CurrentUser, region: &RegionRow, values: &MemberForm) -> Result<FormView, PageError> {
+async fn add_form(
+    state: &AppState,
+    user: &CurrentUser,
+    region: &RegionRow,
+    values: &MemberForm,
+) -> Result<FormView, PageError> {
     let all = state.store.municipalities(&MunicipalityFilter::default(), PageRequest::all()).await?.items;
     let mut options = vec![(String::new(), "— kies een gemeente —".to_string())];
     options.extend(all.into_iter().map(|m| (m.code.clone(), format!("{} ({})", m.name, m.code))));
@@ -90,14 +105,12 @@ async fn add_form(state: &AppState, user: &CurrentUser, region: &RegionRow, valu
 }
 
 async fn members_page(
-    state: &AppState,
-    user: &CurrentUser,
-    region: &RegionRow,
-    access: &RegionAccess,
+    ctx: &RegionCtx<'_>,
     forms: (Option<FormView>, Option<FormView>),
     notice: Option<Notice>,
     status: StatusCode,
 ) -> PageResult {
+    let RegionCtx { state, user, region, access } = *ctx;
     let today = samenspel_store::now().date();
     let periods = state
         .store
@@ -135,7 +148,8 @@ async fn members_page(
         (None, None)
     };
     let page = MembersPage {
-        layout: Layout::for_region("Leden", user, region, access, &format!("/regios/{}/leden", region.code)).with_notice(notice),
+        layout: Layout::for_region("Leden", user, region, access, &format!("/regios/{}/leden", region.code))
+            .with_notice(notice),
         periods,
         can_manage,
         csrf: user.csrf().to_string(),
@@ -146,24 +160,27 @@ async fn members_page(
     Ok(render(&page, status))
 }
 
-pub async fn page(State(state): State<AppState>, PageUser(user): PageUser, Path(code): Path<String>, Query(q): Query<NoticeQuery>) -> PageResult {
+pub async fn page(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(code): Path<String>,
+    Query(q): Query<NoticeQuery>,
+) -> PageResult {
     let (region, access) = region_for(&state, &user, &code).await?;
-    members_page(&state, &user, &region, &access, (None, None), success_notice(q.gelukt.as_deref(), None), StatusCode::OK).await
+    members_page(
+        &RegionCtx { state: &state, user: &user, region: &region, access: &access },
+        (None, None),
+        success_notice(q.gelukt.as_deref(), None),
+        StatusCode::OK,
+    )
+    .await
 }
 
-/// Turns an error on a form into the form again with the reasons, or passes it on.
-fn form_errors(e: AppError) -> Result<Invalid, PageError> {
-    if !e.status.is_client_error() || e.status == StatusCode::FORBIDDEN || e.status == StatusCode::NOT_FOUND {
-        return Err(e.into());
-    }
-    let mut invalid = Invalid { errors: e.invalid };
-    if invalid.is_empty() {
-        invalid.push("", "error", e.detail);
-    }
-    Ok(invalid)
-}
-
-pub async fn add(State(state): State<AppState>, Path(code): Path<String>, CsrfForm(user, form): CsrfForm<MemberForm>) -> PageResult {
+pub async fn add(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    CsrfForm(user, form): CsrfForm<MemberForm>,
+) -> PageResult {
     let (region, access) = region_for(&state, &user, &code).await?;
     if !access.can_manage_region() {
         return Err(AppError::forbidden().into());
@@ -179,9 +196,15 @@ pub async fn add(State(state): State<AppState>, Path(code): Path<String>, CsrfFo
     match result {
         Ok(_) => Ok(see_other(&format!("/regios/{}/leden?gelukt=lid-toegevoegd", region.code))),
         Err(e) => {
-            let invalid = form_errors(e)?;
+            let invalid = super::form_problem(e)?;
             let f = add_form(&state, &user, &region, &form).await?.with_errors(&invalid);
-            members_page(&state, &user, &region, &access, (None, Some(f)), None, StatusCode::UNPROCESSABLE_ENTITY).await
+            members_page(
+                &RegionCtx { state: &state, user: &user, region: &region, access: &access },
+                (None, Some(f)),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     }
 }
@@ -192,7 +215,11 @@ pub struct EndForm {
     lid_tot: String,
 }
 
-pub async fn end(State(state): State<AppState>, Path((code, id)): Path<(String, i64)>, CsrfForm(user, form): CsrfForm<EndForm>) -> PageResult {
+pub async fn end(
+    State(state): State<AppState>,
+    Path((code, id)): Path<(String, i64)>,
+    CsrfForm(user, form): CsrfForm<EndForm>,
+) -> PageResult {
     let (region, access) = region_for(&state, &user, &code).await?;
     if !access.can_manage_region() {
         return Err(AppError::forbidden().into());
@@ -204,15 +231,25 @@ pub async fn end(State(state): State<AppState>, Path((code, id)): Path<(String, 
     match result {
         Ok(_) => Ok(see_other(&format!("/regios/{}/leden?gelukt=lid-beeindigd", region.code))),
         Err(e) => {
-            let invalid = form_errors(e)?;
+            let invalid = super::form_problem(e)?;
             let text = invalid.errors.iter().map(|e| e.reason.as_str()).collect::<Vec<_>>().join(" ");
             let notice = Some(Notice { kind: "error", text: format!("Het lidmaatschap is niet beëindigd: {text}") });
-            members_page(&state, &user, &region, &access, (None, None), notice, StatusCode::UNPROCESSABLE_ENTITY).await
+            members_page(
+                &RegionCtx { state: &state, user: &user, region: &region, access: &access },
+                (None, None),
+                notice,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     }
 }
 
-pub async fn settings(State(state): State<AppState>, Path(code): Path<String>, CsrfForm(user, form): CsrfForm<SettingsForm>) -> PageResult {
+pub async fn settings(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    CsrfForm(user, form): CsrfForm<SettingsForm>,
+) -> PageResult {
     let (region, access) = region_for(&state, &user, &code).await?;
     if !access.can_manage_region() {
         return Err(AppError::forbidden().into());
@@ -224,9 +261,15 @@ pub async fn settings(State(state): State<AppState>, Path(code): Path<String>, C
     match result {
         Ok(_) => Ok(see_other(&format!("/regios/{}/leden?gelukt=opgeslagen", region.code))),
         Err(e) => {
-            let invalid = form_errors(e)?;
+            let invalid = super::form_problem(e)?;
             let f = settings_form(&state, &user, &region, &form).await?.with_errors(&invalid);
-            members_page(&state, &user, &region, &access, (Some(f), None), None, StatusCode::UNPROCESSABLE_ENTITY).await
+            members_page(
+                &RegionCtx { state: &state, user: &user, region: &region, access: &access },
+                (Some(f), None),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     }
 }
@@ -278,7 +321,13 @@ pub struct FiguresForm {
     budget_wmo: String,
 }
 
-fn figures_form(user: &CurrentUser, region: &RegionRow, access: &RegionAccess, members: &[(String, String)], values: &FiguresForm) -> Option<FormView> {
+fn figures_form(
+    user: &CurrentUser,
+    region: &RegionRow,
+    access: &RegionAccess,
+    members: &[(String, String)],
+    values: &FiguresForm,
+) -> Option<FormView> {
     let editable: Vec<(String, String)> = members
         .iter()
         .filter(|(code, _)| MunicipalityCode::parse(code).is_ok_and(|c| access.can_edit_member_figures(&c)))
@@ -288,29 +337,32 @@ fn figures_form(user: &CurrentUser, region: &RegionRow, access: &RegionAccess, m
         return None;
     }
     Some(
-        FormView::new("kerncijfers", format!("/regios/{}/kerncijfers/invoer", region.code), "Kerncijfers opslaan", user.csrf())
-            .select("gemeentecode", "Gemeente", &values.gemeentecode, editable, true)
-            .field("jaar", "Jaar", "number", &values.jaar, true)
-            .field("jeugdigen", "Jeugdigen 0–17", "text", &values.jeugdigen, false)
-            .hint("Aantal op 1 januari van dat jaar, bijvoorbeeld 4.321. Leeg laten als het niet bekend is.")
-            .field("budgetJeugd", "Budget jeugd", "text", &values.budget_jeugd, false)
-            .hint("In euro, bijvoorbeeld 12.345.678,00.")
-            .field("budgetWmo", "Budget Wmo", "text", &values.budget_wmo, false)
-            .hint("In euro, bijvoorbeeld 9.876.543,21."),
+        FormView::new(
+            "kerncijfers",
+            format!("/regios/{}/kerncijfers/invoer", region.code),
+            "Kerncijfers opslaan",
+            user.csrf(),
+        )
+        .select("gemeentecode", "Gemeente", &values.gemeentecode, editable, true)
+        .field("jaar", "Jaar", "number", &values.jaar, true)
+        .field("jeugdigen", "Jeugdigen 0–17", "text", &values.jeugdigen, false)
+        .hint("Aantal op 1 januari van dat jaar, bijvoorbeeld 4.321. Leeg laten als het niet bekend is.")
+        .field("budgetJeugd", "Budget jeugd", "text", &values.budget_jeugd, false)
+        .hint("In euro, bijvoorbeeld 12.345.678,00.")
+        .field("budgetWmo", "Budget Wmo", "text", &values.budget_wmo, false)
+        .hint("In euro, bijvoorbeeld 9.876.543,21."),
     )
 }
 
 async fn figures_page(
-    state: &AppState,
-    user: &CurrentUser,
-    region: &RegionRow,
-    access: &RegionAccess,
+    ctx: &RegionCtx<'_>,
     year: i32,
     form_override: Option<FormView>,
     import_errors: Vec<RowError>,
     notice: Option<Notice>,
     status: StatusCode,
 ) -> PageResult {
+    let RegionCtx { state, user, region, access } = *ctx;
     let rows = figures_table(state, region, year).await?;
     let members: Vec<(String, String)> = rows.iter().map(|r| (r.gemeentecode.clone(), r.gemeente.clone())).collect();
     let lines = rows
@@ -340,7 +392,14 @@ async fn figures_page(
     let this_year = samenspel_store::now().year();
     let years = (this_year - 5..=this_year + 1).rev().map(|y| (y, y == year)).collect();
     let page = FiguresPage {
-        layout: Layout::for_region("Kerncijfers", user, region, access, &format!("/regios/{}/kerncijfers", region.code)).with_notice(notice),
+        layout: Layout::for_region(
+            "Kerncijfers",
+            user,
+            region,
+            access,
+            &format!("/regios/{}/kerncijfers", region.code),
+        )
+        .with_notice(notice),
         code: region.code.clone(),
         year,
         years,
@@ -360,7 +419,12 @@ fn year_of(value: Option<&str>) -> Result<i32, PageError> {
     }
 }
 
-pub async fn figures(State(state): State<AppState>, PageUser(user): PageUser, Path(code): Path<String>, Query(q): Query<FiguresQuery>) -> PageResult {
+pub async fn figures(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(code): Path<String>,
+    Query(q): Query<FiguresQuery>,
+) -> PageResult {
     let (region, access) = region_for(&state, &user, &code).await?;
     let year = year_of(q.jaar.as_deref())?;
     if q.formaat.as_deref() == Some("csv") {
@@ -370,7 +434,8 @@ pub async fn figures(State(state): State<AppState>, PageUser(user): PageUser, Pa
     let members: Vec<(String, String)> = rows.iter().map(|r| (r.gemeentecode.clone(), r.gemeente.clone())).collect();
     // `?gemeente=` pre-fills the form with that member's current figures.
     let form = q.gemeente.as_deref().and_then(|g| rows.iter().find(|r| r.gemeentecode == g)).and_then(|r| {
-        let amount = |c: Option<i64>| c.map(|c| samenspel_domain::Cents(c).to_string().replace("€ ", "")).unwrap_or_default();
+        let amount =
+            |c: Option<i64>| c.map(|c| samenspel_domain::Cents(c).to_string().replace("€ ", "")).unwrap_or_default();
         let values = FiguresForm {
             gemeentecode: r.gemeentecode.clone(),
             jaar: year.to_string(),
@@ -381,14 +446,23 @@ pub async fn figures(State(state): State<AppState>, PageUser(user): PageUser, Pa
         figures_form(&user, &region, &access, &members, &values)
     });
     let notice = success_notice(q.gelukt.as_deref(), q.aantal.as_deref());
-    figures_page(&state, &user, &region, &access, year, form, Vec::new(), notice, StatusCode::OK).await
+    figures_page(
+        &RegionCtx { state: &state, user: &user, region: &region, access: &access },
+        year,
+        form,
+        Vec::new(),
+        notice,
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// The figures as CSV in the import format, so they can be edited and read back in.
 async fn figures_csv(state: &AppState, region: &RegionRow, year: i32) -> PageResult {
     let rows = figures_table(state, region, year).await?;
     let mut out = String::from("gemeentecode;gemeente;jaar;inwoners;jeugdigen_0_17;budget_jeugd;budget_wmo\r\n");
-    let amount = |c: Option<i64>| c.map(|c| samenspel_domain::Cents(c).to_string().replace("€ ", "")).unwrap_or_default();
+    let amount =
+        |c: Option<i64>| c.map(|c| samenspel_domain::Cents(c).to_string().replace("€ ", "")).unwrap_or_default();
     for r in rows {
         out.push_str(&format!(
             "{};{};{};{};{};{};{}\r\n",
@@ -409,10 +483,15 @@ async fn figures_csv(state: &AppState, region: &RegionRow, year: i32) -> PageRes
         .into_response())
 }
 
-pub async fn save_figures(State(state): State<AppState>, Path(code): Path<String>, CsrfForm(user, form): CsrfForm<FiguresForm>) -> PageResult {
+pub async fn save_figures(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    CsrfForm(user, form): CsrfForm<FiguresForm>,
+) -> PageResult {
     let (region, access) = region_for(&state, &user, &code).await?;
     let mut invalid = Invalid::new();
-    let municipality = input::municipality("gemeentecode", &form.gemeentecode).map_err(|e| invalid.errors.extend(e.errors)).ok();
+    let municipality =
+        input::municipality("gemeentecode", &form.gemeentecode).map_err(|e| invalid.errors.extend(e.errors)).ok();
     if municipality.as_ref().is_some_and(|m| !access.can_edit_member_figures(m)) {
         return Err(AppError::forbidden().into());
     }
@@ -421,28 +500,38 @@ pub async fn save_figures(State(state): State<AppState>, Path(code): Path<String
         .map_err(|e| invalid.errors.extend(e.errors))
         .ok();
     let result = match (municipality, year, figures) {
-        (Some(m), Some(y), Some(f)) if invalid.is_empty() => state
-            .store
-            .set_figures(region.id, &m, y, &f, &user.actor("web"))
-            .await
-            .map(|_| y)
-            .map_err(AppError::from),
+        (Some(m), Some(y), Some(f)) if invalid.is_empty() => {
+            state.store.set_figures(region.id, &m, y, &f, &user.actor("web")).await.map(|_| y).map_err(AppError::from)
+        }
         _ => Err(AppError::invalid(invalid)),
     };
     match result {
         Ok(year) => Ok(see_other(&format!("/regios/{}/kerncijfers?jaar={year}&gelukt=opgeslagen", region.code))),
         Err(e) => {
-            let invalid = form_errors(e)?;
+            let invalid = super::form_problem(e)?;
             let year = input::year(&form.jaar).unwrap_or_else(|_| samenspel_store::now().year());
             let rows = figures_table(&state, &region, year).await?;
-            let members: Vec<(String, String)> = rows.iter().map(|r| (r.gemeentecode.clone(), r.gemeente.clone())).collect();
+            let members: Vec<(String, String)> =
+                rows.iter().map(|r| (r.gemeentecode.clone(), r.gemeente.clone())).collect();
             let f = figures_form(&user, &region, &access, &members, &form).map(|f| f.with_errors(&invalid));
-            figures_page(&state, &user, &region, &access, year, f, Vec::new(), None, StatusCode::UNPROCESSABLE_ENTITY).await
+            figures_page(
+                &RegionCtx { state: &state, user: &user, region: &region, access: &access },
+                year,
+                f,
+                Vec::new(),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     }
 }
 
-pub async fn import_figures(State(state): State<AppState>, Path(code): Path<String>, upload: CsrfMultipart) -> PageResult {
+pub async fn import_figures(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    upload: CsrfMultipart,
+) -> PageResult {
     let user = upload.user;
     let (region, access) = region_for(&state, &user, &code).await?;
     if !access.can_manage_region() {
@@ -451,7 +540,15 @@ pub async fn import_figures(State(state): State<AppState>, Path(code): Path<Stri
     let this_year = samenspel_store::now().year();
     let Some(file) = upload.files.get("bestand").filter(|f| !f.bytes.is_empty()) else {
         let notice = Notice { kind: "error", text: "Kies een CSV-bestand om in te lezen.".into() };
-        return figures_page(&state, &user, &region, &access, this_year, None, Vec::new(), Some(notice), StatusCode::UNPROCESSABLE_ENTITY).await;
+        return figures_page(
+            &RegionCtx { state: &state, user: &user, region: &region, access: &access },
+            this_year,
+            None,
+            Vec::new(),
+            Some(notice),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     };
     let outcome = match parse_figures_csv(&file.bytes) {
         Ok(rows) => match state.store.import_figures(region.id, &rows, &user.actor("web")).await {
@@ -477,7 +574,15 @@ pub async fn import_figures(State(state): State<AppState>, Path(code): Path<Stri
                     if errors.len() == 1 { "fout" } else { "fouten" }
                 ),
             };
-            figures_page(&state, &user, &region, &access, this_year, None, errors, Some(notice), StatusCode::UNPROCESSABLE_ENTITY).await
+            figures_page(
+                &RegionCtx { state: &state, user: &user, region: &region, access: &access },
+                this_year,
+                None,
+                errors,
+                Some(notice),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     }
 }

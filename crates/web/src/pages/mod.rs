@@ -44,7 +44,8 @@ pub fn router() -> Router<AppState> {
         .route("/regios/{code}/kerncijfers/invoer", post(members::save_figures))
         .route(
             "/regios/{code}/kerncijfers/import",
-            post(members::import_figures).layer(axum::extract::DefaultBodyLimit::max(crate::security::MAX_UPLOAD_BYTES)),
+            post(members::import_figures)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::security::MAX_UPLOAD_BYTES)),
         )
         .route("/regios/{code}/aanbieders", get(providers::list).post(providers::create))
         .route("/regios/{code}/aanbieders/{id}", get(providers::detail).post(providers::update))
@@ -57,17 +58,17 @@ pub fn router() -> Router<AppState> {
 }
 
 /// An error answered with a Dutch page.
-pub struct PageError(pub Response);
+pub struct PageError(Box<Response>);
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        self.0
+        *self.0
     }
 }
 
 impl From<AppError> for PageError {
     fn from(e: AppError) -> Self {
-        PageError(error_page(e.status, &e.detail))
+        PageError(Box::new(error_page(e.status, &e.detail)))
     }
 }
 
@@ -79,8 +80,30 @@ impl From<StoreError> for PageError {
 
 impl From<Response> for PageError {
     fn from(r: Response) -> Self {
-        PageError(r)
+        PageError(Box::new(r))
     }
+}
+
+/// The request context of a page inside a region.
+#[derive(Clone, Copy)]
+pub struct RegionCtx<'a> {
+    pub state: &'a AppState,
+    pub user: &'a CurrentUser,
+    pub region: &'a RegionRow,
+    pub access: &'a RegionAccess,
+}
+
+/// For a failed form: the reasons to show next to the fields. Errors that are not about
+/// the input (no access, not found, server trouble) pass on as an error page.
+pub fn form_problem(e: AppError) -> Result<Invalid, PageError> {
+    if !e.status.is_client_error() || matches!(e.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) {
+        return Err(e.into());
+    }
+    let mut invalid = Invalid { errors: e.invalid };
+    if invalid.is_empty() {
+        invalid.push("", "error", e.detail);
+    }
+    Ok(invalid)
 }
 
 pub type PageResult = Result<Response, PageError>;
@@ -111,7 +134,14 @@ pub struct Layout {
 
 impl Layout {
     pub fn anonymous(title: &str) -> Layout {
-        Layout { title: title.to_string(), user: None, csrf: String::new(), nav: Vec::new(), region_name: None, notice: None }
+        Layout {
+            title: title.to_string(),
+            user: None,
+            csrf: String::new(),
+            nav: Vec::new(),
+            region_name: None,
+            notice: None,
+        }
     }
 
     /// Pages outside a region: the user's regions, the reference list, the account.
@@ -131,7 +161,13 @@ impl Layout {
     }
 
     /// Pages of one region, with the menu this user's roles there allow.
-    pub fn for_region(title: &str, user: &CurrentUser, region: &RegionRow, access: &RegionAccess, current: &str) -> Layout {
+    pub fn for_region(
+        title: &str,
+        user: &CurrentUser,
+        region: &RegionRow,
+        access: &RegionAccess,
+        current: &str,
+    ) -> Layout {
         let base = format!("/regios/{}", region.code);
         let mut items: Vec<(String, &'static str)> = vec![
             (base.clone(), "Overzicht"),
@@ -147,10 +183,7 @@ impl Layout {
         }
         items.push(("/regios".into(), "Regio's"));
         items.push(("/account".into(), "Mijn account"));
-        let nav = items
-            .into_iter()
-            .map(|(href, label)| NavItem { current: href == current, href, label })
-            .collect();
+        let nav = items.into_iter().map(|(href, label)| NavItem { current: href == current, href, label }).collect();
         Layout {
             title: title.to_string(),
             user: Some(user.user.display_name.clone()),
@@ -219,11 +252,26 @@ pub struct FormView {
 
 impl FormView {
     pub fn new(id: &'static str, action: impl Into<String>, submit: &'static str, csrf: &str) -> FormView {
-        FormView { id, action: action.into(), submit, csrf: csrf.to_string(), multipart: false, fields: Vec::new(), errors: Vec::new() }
+        FormView {
+            id,
+            action: action.into(),
+            submit,
+            csrf: csrf.to_string(),
+            multipart: false,
+            fields: Vec::new(),
+            errors: Vec::new(),
+        }
     }
 
     /// Adds a field; `hint` and `autocomplete` can be set on the returned form afterwards.
-    pub fn field(mut self, name: &'static str, label: &str, kind: &'static str, value: &str, required: bool) -> FormView {
+    pub fn field(
+        mut self,
+        name: &'static str,
+        label: &str,
+        kind: &'static str,
+        value: &str,
+        required: bool,
+    ) -> FormView {
         self.fields.push(Field {
             name,
             label: label.to_string(),
@@ -239,7 +287,14 @@ impl FormView {
         self
     }
 
-    pub fn select(mut self, name: &'static str, label: &str, value: &str, options: Vec<(String, String)>, required: bool) -> FormView {
+    pub fn select(
+        mut self,
+        name: &'static str,
+        label: &str,
+        value: &str,
+        options: Vec<(String, String)>,
+        required: bool,
+    ) -> FormView {
         self = self.field(name, label, "select", value, required);
         if let Some(f) = self.fields.last_mut() {
             f.options = options;

@@ -1,8 +1,8 @@
 //! Care providers in a region: the register, one provider's page, adding and editing.
 
 use super::home::NoticeQuery;
-use super::{render, see_other, success_notice, FormView, Layout, Notice, PageError, PageResult};
-use crate::auth::{region_for, CurrentUser, PageUser};
+use super::{render, see_other, success_notice, FormView, Layout, Notice, PageResult, RegionCtx};
+use crate::auth::{region_for, PageUser};
 use crate::error::AppError;
 use crate::forms::CsrfForm;
 use crate::input::{self, ProviderText};
@@ -10,10 +10,7 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use samenspel_domain::access::RegionAccess;
-use samenspel_domain::Invalid;
 use samenspel_store::providers::ProviderRow;
-use samenspel_store::regions::RegionRow;
 use samenspel_store::PageRequest;
 use serde::Deserialize;
 
@@ -96,7 +93,14 @@ impl ProviderForm {
     }
 }
 
-fn provider_form(id: &'static str, action: String, submit: &'static str, csrf: &str, v: &ProviderForm, with_active: bool) -> FormView {
+fn provider_form(
+    id: &'static str,
+    action: String,
+    submit: &'static str,
+    csrf: &str,
+    v: &ProviderForm,
+    with_active: bool,
+) -> FormView {
     let mut f = FormView::new(id, action, submit, csrf)
         .field("naam", "Naam", "text", &v.naam, true)
         .autocomplete("organization")
@@ -129,7 +133,14 @@ pub struct ListQuery {
     gelukt: Option<String>,
 }
 
-async fn list_page(state: &AppState, user: &CurrentUser, region: &RegionRow, access: &RegionAccess, page: u32, form: Option<FormView>, notice: Option<Notice>, status: StatusCode) -> PageResult {
+async fn list_page(
+    ctx: &RegionCtx<'_>,
+    page: u32,
+    form: Option<FormView>,
+    notice: Option<Notice>,
+    status: StatusCode,
+) -> PageResult {
+    let RegionCtx { state, user, region, access } = *ctx;
     let request = PageRequest { page: page.max(1), page_size: 50 };
     let paged = state.store.providers(region.id, access.can_manage_providers(), request).await?;
     let form = match form {
@@ -145,7 +156,14 @@ async fn list_page(state: &AppState, user: &CurrentUser, region: &RegionRow, acc
         None => None,
     };
     let view = ProvidersPage {
-        layout: Layout::for_region("Zorgaanbieders", user, region, access, &format!("/regios/{}/aanbieders", region.code)).with_notice(notice),
+        layout: Layout::for_region(
+            "Zorgaanbieders",
+            user,
+            region,
+            access,
+            &format!("/regios/{}/aanbieders", region.code),
+        )
+        .with_notice(notice),
         code: region.code.clone(),
         page: request.page,
         pages: ((paged.total + 49) / 50).max(1),
@@ -156,39 +174,60 @@ async fn list_page(state: &AppState, user: &CurrentUser, region: &RegionRow, acc
     Ok(render(&view, status))
 }
 
-pub async fn list(State(state): State<AppState>, PageUser(user): PageUser, Path(code): Path<String>, Query(q): Query<ListQuery>) -> PageResult {
+pub async fn list(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(code): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
     let (region, access) = region_for(&state, &user, &code).await?;
-    list_page(&state, &user, &region, &access, q.page.unwrap_or(1), None, success_notice(q.gelukt.as_deref(), None), StatusCode::OK).await
+    list_page(
+        &RegionCtx { state: &state, user: &user, region: &region, access: &access },
+        q.page.unwrap_or(1),
+        None,
+        success_notice(q.gelukt.as_deref(), None),
+        StatusCode::OK,
+    )
+    .await
 }
 
-fn as_invalid(e: AppError) -> Result<Invalid, PageError> {
-    if !e.status.is_client_error() || matches!(e.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) {
-        return Err(e.into());
-    }
-    let mut invalid = Invalid { errors: e.invalid };
-    if invalid.is_empty() {
-        invalid.push("", "error", e.detail);
-    }
-    Ok(invalid)
-}
-
-pub async fn create(State(state): State<AppState>, Path(code): Path<String>, CsrfForm(user, form): CsrfForm<ProviderForm>) -> PageResult {
+pub async fn create(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    CsrfForm(user, form): CsrfForm<ProviderForm>,
+) -> PageResult {
     let (region, access) = region_for(&state, &user, &code).await?;
     if !access.can_manage_providers() {
         return Err(AppError::forbidden().into());
     }
     let text = ProviderText { actief: true, ..form.text() };
     let result = match input::provider_details(&text) {
-        Ok(details) => state.store.create_provider(region.id, &details, &user.actor("web")).await.map_err(AppError::from),
+        Ok(details) => {
+            state.store.create_provider(region.id, &details, &user.actor("web")).await.map_err(AppError::from)
+        }
         Err(invalid) => Err(AppError::invalid(invalid)),
     };
     match result {
         Ok(p) => Ok(see_other(&format!("/regios/{}/aanbieders/{}?gelukt=aanbieder-toegevoegd", region.code, p.id))),
         Err(e) => {
-            let invalid = as_invalid(e)?;
-            let f = provider_form("nieuwe-aanbieder", format!("/regios/{}/aanbieders", region.code), "Zorgaanbieder toevoegen", user.csrf(), &form, false)
-                .with_errors(&invalid);
-            list_page(&state, &user, &region, &access, 1, Some(f), None, StatusCode::UNPROCESSABLE_ENTITY).await
+            let invalid = super::form_problem(e)?;
+            let f = provider_form(
+                "nieuwe-aanbieder",
+                format!("/regios/{}/aanbieders", region.code),
+                "Zorgaanbieder toevoegen",
+                user.csrf(),
+                &form,
+                false,
+            )
+            .with_errors(&invalid);
+            list_page(
+                &RegionCtx { state: &state, user: &user, region: &region, access: &access },
+                1,
+                Some(f),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     }
 }
@@ -205,12 +244,21 @@ struct ProviderPage {
     form: Option<FormView>,
 }
 
-async fn detail_page(state: &AppState, user: &CurrentUser, region: &RegionRow, access: &RegionAccess, provider: ProviderRow, form: Option<FormView>, notice: Option<Notice>, status: StatusCode) -> PageResult {
+async fn detail_page(
+    ctx: &RegionCtx<'_>,
+    provider: ProviderRow,
+    form: Option<FormView>,
+    notice: Option<Notice>,
+    status: StatusCode,
+) -> PageResult {
+    let RegionCtx { state, user, region, access } = *ctx;
     let action = format!("/regios/{}/aanbieders/{}", region.code, provider.id);
     let values = ProviderForm::from_row(&provider);
     let form = match form {
         Some(f) => Some(f),
-        None if access.can_manage_providers() => Some(provider_form("aanbieder", action, "Wijzigingen opslaan", user.csrf(), &values, true)),
+        None if access.can_manage_providers() => {
+            Some(provider_form("aanbieder", action, "Wijzigingen opslaan", user.csrf(), &values, true))
+        }
         None if access.can_edit_provider_contact(provider.id) => Some(contact_form(action, user.csrf(), &values)),
         None => None,
     };
@@ -228,7 +276,14 @@ async fn detail_page(state: &AppState, user: &CurrentUser, region: &RegionRow, a
         None
     };
     let view = ProviderPage {
-        layout: Layout::for_region(&provider.name, user, region, access, &format!("/regios/{}/aanbieders", region.code)).with_notice(notice),
+        layout: Layout::for_region(
+            &provider.name,
+            user,
+            region,
+            access,
+            &format!("/regios/{}/aanbieders", region.code),
+        )
+        .with_notice(notice),
         code: region.code.clone(),
         email: provider.email.clone().unwrap_or_default(),
         phone: provider.phone.clone().unwrap_or_default(),
@@ -239,13 +294,29 @@ async fn detail_page(state: &AppState, user: &CurrentUser, region: &RegionRow, a
     Ok(render(&view, status))
 }
 
-pub async fn detail(State(state): State<AppState>, PageUser(user): PageUser, Path((code, id)): Path<(String, i64)>, Query(q): Query<NoticeQuery>) -> PageResult {
+pub async fn detail(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path((code, id)): Path<(String, i64)>,
+    Query(q): Query<NoticeQuery>,
+) -> PageResult {
     let (region, access) = region_for(&state, &user, &code).await?;
     let provider = state.store.provider(region.id, id).await?;
-    detail_page(&state, &user, &region, &access, provider, None, success_notice(q.gelukt.as_deref(), None), StatusCode::OK).await
+    detail_page(
+        &RegionCtx { state: &state, user: &user, region: &region, access: &access },
+        provider,
+        None,
+        success_notice(q.gelukt.as_deref(), None),
+        StatusCode::OK,
+    )
+    .await
 }
 
-pub async fn update(State(state): State<AppState>, Path((code, id)): Path<(String, i64)>, CsrfForm(user, form): CsrfForm<ProviderForm>) -> PageResult {
+pub async fn update(
+    State(state): State<AppState>,
+    Path((code, id)): Path<(String, i64)>,
+    CsrfForm(user, form): CsrfForm<ProviderForm>,
+) -> PageResult {
     let (region, access) = region_for(&state, &user, &code).await?;
     let provider = state.store.provider(region.id, id).await?;
     let action = format!("/regios/{}/aanbieders/{id}", region.code);
@@ -268,8 +339,15 @@ pub async fn update(State(state): State<AppState>, Path((code, id)): Path<(Strin
     match result {
         Ok(_) => Ok(see_other(&format!("/regios/{}/aanbieders/{id}?gelukt=opgeslagen", region.code))),
         Err(e) => {
-            let invalid = as_invalid(e)?;
-            detail_page(&state, &user, &region, &access, provider, Some(form_view.with_errors(&invalid)), None, StatusCode::UNPROCESSABLE_ENTITY).await
+            let invalid = super::form_problem(e)?;
+            detail_page(
+                &RegionCtx { state: &state, user: &user, region: &region, access: &access },
+                provider,
+                Some(form_view.with_errors(&invalid)),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     }
 }

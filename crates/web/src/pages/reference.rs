@@ -39,12 +39,19 @@ pub struct SearchQuery {
 
 const PAGE_SIZE: u32 = 50;
 
-pub async fn municipalities(State(state): State<AppState>, PageUser(user): PageUser, Query(q): Query<SearchQuery>) -> PageResult {
+pub async fn municipalities(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Query(q): Query<SearchQuery>,
+) -> PageResult {
     let search = q.naam.unwrap_or_default();
     let request = PageRequest { page: q.page.unwrap_or(1).max(1), page_size: PAGE_SIZE };
-    let filter = MunicipalityFilter { name: Some(search.clone()).filter(|s| !s.trim().is_empty()), ..Default::default() };
+    let filter =
+        MunicipalityFilter { name: Some(search.clone()).filter(|s| !s.trim().is_empty()), ..Default::default() };
     let paged = state.store.municipalities(&filter, request).await?;
-    let query = |page: u32| serde_urlencoded::to_string([("naam", search.as_str()), ("page", &page.to_string())]).unwrap_or_default();
+    let query = |page: u32| {
+        serde_urlencoded::to_string([("naam", search.as_str()), ("page", &page.to_string())]).unwrap_or_default()
+    };
     let view = MunicipalitiesPage {
         layout: Layout::for_user("Gemeenten", &user, "/gemeenten"),
         lines: paged

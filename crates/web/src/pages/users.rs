@@ -2,7 +2,7 @@
 //! withdrawing roles, and account changes by the region admin.
 
 use super::home::NoticeQuery;
-use super::{render, see_other, success_notice, FormView, Layout, Notice, PageError, PageResult};
+use super::{render, see_other, success_notice, FormView, Layout, Notice, PageError, PageResult, RegionCtx};
 use crate::api::users::{create_with_role, withdraw_role};
 use crate::auth::secrets::hash_password;
 use crate::auth::{region_for, CurrentUser, PageUser};
@@ -76,7 +76,10 @@ pub struct NewUserForm {
     aanbieder_id: String,
 }
 
-async fn role_options(state: &AppState, region: &RegionRow) -> Result<(Vec<(String, String)>, Vec<(String, String)>, Vec<(String, String)>), PageError> {
+async fn role_options(
+    state: &AppState,
+    region: &RegionRow,
+) -> Result<(Vec<(String, String)>, Vec<(String, String)>, Vec<(String, String)>), PageError> {
     let roles = RoleKind::ALL.iter().map(|r| (r.code().to_string(), r.label().to_string())).collect();
     let today = samenspel_store::now().date();
     let mut municipalities = vec![(String::new(), "— alleen bij de rol Gemeente —".to_string())];
@@ -102,7 +105,12 @@ async fn role_options(state: &AppState, region: &RegionRow) -> Result<(Vec<(Stri
     Ok((roles, municipalities, providers))
 }
 
-async fn new_user_form(state: &AppState, user: &CurrentUser, region: &RegionRow, v: &NewUserForm) -> Result<FormView, PageError> {
+async fn new_user_form(
+    state: &AppState,
+    user: &CurrentUser,
+    region: &RegionRow,
+    v: &NewUserForm,
+) -> Result<FormView, PageError> {
     let (roles, municipalities, providers) = role_options(state, region).await?;
     Ok(FormView::new("nieuwe-gebruiker", format!("/regios/{}/gebruikers", region.code), "Gebruiker toevoegen", user.csrf())
         .field("naam", "Naam", "text", &v.naam, true)
@@ -118,7 +126,13 @@ async fn new_user_form(state: &AppState, user: &CurrentUser, region: &RegionRow,
         .select("aanbiederId", "Zorgaanbieder", &v.aanbieder_id, providers, false))
 }
 
-async fn list_page(state: &AppState, user: &CurrentUser, region: &RegionRow, access: &RegionAccess, form: Option<FormView>, notice: Option<Notice>, status: StatusCode) -> PageResult {
+async fn list_page(
+    ctx: &RegionCtx<'_>,
+    form: Option<FormView>,
+    notice: Option<Notice>,
+    status: StatusCode,
+) -> PageResult {
+    let RegionCtx { state, user, region, access } = *ctx;
     if !access.can_view_roles_overview() && access.providers.is_empty() {
         return Err(AppError::forbidden().into());
     }
@@ -142,11 +156,20 @@ async fn list_page(state: &AppState, user: &CurrentUser, region: &RegionRow, acc
         .collect();
     let form = match form {
         Some(f) => Some(f),
-        None if admin => Some(new_user_form(state, user, region, &NewUserForm { rol: "gemeente".into(), ..Default::default() }).await?),
+        None if admin => Some(
+            new_user_form(state, user, region, &NewUserForm { rol: "gemeente".into(), ..Default::default() }).await?,
+        ),
         None => None,
     };
     let view = UsersPage {
-        layout: Layout::for_region("Gebruikers en rollen", user, region, access, &format!("/regios/{}/gebruikers", region.code)).with_notice(notice),
+        layout: Layout::for_region(
+            "Gebruikers en rollen",
+            user,
+            region,
+            access,
+            &format!("/regios/{}/gebruikers", region.code),
+        )
+        .with_notice(notice),
         code: region.code.clone(),
         admin,
         users,
@@ -155,44 +178,61 @@ async fn list_page(state: &AppState, user: &CurrentUser, region: &RegionRow, acc
     Ok(render(&view, status))
 }
 
-pub async fn list(State(state): State<AppState>, PageUser(user): PageUser, Path(code): Path<String>, Query(q): Query<NoticeQuery>) -> PageResult {
+pub async fn list(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(code): Path<String>,
+    Query(q): Query<NoticeQuery>,
+) -> PageResult {
     let (region, access) = region_for(&state, &user, &code).await?;
-    list_page(&state, &user, &region, &access, None, success_notice(q.gelukt.as_deref(), None), StatusCode::OK).await
+    list_page(
+        &RegionCtx { state: &state, user: &user, region: &region, access: &access },
+        None,
+        success_notice(q.gelukt.as_deref(), None),
+        StatusCode::OK,
+    )
+    .await
 }
 
-fn as_invalid(e: AppError) -> Result<Invalid, PageError> {
-    if !e.status.is_client_error() || matches!(e.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) {
-        return Err(e.into());
-    }
-    let mut invalid = Invalid { errors: e.invalid };
-    if invalid.is_empty() {
-        invalid.push("", "error", e.detail);
-    }
-    Ok(invalid)
-}
-
-pub async fn create(State(state): State<AppState>, Path(code): Path<String>, CsrfForm(user, form): CsrfForm<NewUserForm>) -> PageResult {
+pub async fn create(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    CsrfForm(user, form): CsrfForm<NewUserForm>,
+) -> PageResult {
     let (region, access) = region_for(&state, &user, &code).await?;
     if !access.can_manage_users() {
         return Err(AppError::forbidden().into());
     }
     let mut invalid = Invalid::new();
-    let account = NewAccount::parse(&form.login, &form.naam, &form.email).map_err(|e| invalid.errors.extend(e.errors)).ok();
-    let role = input::role(&form.rol, &form.gemeentecode, &form.aanbieder_id).map_err(|e| invalid.errors.extend(e.errors)).ok();
+    let account =
+        NewAccount::parse(&form.login, &form.naam, &form.email).map_err(|e| invalid.errors.extend(e.errors)).ok();
+    let role = input::role(&form.rol, &form.gemeentecode, &form.aanbieder_id)
+        .map_err(|e| invalid.errors.extend(e.errors))
+        .ok();
     let password = (!form.wachtwoord.is_empty()).then(|| form.wachtwoord.clone());
     if let Some(p) = &password {
         invalid.check("wachtwoord", check_password(p, &form.login));
     }
     let result = match (account, role) {
-        (Some(a), Some(r)) if invalid.is_empty() => create_with_role(&state, &user, &region, &a, &r, password, "web").await,
+        (Some(a), Some(r)) if invalid.is_empty() => {
+            create_with_role(&state, &user, &region, &a, &r, password, "web").await
+        }
         _ => Err(AppError::invalid(invalid)),
     };
     match result {
-        Ok(created) => Ok(see_other(&format!("/regios/{}/gebruikers/{}?gelukt=gebruiker-toegevoegd", region.code, created.id))),
+        Ok(created) => {
+            Ok(see_other(&format!("/regios/{}/gebruikers/{}?gelukt=gebruiker-toegevoegd", region.code, created.id)))
+        }
         Err(e) => {
-            let invalid = as_invalid(e)?;
+            let invalid = super::form_problem(e)?;
             let f = new_user_form(&state, &user, &region, &form).await?.with_errors(&invalid);
-            list_page(&state, &user, &region, &access, Some(f), None, StatusCode::UNPROCESSABLE_ENTITY).await
+            list_page(
+                &RegionCtx { state: &state, user: &user, region: &region, access: &access },
+                Some(f),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     }
 }
@@ -253,7 +293,14 @@ struct UserForms {
     password: Option<FormView>,
 }
 
-async fn detail_page(state: &AppState, user: &CurrentUser, region: &RegionRow, access: &RegionAccess, id: i64, forms: UserForms, notice: Option<Notice>, status: StatusCode) -> PageResult {
+async fn detail_page(
+    ctx: &RegionCtx<'_>,
+    id: i64,
+    forms: UserForms,
+    notice: Option<Notice>,
+    status: StatusCode,
+) -> PageResult {
+    let RegionCtx { state, user, region, access } = *ctx;
     let grants = state.store.grants_in_region(region.id).await?;
     if !(grants.iter().any(|g| g.user_id == id) || user.principal.platform_admin) || !visible(access, &grants, id) {
         return Err(AppError::not_found().into());
@@ -281,7 +328,13 @@ async fn detail_page(state: &AppState, user: &CurrentUser, region: &RegionRow, a
             FormView::new("account", base.clone(), "Gegevens opslaan", user.csrf())
                 .field("naam", "Naam", "text", &target.display_name, true)
                 .field("email", "E-mailadres", "email", target.email.as_deref().unwrap_or(""), false)
-                .field("actief", "Account actief (kan inloggen)", "checkbox", if target.active { "on" } else { "" }, false),
+                .field(
+                    "actief",
+                    "Account actief (kan inloggen)",
+                    "checkbox",
+                    if target.active { "on" } else { "" },
+                    false,
+                ),
         ),
         None => None,
     };
@@ -296,7 +349,14 @@ async fn detail_page(state: &AppState, user: &CurrentUser, region: &RegionRow, a
         None => None,
     };
     let view = UserPage {
-        layout: Layout::for_region(&target.display_name, user, region, access, &format!("/regios/{}/gebruikers", region.code)).with_notice(notice),
+        layout: Layout::for_region(
+            &target.display_name,
+            user,
+            region,
+            access,
+            &format!("/regios/{}/gebruikers", region.code),
+        )
+        .with_notice(notice),
         code: region.code.clone(),
         id,
         name: target.display_name,
@@ -313,13 +373,26 @@ async fn detail_page(state: &AppState, user: &CurrentUser, region: &RegionRow, a
     Ok(render(&view, status))
 }
 
-pub async fn detail(State(state): State<AppState>, PageUser(user): PageUser, Path((code, id)): Path<(String, i64)>, Query(q): Query<NoticeQuery>) -> PageResult {
+pub async fn detail(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path((code, id)): Path<(String, i64)>,
+    Query(q): Query<NoticeQuery>,
+) -> PageResult {
     let (region, access) = region_for(&state, &user, &code).await?;
-    detail_page(&state, &user, &region, &access, id, UserForms::default(), success_notice(q.gelukt.as_deref(), None), StatusCode::OK).await
+    detail_page(
+        &RegionCtx { state: &state, user: &user, region: &region, access: &access },
+        id,
+        UserForms::default(),
+        success_notice(q.gelukt.as_deref(), None),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// Checks that the viewer may manage this account (see `Principal::can_manage_account`).
-async fn may_manage(state: &AppState, user: &CurrentUser, region: &RegionRow, access: &RegionAccess, id: i64) -> Result<(), PageError> {
+async fn may_manage(ctx: &RegionCtx<'_>, id: i64) -> Result<(), PageError> {
+    let RegionCtx { state, user, region, access } = *ctx;
     let grants = state.store.grants_in_region(region.id).await?;
     if !(grants.iter().any(|g| g.user_id == id) || user.principal.platform_admin) {
         return Err(AppError::not_found().into());
@@ -330,12 +403,20 @@ async fn may_manage(state: &AppState, user: &CurrentUser, region: &RegionRow, ac
     Ok(())
 }
 
-pub async fn update(State(state): State<AppState>, Path((code, id)): Path<(String, i64)>, CsrfForm(user, form): CsrfForm<AccountForm>) -> PageResult {
+pub async fn update(
+    State(state): State<AppState>,
+    Path((code, id)): Path<(String, i64)>,
+    CsrfForm(user, form): CsrfForm<AccountForm>,
+) -> PageResult {
     let (region, access) = region_for(&state, &user, &code).await?;
-    may_manage(&state, &user, &region, &access, id).await?;
+    may_manage(&RegionCtx { state: &state, user: &user, region: &region, access: &access }, id).await?;
     let mut invalid = Invalid::new();
     let name = invalid.check("naam", required_text(&form.naam, 2, 120));
-    let email = if form.email.trim().is_empty() { Some(None) } else { invalid.check("email", check_email(&form.email)).map(Some) };
+    let email = if form.email.trim().is_empty() {
+        Some(None)
+    } else {
+        invalid.check("email", check_email(&form.email)).map(Some)
+    };
     let active = form.actief == "on";
     if !active && id == user.user.id {
         invalid.push("actief", "self", "U kunt uw eigen account niet uitzetten.");
@@ -351,36 +432,68 @@ pub async fn update(State(state): State<AppState>, Path((code, id)): Path<(Strin
     match result {
         Ok(_) => Ok(see_other(&format!("/regios/{}/gebruikers/{id}?gelukt=opgeslagen", region.code))),
         Err(e) => {
-            let invalid = as_invalid(e)?;
-            let f = FormView::new("account", format!("/regios/{}/gebruikers/{id}", region.code), "Gegevens opslaan", user.csrf())
-                .field("naam", "Naam", "text", &form.naam, true)
-                .field("email", "E-mailadres", "email", &form.email, false)
-                .field("actief", "Account actief (kan inloggen)", "checkbox", &form.actief, false)
-                .with_errors(&invalid);
+            let invalid = super::form_problem(e)?;
+            let f = FormView::new(
+                "account",
+                format!("/regios/{}/gebruikers/{id}", region.code),
+                "Gegevens opslaan",
+                user.csrf(),
+            )
+            .field("naam", "Naam", "text", &form.naam, true)
+            .field("email", "E-mailadres", "email", &form.email, false)
+            .field("actief", "Account actief (kan inloggen)", "checkbox", &form.actief, false)
+            .with_errors(&invalid);
             let forms = UserForms { account: Some(f), ..Default::default() };
-            detail_page(&state, &user, &region, &access, id, forms, None, StatusCode::UNPROCESSABLE_ENTITY).await
+            detail_page(
+                &RegionCtx { state: &state, user: &user, region: &region, access: &access },
+                id,
+                forms,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     }
 }
 
-pub async fn reset_password(State(state): State<AppState>, Path((code, id)): Path<(String, i64)>, CsrfForm(user, form): CsrfForm<PasswordForm>) -> PageResult {
+pub async fn reset_password(
+    State(state): State<AppState>,
+    Path((code, id)): Path<(String, i64)>,
+    CsrfForm(user, form): CsrfForm<PasswordForm>,
+) -> PageResult {
     let (region, access) = region_for(&state, &user, &code).await?;
-    may_manage(&state, &user, &region, &access, id).await?;
+    may_manage(&RegionCtx { state: &state, user: &user, region: &region, access: &access }, id).await?;
     let target = state.store.user(id).await?;
     if let Err(e) = check_password(&form.wachtwoord, &target.login) {
         let invalid = Invalid::single("wachtwoord", &e.code, e.reason);
-        let f = FormView::new("wachtwoord", format!("/regios/{}/gebruikers/{id}/wachtwoord", region.code), "Wachtwoord instellen", user.csrf())
-            .field("wachtwoord", "Nieuw wachtwoord", "password", "", true)
-            .with_errors(&invalid);
+        let f = FormView::new(
+            "wachtwoord",
+            format!("/regios/{}/gebruikers/{id}/wachtwoord", region.code),
+            "Wachtwoord instellen",
+            user.csrf(),
+        )
+        .field("wachtwoord", "Nieuw wachtwoord", "password", "", true)
+        .with_errors(&invalid);
         let forms = UserForms { password: Some(f), ..Default::default() };
-        return detail_page(&state, &user, &region, &access, id, forms, None, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return detail_page(
+            &RegionCtx { state: &state, user: &user, region: &region, access: &access },
+            id,
+            forms,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     }
     let hash = hash_password(form.wachtwoord).await.map_err(AppError::internal)?;
     state.store.set_password(id, &hash, &user.actor("web")).await?;
     Ok(see_other(&format!("/regios/{}/gebruikers/{id}?gelukt=wachtwoord-gewijzigd", region.code)))
 }
 
-pub async fn add_role(State(state): State<AppState>, Path((code, id)): Path<(String, i64)>, CsrfForm(user, form): CsrfForm<RoleForm>) -> PageResult {
+pub async fn add_role(
+    State(state): State<AppState>,
+    Path((code, id)): Path<(String, i64)>,
+    CsrfForm(user, form): CsrfForm<RoleForm>,
+) -> PageResult {
     let (region, access) = region_for(&state, &user, &code).await?;
     if !access.can_manage_users() {
         return Err(AppError::forbidden().into());
@@ -396,15 +509,27 @@ pub async fn add_role(State(state): State<AppState>, Path((code, id)): Path<(Str
     match result {
         Ok(_) => Ok(see_other(&format!("/regios/{}/gebruikers/{id}?gelukt=rol-toegevoegd", region.code))),
         Err(e) => {
-            let invalid = as_invalid(e)?;
+            let invalid = super::form_problem(e)?;
             let (roles, municipalities, providers) = role_options(&state, &region).await?;
-            let f = FormView::new("rol", format!("/regios/{}/gebruikers/{id}/rollen", region.code), "Rol toekennen", user.csrf())
-                .select("rol", "Rol", &form.rol, roles, true)
-                .select("gemeentecode", "Gemeente", &form.gemeentecode, municipalities, false)
-                .select("aanbiederId", "Zorgaanbieder", &form.aanbieder_id, providers, false)
-                .with_errors(&invalid);
+            let f = FormView::new(
+                "rol",
+                format!("/regios/{}/gebruikers/{id}/rollen", region.code),
+                "Rol toekennen",
+                user.csrf(),
+            )
+            .select("rol", "Rol", &form.rol, roles, true)
+            .select("gemeentecode", "Gemeente", &form.gemeentecode, municipalities, false)
+            .select("aanbiederId", "Zorgaanbieder", &form.aanbieder_id, providers, false)
+            .with_errors(&invalid);
             let forms = UserForms { role: Some(f), ..Default::default() };
-            detail_page(&state, &user, &region, &access, id, forms, None, StatusCode::UNPROCESSABLE_ENTITY).await
+            detail_page(
+                &RegionCtx { state: &state, user: &user, region: &region, access: &access },
+                id,
+                forms,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     }
 }
@@ -412,7 +537,11 @@ pub async fn add_role(State(state): State<AppState>, Path((code, id)): Path<(Str
 #[derive(Deserialize)]
 pub struct Empty {}
 
-pub async fn remove_role(State(state): State<AppState>, Path((code, id, grant_id)): Path<(String, i64, i64)>, CsrfForm(user, _): CsrfForm<Empty>) -> PageResult {
+pub async fn remove_role(
+    State(state): State<AppState>,
+    Path((code, id, grant_id)): Path<(String, i64, i64)>,
+    CsrfForm(user, _): CsrfForm<Empty>,
+) -> PageResult {
     let (region, access) = region_for(&state, &user, &code).await?;
     if !access.can_manage_users() {
         return Err(AppError::forbidden().into());
@@ -420,10 +549,17 @@ pub async fn remove_role(State(state): State<AppState>, Path((code, id, grant_id
     match withdraw_role(&state, &user, &region, id, grant_id, "web").await {
         Ok(()) => Ok(see_other(&format!("/regios/{}/gebruikers/{id}?gelukt=rol-ingetrokken", region.code))),
         Err(e) => {
-            let invalid = as_invalid(e)?;
+            let invalid = super::form_problem(e)?;
             let text = invalid.errors.iter().map(|e| e.reason.as_str()).collect::<Vec<_>>().join(" ");
             let notice = Some(Notice { kind: "error", text });
-            detail_page(&state, &user, &region, &access, id, UserForms::default(), notice, StatusCode::UNPROCESSABLE_ENTITY).await
+            detail_page(
+                &RegionCtx { state: &state, user: &user, region: &region, access: &access },
+                id,
+                UserForms::default(),
+                notice,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     }
 }

@@ -1,0 +1,192 @@
+// Browser tests: Debian's Chromium, driven by playwright-core, visits every page as every
+// demo role, performs each page's main action, and runs axe-core on every state it sees.
+// Expects a running Samenspel with the demo region: SAMENSPEL_URL and SAMENSPEL_DEMO_PASSWORD.
+import { chromium } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const base = process.env.SAMENSPEL_URL;
+const password = process.env.SAMENSPEL_DEMO_PASSWORD;
+const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+if (!base || !password) {
+  console.error('SAMENSPEL_URL and SAMENSPEL_DEMO_PASSWORD must be set');
+  process.exit(2);
+}
+const region = '/regios/haaglanden';
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+const failures = [];
+let audited = 0;
+
+function fail(message) {
+  failures.push(message);
+  console.error(`FOUT: ${message}`);
+}
+
+async function audit(page, label) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async (tags) => {
+    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: tags } });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) }));
+  }, TAGS);
+  audited += 1;
+  for (const v of result) {
+    fail(`${label}: axe ${v.id} (${v.impact}) ${v.help} op ${v.nodes.join(', ')}`);
+  }
+}
+
+async function visit(page, path, label, expectedStatus = 200) {
+  const response = await page.goto(base + path);
+  const status = response ? response.status() : 0;
+  if (status !== expectedStatus) {
+    fail(`${label}: GET ${path} gaf ${status}, verwacht ${expectedStatus}`);
+  }
+  const lang = await page.getAttribute('html', 'lang');
+  if (lang !== 'nl') fail(`${label}: ${path} heeft lang=${lang}`);
+  const h1 = await page.locator('h1').count();
+  if (h1 !== 1) fail(`${label}: ${path} heeft ${h1} h1-koppen`);
+  await audit(page, `${label} ${path}`);
+}
+
+async function login(context, login) {
+  const page = await context.newPage();
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && /Content Security Policy|Refused to/.test(msg.text())) {
+      fail(`${login}: CSP blokkeerde iets: ${msg.text()}`);
+    }
+  });
+  await page.goto(base + '/inloggen');
+  await page.getByLabel('Gebruikersnaam').fill(login);
+  await page.getByLabel('Wachtwoord').fill(password);
+  await page.getByRole('button', { name: 'Inloggen' }).click();
+  await page.waitForLoadState();
+  if (page.url().includes('/inloggen')) fail(`${login}: inloggen mislukte`);
+  return page;
+}
+
+async function firstLink(page, pattern) {
+  const hrefs = await page.locator('main a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  return hrefs.find((h) => h && pattern.test(h));
+}
+
+const browser = await chromium.launch({
+  executablePath,
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+});
+
+try {
+  // The check itself must be able to fail: a page with known violations.
+  {
+    const page = await browser.newPage();
+    await page.setContent('<html><body><img src="x.png"><input type="text"></body></html>');
+    await page.evaluate(axeSource);
+    const found = await page.evaluate(async (tags) => (await window.axe.run(document, { runOnly: { type: 'tag', values: tags } })).violations.length, TAGS);
+    if (found < 2) fail(`axe-core vond ${found} fouten op een pagina met bekende fouten`);
+    await page.close();
+  }
+
+  // Anonymous: the login page, a failed login, an unknown page.
+  {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await visit(page, '/inloggen', 'anoniem');
+    await page.getByLabel('Gebruikersnaam').fill('beheerder');
+    await page.getByLabel('Wachtwoord').fill('een verkeerd wachtwoord');
+    await page.getByRole('button', { name: 'Inloggen' }).click();
+    await page.waitForLoadState();
+    if (!(await page.getByText('De gebruikersnaam of het wachtwoord klopt niet.').isVisible())) fail('anoniem: geen foutmelding bij verkeerd wachtwoord');
+    if ((await page.getByLabel('Gebruikersnaam').inputValue()) !== 'beheerder') fail('anoniem: ingetypte gebruikersnaam kwijt');
+    await audit(page, 'anoniem mislukte login');
+    await visit(page, '/bestaat-niet', 'anoniem', 404);
+    await page.goto(base + region);
+    if (!page.url().includes('/inloggen?terug=')) fail('anoniem: regio zonder login leidt niet naar inloggen');
+    await context.close();
+  }
+
+  const common = [region, `${region}/leden`, `${region}/kerncijfers`, `${region}/aanbieders`, '/regios', '/gemeenten', '/gemeenten?naam=delf', '/account'];
+  const roles = {
+    beheerder: { extra: [`${region}/gebruikers`, `${region}/auditlog`], forbidden: [] },
+    gemeente: { extra: [`${region}/gebruikers`], forbidden: [`${region}/auditlog`] },
+    aanbieder: { extra: [`${region}/gebruikers`], forbidden: [`${region}/auditlog`] },
+    coach: { extra: [`${region}/gebruikers`], forbidden: [`${region}/auditlog`] },
+    waarnemer: { extra: [], forbidden: [`${region}/gebruikers`, `${region}/auditlog`] },
+  };
+
+  for (const [role, { extra, forbidden }] of Object.entries(roles)) {
+    const context = await browser.newContext();
+    const page = await login(context, role);
+    for (const path of [...common, ...extra]) await visit(page, path, role);
+    for (const path of forbidden) await visit(page, path, role, 403);
+    await page.goto(base + `${region}/aanbieders`);
+    const provider = await firstLink(page, /\/aanbieders\/\d+$/);
+    if (provider) await visit(page, provider, role);
+    if (extra.includes(`${region}/gebruikers`)) {
+      await page.goto(base + `${region}/gebruikers`);
+      const user = await firstLink(page, /\/gebruikers\/\d+$/);
+      if (user) await visit(page, user, role);
+    }
+
+    if (role === 'beheerder') {
+      // A provider form with mistakes keeps what was typed and says why; then the fix works.
+      await page.goto(base + `${region}/aanbieders`);
+      await page.getByLabel('Naam', { exact: true }).fill('Browser Zorg BV');
+      await page.getByLabel('AGB-code').fill('123');
+      await page.getByRole('button', { name: 'Zorgaanbieder toevoegen' }).click();
+      await page.waitForLoadState();
+      if (!(await page.getByText('Een AGB-code bestaat uit precies acht cijfers.').first().isVisible())) fail('beheerder: foutmelding AGB-code ontbreekt');
+      if ((await page.getByLabel('Naam', { exact: true }).inputValue()) !== 'Browser Zorg BV') fail('beheerder: ingetypte naam kwijt');
+      await audit(page, 'beheerder aanbiederformulier met fouten');
+      await page.getByLabel('AGB-code').fill(String(Date.now()).slice(-8));
+      await page.getByRole('button', { name: 'Zorgaanbieder toevoegen' }).click();
+      await page.waitForLoadState();
+      if (!(await page.getByText('De zorgaanbieder is toegevoegd.').isVisible())) fail('beheerder: aanbieder niet toegevoegd');
+      await audit(page, 'beheerder na toevoegen aanbieder');
+      if (process.env.SCREENSHOTS) {
+        await page.goto(base + region);
+        await page.screenshot({ path: `${process.env.SCREENSHOTS}/overzicht.png`, fullPage: true });
+        await page.goto(base + `${region}/aanbieders`);
+        await page.screenshot({ path: `${process.env.SCREENSHOTS}/aanbieders.png`, fullPage: true });
+      }
+      // Keyboard: the skip link is the first stop and leads to the content.
+      await page.keyboard.press('Tab');
+      const focused = await page.evaluate(() => document.activeElement && document.activeElement.textContent.trim());
+      if (focused !== 'Naar de inhoud') fail(`beheerder: eerste tabstop is "${focused}", niet de skiplink`);
+    }
+    if (role === 'gemeente') {
+      await page.goto(base + `${region}/kerncijfers?jaar=2026&gemeente=GM1842`);
+      await page.getByLabel('Jeugdigen 0–17').fill('veel');
+      await page.getByRole('button', { name: 'Kerncijfers opslaan' }).click();
+      await page.waitForLoadState();
+      if ((await page.getByLabel('Jeugdigen 0–17').inputValue()) !== 'veel') fail('gemeente: ingetypte waarde kwijt');
+      await audit(page, 'gemeente kerncijfers met fout');
+      await page.getByLabel('Jeugdigen 0–17').fill('4.210');
+      await page.getByRole('button', { name: 'Kerncijfers opslaan' }).click();
+      await page.waitForLoadState();
+      if (!(await page.getByRole('cell', { name: '4.210' }).isVisible())) fail('gemeente: kerncijfers niet opgeslagen');
+    }
+    if (role === 'aanbieder') {
+      await page.goto(base + `${region}/aanbieders`);
+      await page.getByRole('link', { name: 'Jeugdhulp Duinzicht (fictief)' }).click();
+      await page.waitForLoadState();
+      await page.getByLabel('Telefoonnummer').fill('070 765 43 21');
+      await page.getByRole('button', { name: 'Contactgegevens opslaan' }).click();
+      await page.waitForLoadState();
+      if (!(await page.getByText('070 765 43 21').first().isVisible())) fail('aanbieder: contactgegevens niet opgeslagen');
+      await audit(page, 'aanbieder na opslaan contactgegevens');
+    }
+    // Logging out ends the session.
+    await page.getByRole('button', { name: 'Uitloggen' }).click();
+    await page.waitForLoadState();
+    if (!page.url().includes('/inloggen')) fail(`${role}: uitloggen leidt niet naar inloggen`);
+    await context.close();
+  }
+} finally {
+  await browser.close();
+}
+
+console.log(`Browsertests: ${audited} paginatoestanden met axe-core gecontroleerd (${TAGS.join(', ')}), ${failures.length} fouten.`);
+process.exit(failures.length === 0 ? 0 : 1);

@@ -1,0 +1,9 @@
+//! Integration tests: a real server on a random port, a real database (SQLite, or
+//! PostgreSQL when SAMENSPEL_TEST_POSTGRES_URL is set), real HTTP.
+
+mod access;
+mod api_rules;
+mod common;
+mod login;
+mod openapi;
+mod pages;
