@@ -108,9 +108,29 @@ pub struct UserAddArgs {
     /// Platformbeheerder: mag regio's opzetten en beheert alle regio's.
     #[arg(long)]
     pub platformbeheerder: bool,
-    /// Geef meteen een rol in deze regio (met --rol).
-    #[command(flatten)]
-    pub role: Option<RoleArgs>,
+    /// Geef meteen een rol in deze regio (samen met --rol).
+    #[arg(long, requires = "rol")]
+    pub regio: Option<String>,
+    /// regiobeheerder, gemeente, aanbieder, coach of waarnemer (samen met --regio).
+    #[arg(long, requires = "regio")]
+    pub rol: Option<String>,
+    /// Bij de rol gemeente: de CBS-code van de gemeente.
+    #[arg(long, requires = "rol")]
+    pub gemeente: Option<String>,
+    /// Bij de rol aanbieder: het nummer (id) van de zorgaanbieder in de regio.
+    #[arg(long, requires = "rol")]
+    pub aanbieder: Option<i64>,
+}
+
+impl UserAddArgs {
+    fn role(&self) -> Option<RoleArgs> {
+        Some(RoleArgs {
+            regio: self.regio.clone()?,
+            rol: self.rol.clone()?,
+            gemeente: self.gemeente.clone(),
+            aanbieder: self.aanbieder,
+        })
+    }
 }
 
 #[derive(Args, Debug)]
@@ -123,7 +143,6 @@ pub struct GrantArgs {
 }
 
 #[derive(Args, Debug)]
-#[group(requires_all = ["regio", "rol"], multiple = true)]
 pub struct RoleArgs {
     /// Code van de regio, zoals haaglanden.
     #[arg(long)]
@@ -276,13 +295,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = open(&database).await?;
             let account = NewAccount::parse(&args.login, &args.naam, args.email.as_deref().unwrap_or(""))
                 .map_err(|e| anyhow!("{e}"))?;
-            let role = args.role.as_ref().map(role_of).transpose()?;
+            let role_args = args.role();
+            let role = role_args.as_ref().map(role_of).transpose()?;
+            if let Some(r) = &role_args {
+                if store.region_by_code(&r.regio).await?.is_none() {
+                    bail!("regio '{}' bestaat niet (zie `samenspel regio list`)", r.regio);
+                }
+            }
             let password = read_password("Wachtwoord: ")?;
             check_password(&password, account.login.as_str()).map_err(|e| anyhow!("wachtwoord: {}", e.reason))?;
             let hash = hash_password(password).await.map_err(|e| anyhow!(e))?;
             let user = store.create_user(&account, Some(&hash), args.platformbeheerder, &Actor::cli()).await?;
-            if let (Some(args), Some(_)) = (&args.role, role) {
-                grant(&store, user.id, args).await?;
+            if let (Some(role_args), Some(_)) = (&role_args, role) {
+                grant(&store, user.id, role_args).await?;
             }
             println!("Gebruiker {} toegevoegd.", user.login);
         }
