@@ -54,10 +54,7 @@ impl From<AuditRow> for AuditRegel {
 
 #[utoipa::path(get, path = "/regios/{code}/audit-log", tag = "audit-log", params(("code" = String, Path), PageQuery),
     responses((status = 200, description = "Newest first", body = super::pagination::Page<AuditRegel>),
-              (status = 400, body = Problem, content_type = "application/problem+json"),
-              (status = 401, body = Problem, content_type = "application/problem+json"),
-              (status = 403, body = Problem, content_type = "application/problem+json"),
-              (status = 404, body = Problem, content_type = "application/problem+json")))]
+              (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn region_log(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -76,8 +73,6 @@ pub async fn region_log(
 
 #[utoipa::path(get, path = "/audit-log", tag = "audit-log", params(PageQuery),
     responses((status = 200, description = "The whole log, newest first (platform administrators)", body = super::pagination::Page<AuditRegel>),
-              (status = 400, body = Problem, content_type = "application/problem+json"),
-              (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn platform_log(
     State(state): State<AppState>,

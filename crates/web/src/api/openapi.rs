@@ -7,6 +7,7 @@ use crate::security::API_VERSION;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
@@ -45,8 +46,42 @@ pub struct ApiDoc;
 
 struct Security;
 
+/// The problem responses every operation can give, added here once instead of on each
+/// handler: 400 (invalid query, path or body), 401, 404 and 406 everywhere; 413 and 415 where
+/// a body is sent. Handlers document 403 and 409 themselves where those apply.
+fn add_common_problems(openapi: &mut utoipa::openapi::OpenApi) {
+    let problem = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+            )
+            .build()
+    };
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+        for operation in operations.into_iter().flatten() {
+            let mut codes = vec![
+                ("400", "Ongeldige invoer; invalidParams noemt elk ongeldig veld"),
+                ("401", "Niet ingelogd, of het token is onbekend of ingetrokken"),
+                ("404", "Bestaat niet, of u heeft er geen toegang toe"),
+                ("406", "De client accepteert geen JSON"),
+            ];
+            if operation.request_body.is_some() {
+                codes.push(("413", "Verzoek groter dan 1 MiB"));
+                codes.push(("415", "Inhoud is geen application/json"));
+            }
+            for (code, description) in codes {
+                operation.responses.responses.entry(code.to_string()).or_insert_with(|| problem(description).into());
+            }
+        }
+    }
+}
+
 impl Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        add_common_problems(openapi);
         openapi.info.version = API_VERSION.to_string();
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(

@@ -70,10 +70,7 @@ pub struct AanbiedersQuery {
 }
 
 #[utoipa::path(get, path = "/regios/{code}/aanbieders", tag = "aanbieders", params(("code" = String, Path), AanbiedersQuery, PageQuery),
-    responses((status = 200, body = super::pagination::Page<Aanbieder>),
-              (status = 400, body = Problem, content_type = "application/problem+json"),
-              (status = 401, body = Problem, content_type = "application/problem+json"),
-              (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = super::pagination::Page<Aanbieder>)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -88,9 +85,7 @@ pub async fn list(
 }
 
 #[utoipa::path(get, path = "/regios/{code}/aanbieders/{id}", tag = "aanbieders", params(("code" = String, Path), ("id" = i64, Path)),
-    responses((status = 200, body = Aanbieder),
-              (status = 401, body = Problem, content_type = "application/problem+json"),
-              (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Aanbieder)))]
 pub async fn get(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -102,10 +97,7 @@ pub async fn get(
 
 #[utoipa::path(post, path = "/regios/{code}/aanbieders", tag = "aanbieders", params(("code" = String, Path)), request_body = AanbiederInvoer,
     responses((status = 201, body = Aanbieder),
-              (status = 400, body = Problem, content_type = "application/problem+json"),
-              (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 403, body = Problem, content_type = "application/problem+json"),
-              (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json")))]
 pub async fn create(
     State(state): State<AppState>,
@@ -135,10 +127,7 @@ pub async fn create(
 #[utoipa::path(patch, path = "/regios/{code}/aanbieders/{id}", tag = "aanbieders", params(("code" = String, Path), ("id" = i64, Path)),
     request_body = AanbiederInvoer,
     responses((status = 200, body = Aanbieder),
-              (status = 400, body = Problem, content_type = "application/problem+json"),
-              (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 403, body = Problem, content_type = "application/problem+json"),
-              (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json")))]
 pub async fn update(
     State(state): State<AppState>,

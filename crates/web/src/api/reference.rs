@@ -2,7 +2,7 @@
 
 use super::pagination::{page, single_page, PageQuery, PageResponse};
 use crate::auth::ApiUser;
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::Uri;
@@ -92,9 +92,7 @@ pub struct GemeentenQuery {
 }
 
 #[utoipa::path(get, path = "/gemeenten", tag = "referentie", params(GemeentenQuery, PageQuery),
-    responses((status = 200, description = "Municipalities by name", body = super::pagination::Page<Gemeente>),
-              (status = 400, body = Problem, content_type = "application/problem+json"),
-              (status = 401, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "Municipalities by name", body = super::pagination::Page<Gemeente>)))]
 pub async fn list_municipalities(
     State(state): State<AppState>,
     _user: ApiUser,
@@ -113,9 +111,7 @@ pub async fn list_municipalities(
 
 #[utoipa::path(get, path = "/gemeenten/{code}", tag = "referentie",
     params(("code" = String, Path, description = "CBS code (GM0518) or the four digits")),
-    responses((status = 200, body = Gemeente),
-              (status = 404, body = Problem, content_type = "application/problem+json"),
-              (status = 401, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Gemeente)))]
 pub async fn get_municipality(
     State(state): State<AppState>,
     _user: ApiUser,
@@ -127,9 +123,7 @@ pub async fn get_municipality(
 }
 
 #[utoipa::path(get, path = "/jeugdregios", tag = "referentie", params(PageQuery),
-    responses((status = 200, body = super::pagination::Page<Jeugdregio>),
-              (status = 400, body = Problem, content_type = "application/problem+json"),
-              (status = 401, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = super::pagination::Page<Jeugdregio>)))]
 pub async fn list_youth_regions(
     State(state): State<AppState>,
     _user: ApiUser,
@@ -143,9 +137,7 @@ pub async fn list_youth_regions(
 
 #[utoipa::path(get, path = "/jeugdregios/{code}", tag = "referentie",
     params(("code" = String, Path, description = "CBS code such as JZ24")),
-    responses((status = 200, body = Jeugdregio),
-              (status = 404, body = Problem, content_type = "application/problem+json"),
-              (status = 401, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Jeugdregio)))]
 pub async fn get_youth_region(
     State(state): State<AppState>,
     _user: ApiUser,

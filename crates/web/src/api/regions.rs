@@ -165,9 +165,7 @@ pub struct JaarQuery {
 }
 
 #[utoipa::path(get, path = "/regios", tag = "regios", params(PageQuery),
-    responses((status = 200, description = "Regions where the user holds a role (all, for platform administrators)", body = super::pagination::Page<Regio>),
-              (status = 400, body = Problem, content_type = "application/problem+json"),
-              (status = 401, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "Regions where the user holds a role (all, for platform administrators)", body = super::pagination::Page<Regio>)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -229,8 +227,6 @@ pub async fn new_region(state: &AppState, body: &NieuweRegio) -> Result<NewRegio
 
 #[utoipa::path(post, path = "/regios", tag = "regios", request_body = NieuweRegio,
     responses((status = 201, body = Regio),
-              (status = 400, body = Problem, content_type = "application/problem+json"),
-              (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json")))]
 pub async fn create(
@@ -247,9 +243,7 @@ pub async fn create(
 }
 
 #[utoipa::path(get, path = "/regios/{code}", tag = "regios", params(("code" = String, Path)),
-    responses((status = 200, body = Regio),
-              (status = 401, body = Problem, content_type = "application/problem+json"),
-              (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Regio)))]
 pub async fn get(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -261,10 +255,7 @@ pub async fn get(
 
 #[utoipa::path(patch, path = "/regios/{code}", tag = "regios", params(("code" = String, Path)), request_body = RegioWijziging,
     responses((status = 200, body = Regio),
-              (status = 400, body = Problem, content_type = "application/problem+json"),
-              (status = 401, body = Problem, content_type = "application/problem+json"),
-              (status = 403, body = Problem, content_type = "application/problem+json"),
-              (status = 404, body = Problem, content_type = "application/problem+json")))]
+              (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn update(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -291,10 +282,7 @@ pub async fn update(
 }
 
 #[utoipa::path(get, path = "/regios/{code}/leden", tag = "regios", params(("code" = String, Path), PageQuery),
-    responses((status = 200, description = "All membership periods, past and current", body = super::pagination::Page<Lidmaatschap>),
-              (status = 400, body = Problem, content_type = "application/problem+json"),
-              (status = 401, body = Problem, content_type = "application/problem+json"),
-              (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "All membership periods, past and current", body = super::pagination::Page<Lidmaatschap>)))]
 pub async fn list_members(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -311,10 +299,7 @@ pub async fn list_members(
 
 #[utoipa::path(post, path = "/regios/{code}/leden", tag = "regios", params(("code" = String, Path)), request_body = NieuwLidmaatschap,
     responses((status = 201, body = Lidmaatschap),
-              (status = 400, body = Problem, content_type = "application/problem+json"),
-              (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 403, body = Problem, content_type = "application/problem+json"),
-              (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json")))]
 pub async fn add_member(
     State(state): State<AppState>,
@@ -340,10 +325,7 @@ pub async fn add_member(
 #[utoipa::path(patch, path = "/regios/{code}/leden/{id}", tag = "regios",
     params(("code" = String, Path), ("id" = i64, Path)), request_body = LidmaatschapBeeindigen,
     responses((status = 200, body = Lidmaatschap),
-              (status = 400, body = Problem, content_type = "application/problem+json"),
-              (status = 401, body = Problem, content_type = "application/problem+json"),
-              (status = 403, body = Problem, content_type = "application/problem+json"),
-              (status = 404, body = Problem, content_type = "application/problem+json")))]
+              (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn end_member(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -397,10 +379,7 @@ pub async fn figures_table(state: &AppState, region: &RegionRow, year: i32) -> A
 }
 
 #[utoipa::path(get, path = "/regios/{code}/kerncijfers", tag = "regios", params(("code" = String, Path), JaarQuery, PageQuery),
-    responses((status = 200, body = super::pagination::Page<Kerncijfers>),
-              (status = 400, body = Problem, content_type = "application/problem+json"),
-              (status = 401, body = Problem, content_type = "application/problem+json"),
-              (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = super::pagination::Page<Kerncijfers>)))]
 pub async fn list_figures(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -420,10 +399,7 @@ pub async fn list_figures(
 #[utoipa::path(put, path = "/regios/{code}/kerncijfers/{jaar}/{gemeentecode}", tag = "regios",
     params(("code" = String, Path), ("jaar" = i32, Path), ("gemeentecode" = String, Path)), request_body = KerncijfersInvoer,
     responses((status = 200, body = Kerncijfers),
-              (status = 400, body = Problem, content_type = "application/problem+json"),
-              (status = 401, body = Problem, content_type = "application/problem+json"),
-              (status = 403, body = Problem, content_type = "application/problem+json"),
-              (status = 404, body = Problem, content_type = "application/problem+json")))]
+              (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn put_figures(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,

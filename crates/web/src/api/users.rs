@@ -139,7 +139,7 @@ fn gebruiker(user: UserRow, grants: &[GrantRow], access: &RegionAccess) -> Gebru
 }
 
 #[utoipa::path(get, path = "/mij", tag = "gebruikers",
-    responses((status = 200, body = Mij), (status = 401, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Mij)))]
 pub async fn me(State(state): State<AppState>, ApiUser(user): ApiUser) -> AppResult<Json<Mij>> {
     let grants = state.store.grants_of(user.user.id).await?;
     Ok(Json(Mij {
@@ -154,10 +154,7 @@ pub async fn me(State(state): State<AppState>, ApiUser(user): ApiUser) -> AppRes
 
 #[utoipa::path(get, path = "/regios/{code}/gebruikers", tag = "gebruikers", params(("code" = String, Path), PageQuery),
     responses((status = 200, body = super::pagination::Page<Gebruiker>),
-              (status = 400, body = Problem, content_type = "application/problem+json"),
-              (status = 401, body = Problem, content_type = "application/problem+json"),
-              (status = 403, body = Problem, content_type = "application/problem+json"),
-              (status = 404, body = Problem, content_type = "application/problem+json")))]
+              (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -194,9 +191,7 @@ async fn user_in_region(
 }
 
 #[utoipa::path(get, path = "/regios/{code}/gebruikers/{id}", tag = "gebruikers", params(("code" = String, Path), ("id" = i64, Path)),
-    responses((status = 200, body = Gebruiker),
-              (status = 401, body = Problem, content_type = "application/problem+json"),
-              (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Gebruiker)))]
 pub async fn get(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -209,10 +204,7 @@ pub async fn get(
 
 #[utoipa::path(post, path = "/regios/{code}/gebruikers", tag = "gebruikers", params(("code" = String, Path)), request_body = NieuweGebruiker,
     responses((status = 201, body = Gebruiker),
-              (status = 400, body = Problem, content_type = "application/problem+json"),
-              (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 403, body = Problem, content_type = "application/problem+json"),
-              (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json")))]
 pub async fn create(
     State(state): State<AppState>,
@@ -288,10 +280,7 @@ pub async fn create_with_role(
 #[utoipa::path(patch, path = "/regios/{code}/gebruikers/{id}", tag = "gebruikers", params(("code" = String, Path), ("id" = i64, Path)),
     request_body = GebruikerWijziging,
     responses((status = 200, body = Gebruiker),
-              (status = 400, body = Problem, content_type = "application/problem+json"),
-              (status = 401, body = Problem, content_type = "application/problem+json"),
-              (status = 403, body = Problem, content_type = "application/problem+json"),
-              (status = 404, body = Problem, content_type = "application/problem+json")))]
+              (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn update(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -337,10 +326,7 @@ pub async fn update(
 #[utoipa::path(post, path = "/regios/{code}/gebruikers/{id}/rollen", tag = "gebruikers", params(("code" = String, Path), ("id" = i64, Path)),
     request_body = NieuweRol,
     responses((status = 201, body = Rol),
-              (status = 400, body = Problem, content_type = "application/problem+json"),
-              (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 403, body = Problem, content_type = "application/problem+json"),
-              (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json")))]
 pub async fn add_role(
     State(state): State<AppState>,
@@ -361,10 +347,7 @@ pub async fn add_role(
 #[utoipa::path(delete, path = "/regios/{code}/gebruikers/{id}/rollen/{rol_id}", tag = "gebruikers",
     params(("code" = String, Path), ("id" = i64, Path), ("rol_id" = i64, Path)),
     responses((status = 204, description = "Role withdrawn"),
-              (status = 400, body = Problem, content_type = "application/problem+json"),
-              (status = 401, body = Problem, content_type = "application/problem+json"),
-              (status = 403, body = Problem, content_type = "application/problem+json"),
-              (status = 404, body = Problem, content_type = "application/problem+json")))]
+              (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn remove_role(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,

@@ -1,6 +1,6 @@
 //! The audit log of a region, for its admins.
 
-use super::{render, show, Layout, PageResult};
+use super::{render, show, Layout, PageResult, Pager};
 use crate::auth::{region_for, PageUser};
 use crate::error::AppError;
 use crate::AppState;
@@ -26,10 +26,8 @@ pub struct AuditLine {
 #[template(path = "audit.html")]
 struct AuditPage {
     layout: Layout,
-    code: String,
     lines: Vec<AuditLine>,
-    page: u32,
-    pages: i64,
+    pager: Pager,
     total: i64,
 }
 
@@ -68,10 +66,12 @@ pub async fn audit_log(
         .collect();
     let view = AuditPage {
         layout: Layout::for_region("Auditlog", &user, &region, &access, &format!("/regios/{}/auditlog", region.code)),
-        code: region.code.clone(),
         lines,
-        page: request.page,
-        pages: ((paged.total + i64::from(PAGE_SIZE) - 1) / i64::from(PAGE_SIZE)).max(1),
+        pager: Pager {
+            prev_label: "Nieuwere regels",
+            next_label: "Oudere regels",
+            ..Pager::new(request.page, paged.total, PAGE_SIZE, |p| format!("/regios/{}/auditlog?page={p}", region.code))
+        },
         total: paged.total,
     };
     Ok(render(&view, StatusCode::OK))

@@ -224,6 +224,30 @@ pub fn success_notice(code: Option<&str>, count: Option<&str>) -> Option<Notice>
     Some(Notice { kind: "ok", text })
 }
 
+/// Previous and next links for a paged list.
+pub struct Pager {
+    pub page: u32,
+    pub pages: i64,
+    pub prev: String,
+    pub next: String,
+    pub prev_label: &'static str,
+    pub next_label: &'static str,
+}
+
+impl Pager {
+    /// `href(n)` gives the address of page n.
+    pub fn new(page: u32, total: i64, page_size: u32, href: impl Fn(u32) -> String) -> Pager {
+        Pager {
+            page,
+            pages: ((total + i64::from(page_size) - 1) / i64::from(page_size)).max(1),
+            prev: href(page.saturating_sub(1).max(1)),
+            next: href(page + 1),
+            prev_label: "Vorige",
+            next_label: "Volgende",
+        }
+    }
+}
+
 /// One form field as shown.
 pub struct Field {
     pub name: &'static str,

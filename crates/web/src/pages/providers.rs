@@ -1,7 +1,7 @@
 //! Care providers in a region: the register, one provider's page, adding and editing.
 
 use super::home::NoticeQuery;
-use super::{render, see_other, success_notice, FormView, Layout, Notice, PageResult, RegionCtx};
+use super::{render, see_other, success_notice, FormView, Layout, Notice, PageResult, Pager, RegionCtx};
 use crate::auth::{region_for, PageUser};
 use crate::error::AppError;
 use crate::forms::CsrfForm;
@@ -42,8 +42,7 @@ struct ProvidersPage {
     layout: Layout,
     code: String,
     providers: Vec<ProviderLine>,
-    page: u32,
-    pages: i64,
+    pager: Pager,
     total: i64,
     form: Option<FormView>,
 }
@@ -165,8 +164,7 @@ async fn list_page(
         )
         .with_notice(notice),
         code: region.code.clone(),
-        page: request.page,
-        pages: ((paged.total + 49) / 50).max(1),
+        pager: Pager::new(request.page, paged.total, 50, |p| format!("/regios/{}/aanbieders?page={p}", region.code)),
         total: paged.total,
         providers: paged.items.into_iter().map(ProviderLine::from).collect(),
         form: form.map(FormView::done),

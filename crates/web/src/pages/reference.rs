@@ -1,6 +1,6 @@
 //! The CBS reference list of municipalities, searchable.
 
-use super::{render, Layout, PageResult};
+use super::{render, Layout, PageResult, Pager};
 use crate::auth::PageUser;
 use crate::AppState;
 use askama::Template;
@@ -23,12 +23,9 @@ struct MunicipalitiesPage {
     layout: Layout,
     search: String,
     lines: Vec<Line>,
-    page: u32,
-    pages: i64,
+    pager: Pager,
     total: i64,
     year: i32,
-    next_query: String,
-    prev_query: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -64,12 +61,9 @@ pub async fn municipalities(
                 province: m.province_name,
             })
             .collect(),
-        page: request.page,
-        pages: ((paged.total + i64::from(PAGE_SIZE) - 1) / i64::from(PAGE_SIZE)).max(1),
+        pager: Pager::new(request.page, paged.total, PAGE_SIZE, |p| format!("/gemeenten?{}", query(p))),
         total: paged.total,
         year: state.store.reference_year().await?.unwrap_or(0),
-        next_query: query(request.page + 1),
-        prev_query: query(request.page.saturating_sub(1).max(1)),
         search,
     };
     Ok(render(&view, StatusCode::OK))

@@ -286,6 +286,43 @@ pub struct PasswordForm {
     wachtwoord: String,
 }
 
+async fn role_form(ctx: &RegionCtx<'_>, id: i64, v: &RoleForm) -> Result<FormView, PageError> {
+    let (roles, municipalities, providers) = role_options(ctx.state, ctx.region).await?;
+    Ok(FormView::new(
+        "rol",
+        format!("/regios/{}/gebruikers/{id}/rollen", ctx.region.code),
+        "Rol toekennen",
+        ctx.user.csrf(),
+    )
+    .select("rol", "Rol", &v.rol, roles, true)
+    .select("gemeentecode", "Gemeente", &v.gemeentecode, municipalities, false)
+    .select("aanbiederId", "Zorgaanbieder", &v.aanbieder_id, providers, false))
+}
+
+fn account_form(ctx: &RegionCtx<'_>, id: i64, v: &AccountForm) -> FormView {
+    FormView::new(
+        "account",
+        format!("/regios/{}/gebruikers/{id}", ctx.region.code),
+        "Gegevens opslaan",
+        ctx.user.csrf(),
+    )
+    .field("naam", "Naam", "text", &v.naam, true)
+    .field("email", "E-mailadres", "email", &v.email, false)
+    .field("actief", "Account actief (kan inloggen)", "checkbox", &v.actief, false)
+}
+
+fn password_form(ctx: &RegionCtx<'_>, id: i64) -> FormView {
+    FormView::new(
+        "wachtwoord",
+        format!("/regios/{}/gebruikers/{id}/wachtwoord", ctx.region.code),
+        "Wachtwoord instellen",
+        ctx.user.csrf(),
+    )
+    .field("wachtwoord", "Nieuw wachtwoord", "password", "", true)
+    .autocomplete("new-password")
+    .hint("Minstens 12 tekens. De sessies van de gebruiker worden beëindigd.")
+}
+
 #[derive(Default)]
 struct UserForms {
     role: Option<FormView>,
@@ -308,46 +345,18 @@ async fn detail_page(
     let target = state.store.user(id).await?;
     let admin = access.can_manage_users();
     let may_manage_account = admin && user.principal.can_manage_account(&state.store.principal(id).await?);
-    let base = format!("/regios/{}/gebruikers/{id}", region.code);
     let role_form = match forms.role {
         Some(f) => Some(f),
-        None if admin => {
-            let (roles, municipalities, providers) = role_options(state, region).await?;
-            Some(
-                FormView::new("rol", format!("{base}/rollen"), "Rol toekennen", user.csrf())
-                    .select("rol", "Rol", "", roles, true)
-                    .select("gemeentecode", "Gemeente", "", municipalities, false)
-                    .select("aanbiederId", "Zorgaanbieder", "", providers, false),
-            )
-        }
+        None if admin => Some(role_form(ctx, id, &RoleForm::default()).await?),
         None => None,
     };
-    let account_form = match forms.account {
-        Some(f) => Some(f),
-        None if may_manage_account => Some(
-            FormView::new("account", base.clone(), "Gegevens opslaan", user.csrf())
-                .field("naam", "Naam", "text", &target.display_name, true)
-                .field("email", "E-mailadres", "email", target.email.as_deref().unwrap_or(""), false)
-                .field(
-                    "actief",
-                    "Account actief (kan inloggen)",
-                    "checkbox",
-                    if target.active { "on" } else { "" },
-                    false,
-                ),
-        ),
-        None => None,
+    let current = AccountForm {
+        naam: target.display_name.clone(),
+        email: target.email.clone().unwrap_or_default(),
+        actief: if target.active { "on".into() } else { String::new() },
     };
-    let password_form = match forms.password {
-        Some(f) => Some(f),
-        None if may_manage_account => Some(
-            FormView::new("wachtwoord", format!("{base}/wachtwoord"), "Wachtwoord instellen", user.csrf())
-                .field("wachtwoord", "Nieuw wachtwoord", "password", "", true)
-                .autocomplete("new-password")
-                .hint("Minstens 12 tekens. De sessies van de gebruiker worden beëindigd."),
-        ),
-        None => None,
-    };
+    let account_form = forms.account.or_else(|| may_manage_account.then(|| account_form(ctx, id, &current)));
+    let password_form = forms.password.or_else(|| may_manage_account.then(|| password_form(ctx, id)));
     let view = UserPage {
         layout: Layout::for_region(
             &target.display_name,
@@ -433,25 +442,10 @@ pub async fn update(
         Ok(_) => Ok(see_other(&format!("/regios/{}/gebruikers/{id}?gelukt=opgeslagen", region.code))),
         Err(e) => {
             let invalid = super::form_problem(e)?;
-            let f = FormView::new(
-                "account",
-                format!("/regios/{}/gebruikers/{id}", region.code),
-                "Gegevens opslaan",
-                user.csrf(),
-            )
-            .field("naam", "Naam", "text", &form.naam, true)
-            .field("email", "E-mailadres", "email", &form.email, false)
-            .field("actief", "Account actief (kan inloggen)", "checkbox", &form.actief, false)
-            .with_errors(&invalid);
+            let ctx = RegionCtx { state: &state, user: &user, region: &region, access: &access };
+            let f = account_form(&ctx, id, &form).with_errors(&invalid);
             let forms = UserForms { account: Some(f), ..Default::default() };
-            detail_page(
-                &RegionCtx { state: &state, user: &user, region: &region, access: &access },
-                id,
-                forms,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            detail_page(&ctx, id, forms, None, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
 }
@@ -466,23 +460,10 @@ pub async fn reset_password(
     let target = state.store.user(id).await?;
     if let Err(e) = check_password(&form.wachtwoord, &target.login) {
         let invalid = Invalid::single("wachtwoord", &e.code, e.reason);
-        let f = FormView::new(
-            "wachtwoord",
-            format!("/regios/{}/gebruikers/{id}/wachtwoord", region.code),
-            "Wachtwoord instellen",
-            user.csrf(),
-        )
-        .field("wachtwoord", "Nieuw wachtwoord", "password", "", true)
-        .with_errors(&invalid);
+        let ctx = RegionCtx { state: &state, user: &user, region: &region, access: &access };
+        let f = password_form(&ctx, id).with_errors(&invalid);
         let forms = UserForms { password: Some(f), ..Default::default() };
-        return detail_page(
-            &RegionCtx { state: &state, user: &user, region: &region, access: &access },
-            id,
-            forms,
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return detail_page(&ctx, id, forms, None, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let hash = hash_password(form.wachtwoord).await.map_err(AppError::internal)?;
     state.store.set_password(id, &hash, &user.actor("web")).await?;
@@ -510,26 +491,10 @@ pub async fn add_role(
         Ok(_) => Ok(see_other(&format!("/regios/{}/gebruikers/{id}?gelukt=rol-toegevoegd", region.code))),
         Err(e) => {
             let invalid = super::form_problem(e)?;
-            let (roles, municipalities, providers) = role_options(&state, &region).await?;
-            let f = FormView::new(
-                "rol",
-                format!("/regios/{}/gebruikers/{id}/rollen", region.code),
-                "Rol toekennen",
-                user.csrf(),
-            )
-            .select("rol", "Rol", &form.rol, roles, true)
-            .select("gemeentecode", "Gemeente", &form.gemeentecode, municipalities, false)
-            .select("aanbiederId", "Zorgaanbieder", &form.aanbieder_id, providers, false)
-            .with_errors(&invalid);
+            let ctx = RegionCtx { state: &state, user: &user, region: &region, access: &access };
+            let f = role_form(&ctx, id, &form).await?.with_errors(&invalid);
             let forms = UserForms { role: Some(f), ..Default::default() };
-            detail_page(
-                &RegionCtx { state: &state, user: &user, region: &region, access: &access },
-                id,
-                forms,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            detail_page(&ctx, id, forms, None, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
 }
