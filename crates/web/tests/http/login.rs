@@ -186,8 +186,14 @@ async fn an_expired_session_is_told_so() {
 
 #[tokio::test]
 async fn two_servers_share_sessions_through_the_database() {
-    let first = spawn().await;
-    let second = spawn_on(first.store.clone()).await;
+    // Two processes' worth of servers: separate connection pools on one database.
+    let url = samenspel_store::testing::fresh_database_url().await.unwrap();
+    let store = samenspel_store::Store::connect(&url).await.unwrap();
+    store.migrate().await.unwrap();
+    store.ensure_reference_data().await.unwrap();
+    samenspel_web::demo::seed(&store, Some(PASSWORD.into())).await.unwrap();
+    let first = spawn_on(store).await;
+    let second = spawn_on(samenspel_store::Store::connect(&url).await.unwrap()).await;
     let browser = first.login("beheerder").await;
     let mut elsewhere =
         Browser { base: second.base.clone(), cookies: browser.cookies.clone(), csrf: browser.csrf.clone() };
