@@ -75,6 +75,14 @@ impl MembershipPeriod {
         self.joined_on <= day && self.left_on.is_none_or(|left| day < left)
     }
 
+    /// Whether the member takes part on at least one day of a calendar year.
+    pub fn covers_year(&self, year: i32) -> bool {
+        let Ok(first_day) = Date::from_calendar_date(year, time::Month::January, 1) else {
+            return false;
+        };
+        self.joined_on.year() <= year && self.left_on.is_none_or(|left| left > first_day)
+    }
+
     /// Whether two periods of the same member in the same region overlap, which is not allowed.
     pub fn overlaps(&self, other: &MembershipPeriod) -> bool {
         let self_before_other = self.left_on.is_some_and(|l| l <= other.joined_on);
@@ -109,6 +117,10 @@ mod tests {
         let later = MembershipPeriod::new(date!(2025 - 01 - 01), None).unwrap();
         assert!(!p.overlaps(&later));
         assert!(!later.overlaps(&p));
+        // `left_on` is the first day no longer a member: leaving on 1 January 2025 means not in 2025.
+        assert!(p.covers_year(2024) && !p.covers_year(2025) && !p.covers_year(2023));
+        let mid = MembershipPeriod::new(date!(2024 - 07 - 01), Some(date!(2025 - 01 - 02))).unwrap();
+        assert!(mid.covers_year(2024) && mid.covers_year(2025) && !mid.covers_year(2026));
         let open = MembershipPeriod::new(date!(2020 - 01 - 01), None).unwrap();
         assert!(open.overlaps(&later) && open.overlaps(&p));
     }

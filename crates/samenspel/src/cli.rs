@@ -317,7 +317,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let password = read_password("Nieuw wachtwoord: ")?;
             check_password(&password, &user.login).map_err(|e| anyhow!("wachtwoord: {}", e.reason))?;
             let hash = hash_password(password).await.map_err(|e| anyhow!(e))?;
-            store.set_password(user.id, &hash, &Actor::cli()).await?;
+            store.set_password(user.id, &hash, true, None, &Actor::cli()).await?;
             println!("Wachtwoord van {} gewijzigd; bestaande sessies zijn beëindigd.", user.login);
         }
         Command::User(UserCommand::Grant(args)) => {

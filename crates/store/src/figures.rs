@@ -79,7 +79,9 @@ impl Store {
     }
 
     /// Applies parsed figure rows in one transaction: all rows or none. Each row is checked
-    /// against the region's membership in that year and the member's inhabitants.
+    /// against the region's membership in that year and the member's inhabitants; the figures
+    /// a row leaves unchanged are read inside the same transaction, so concurrent edits cannot
+    /// be overwritten with stale values.
     pub async fn import_figures(
         &self,
         region_id: i64,
@@ -87,51 +89,48 @@ impl Store {
         actor: &Actor,
     ) -> std::result::Result<usize, ImportFailure> {
         let memberships = self.memberships(region_id).await?;
-        let mut errors = Vec::new();
-        let mut planned = Vec::new();
-        for row in rows {
-            let member_that_year = memberships.iter().find(|m| {
-                m.municipality_code == row.municipality.as_str()
-                    && m.joined_on.year() <= row.year
-                    && m.left_on.is_none_or(|l| l.year() >= row.year)
-            });
-            let Some(member) = member_that_year else {
-                errors.push(RowError {
-                    line: row.line,
-                    field: "gemeentecode".into(),
-                    rule: "membership".into(),
-                    reason: format!("{} was in {} geen lid van deze regio.", row.municipality, row.year),
-                });
-                continue;
-            };
-            let current = self
-                .figures(region_id, row.year)
-                .await?
-                .into_iter()
-                .find(|r| r.municipality_code == row.municipality.as_str());
-            let old = current.as_ref().map(FiguresRecord::figures).unwrap_or_default();
-            let new = MemberFigures {
-                youths: row.youths.unwrap_or(old.youths),
-                budget_youth: row.budget_youth.unwrap_or(old.budget_youth),
-                budget_wmo: row.budget_wmo.unwrap_or(old.budget_wmo),
-            };
-            if let Err(invalid) = check_figures(&new, member.inhabitants) {
-                for e in invalid.errors {
-                    errors.push(RowError { line: row.line, field: e.name, rule: e.code, reason: e.reason });
-                }
-                continue;
-            }
-            if new != old {
-                planned.push((row, current, new));
-            }
-        }
-        if !errors.is_empty() {
-            return Err(ImportFailure::Rows(errors));
-        }
         let at = now();
-        let result: Result<()> = on_pool!(self, |pool| {
+        on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
-            for (row, before, new) in &planned {
+            let mut errors = Vec::new();
+            let mut changed = 0;
+            for row in rows {
+                let member_that_year = memberships
+                    .iter()
+                    .find(|m| m.municipality_code == row.municipality.as_str() && m.period().covers_year(row.year));
+                let Some(member) = member_that_year else {
+                    errors.push(RowError {
+                        line: row.line,
+                        field: "gemeentecode".into(),
+                        rule: "membership".into(),
+                        reason: format!("{} was in {} geen lid van deze regio.", row.municipality, row.year),
+                    });
+                    continue;
+                };
+                let current: Option<FiguresRecord> = sqlx::query_as(
+                    "SELECT municipality_code, year, youths, budget_youth_cents, budget_wmo_cents \
+                     FROM member_figures WHERE region_id = $1 AND municipality_code = $2 AND year = $3",
+                )
+                .bind(region_id)
+                .bind(row.municipality.as_str())
+                .bind(row.year)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let old = current.as_ref().map(FiguresRecord::figures).unwrap_or_default();
+                let new = MemberFigures {
+                    youths: row.youths.unwrap_or(old.youths),
+                    budget_youth: row.budget_youth.unwrap_or(old.budget_youth),
+                    budget_wmo: row.budget_wmo.unwrap_or(old.budget_wmo),
+                };
+                if let Err(invalid) = check_figures(&new, member.inhabitants) {
+                    for e in invalid.errors {
+                        errors.push(RowError { line: row.line, field: e.name, rule: e.code, reason: e.reason });
+                    }
+                    continue;
+                }
+                if new == old || !errors.is_empty() {
+                    continue;
+                }
                 sqlx::query(
                     "INSERT INTO member_figures (region_id, municipality_code, year, youths, budget_youth_cents, budget_wmo_cents, updated_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7) \
@@ -151,17 +150,20 @@ impl Store {
                 let mut entry =
                     AuditEntry::new("wijzigen", "kerncijfers", format!("{} {}", row.municipality, row.year))
                         .region(region_id)
-                        .after(new);
-                if let Some(before) = before {
-                    entry = entry.before(&before.figures());
+                        .after(&new);
+                if current.is_some() {
+                    entry = entry.before(&old);
                 }
                 insert_audit!(&mut *tx, actor, &entry)?;
+                changed += 1;
+            }
+            if !errors.is_empty() {
+                tx.rollback().await?;
+                return Err(ImportFailure::Rows(errors));
             }
             tx.commit().await?;
-            Ok(())
-        });
-        result?;
-        Ok(planned.len())
+            Ok(changed)
+        })
     }
 }
 

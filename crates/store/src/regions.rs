@@ -296,7 +296,21 @@ impl Store {
     /// leave while it is the centre.
     pub async fn end_membership(&self, region_id: i64, id: i64, left_on: Date, actor: &Actor) -> Result<MembershipRow> {
         let before = self.membership(region_id, id).await?;
-        MembershipPeriod::new(before.joined_on, Some(left_on)).map_err(StoreError::Invalid)?;
+        let period = MembershipPeriod::new(before.joined_on, Some(left_on)).map_err(StoreError::Invalid)?;
+        let others = self.memberships(region_id).await?;
+        if let Some(clash) = others
+            .iter()
+            .find(|m| m.id != id && m.municipality_code == before.municipality_code && m.period().overlaps(&period))
+        {
+            return Err(StoreError::conflict(
+                "lidTot",
+                format!(
+                    "Dan loopt dit lidmaatschap door in een volgend lidmaatschap van {} (vanaf {}).",
+                    clash.municipality_name,
+                    samenspel_domain::nl::date(clash.joined_on)
+                ),
+            ));
+        }
         let region = self.region(region_id).await?;
         if region.centre_municipality.as_deref() == Some(before.municipality_code.as_str()) {
             return Err(StoreError::invalid(

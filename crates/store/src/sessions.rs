@@ -5,6 +5,15 @@ use crate::{insert_audit, now, on_pool, Actor, AuditEntry, Result, Store, StoreE
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
+/// What became of a login attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    Succeeded,
+    Failed,
+    /// Refused before the password was checked.
+    NotChecked,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct SessionRow {
     pub token_hash: String,
@@ -176,17 +185,30 @@ impl Store {
         })
     }
 
-    pub async fn record_login_attempt(&self, login: &str, client_ip: &str, succeeded: bool) -> Result<()> {
-        on_pool!(self, |pool| sqlx::query(
-            "INSERT INTO login_attempts (login, client_ip, attempted_at, succeeded) VALUES ($1, $2, $3, $4)"
+    /// Records a login attempt as failed before the password is checked, so that parallel
+    /// attempts all count; [`Store::finish_login_attempt`] marks it afterwards. Returns its id.
+    pub async fn begin_login_attempt(&self, login: &str, client_ip: &str) -> Result<i64> {
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_scalar(
+            "INSERT INTO login_attempts (login, client_ip, attempted_at, succeeded) VALUES ($1, $2, $3, FALSE) RETURNING id"
         )
         .bind(login)
         .bind(client_ip)
         .bind(now())
-        .bind(succeeded)
-        .execute(pool)
-        .await
-        .map(|_| ()))?;
+        .fetch_one(pool)
+        .await?)
+        })
+    }
+
+    /// Marks an attempt as succeeded, or removes it when the password was never checked
+    /// (refused because of the lock), so that waiting out the lock works.
+    pub async fn finish_login_attempt(&self, id: i64, outcome: AttemptOutcome) -> Result<()> {
+        let sql = match outcome {
+            AttemptOutcome::Succeeded => "UPDATE login_attempts SET succeeded = TRUE WHERE id = $1",
+            AttemptOutcome::Failed => return Ok(()),
+            AttemptOutcome::NotChecked => "DELETE FROM login_attempts WHERE id = $1",
+        };
+        on_pool!(self, |pool| sqlx::query(sql).bind(id).execute(pool).await.map(|_| ()))?;
         Ok(())
     }
 
@@ -201,7 +223,7 @@ impl Store {
         on_pool!(self, |pool| {
             let by_login: (i64, Option<OffsetDateTime>) = sqlx::query_as(
                 "SELECT COUNT(*), MIN(attempted_at) FROM login_attempts WHERE login = $1 AND attempted_at >= $2 AND NOT succeeded \
-                 AND attempted_at > COALESCE((SELECT MAX(attempted_at) FROM login_attempts WHERE login = $1 AND succeeded), $2)",
+                 AND id > COALESCE((SELECT MAX(id) FROM login_attempts WHERE login = $1 AND succeeded), 0)",
             )
             .bind(login)
             .bind(since)

@@ -97,6 +97,57 @@ impl Store {
         })
     }
 
+    /// Creates an account with its first role in a region, in one transaction: a refused role
+    /// leaves no account behind. The role is checked as in [`Store::add_grant`].
+    pub async fn create_user_in_region(
+        &self,
+        account: &NewAccount,
+        password_hash: Option<&str>,
+        region_id: i64,
+        role: &Role,
+        actor: &Actor,
+    ) -> Result<UserRow> {
+        self.check_role_fits_region(region_id, role).await?;
+        let at = now();
+        let sql = format!(
+            "INSERT INTO users (login, display_name, email, password_hash, platform_admin, active, created_at, password_changed_at) \
+             VALUES ($1, $2, $3, $4, FALSE, TRUE, $5, $6) RETURNING {USER_COLUMNS}"
+        );
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let user: UserRow = sqlx::query_as(&sql)
+                .bind(account.login.as_str())
+                .bind(&account.display_name)
+                .bind(&account.email)
+                .bind(password_hash)
+                .bind(at)
+                .bind(password_hash.map(|_| at))
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(on_unique("login", "Deze gebruikersnaam is al in gebruik."))?;
+            let grant_id: i64 = sqlx::query_scalar(
+                "INSERT INTO role_grants (user_id, region_id, role, municipality_code, provider_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(user.id)
+            .bind(region_id)
+            .bind(role.kind().code())
+            .bind(role.municipality().map(|m| m.as_str()))
+            .bind(role.provider_id())
+            .bind(at)
+            .fetch_one(&mut *tx)
+            .await?;
+            let created = AuditEntry::new("aanmaken", "gebruiker", &user.login).region(region_id).after(&user);
+            insert_audit!(&mut *tx, actor, &created)?;
+            let granted = AuditEntry::new("aanmaken", "rol", grant_id)
+                .region(region_id)
+                .after(&serde_json::json!({ "gebruiker": user.login, "rol": role }));
+            insert_audit!(&mut *tx, actor, &granted)?;
+            tx.commit().await?;
+            Ok(user)
+        })
+    }
+
     pub async fn user(&self, id: i64) -> Result<UserRow> {
         on_pool!(self, |pool| sqlx::query_as::<_, UserRow>(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
             .bind(id)
@@ -124,19 +175,41 @@ impl Store {
     }
 
     /// Sets a new password hash and ends all the user's sessions, so that a stolen session
-    /// does not survive a password change.
-    pub async fn set_password(&self, user_id: i64, password_hash: &str, actor: &Actor) -> Result<()> {
+    /// does not survive a password change. `reset` is a change by someone else (an admin):
+    /// then the user's API tokens are revoked too, as the account may be compromised.
+    /// `region_id` ties the audit entry to the region whose admin acted.
+    pub async fn set_password(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        reset: bool,
+        region_id: Option<i64>,
+        actor: &Actor,
+    ) -> Result<()> {
         let user = self.user(user_id).await?;
+        let at = now();
         on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
                 .bind(password_hash)
-                .bind(now())
+                .bind(at)
                 .bind(user_id)
                 .execute(&mut *tx)
                 .await?;
             sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-            let entry = AuditEntry::new("wachtwoord-wijzigen", "gebruiker", &user.login);
+            if reset {
+                sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+                    .bind(at)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let mut entry = AuditEntry::new(
+                if reset { "wachtwoord-herstellen" } else { "wachtwoord-wijzigen" },
+                "gebruiker",
+                &user.login,
+            );
+            entry.region_id = region_id;
             insert_audit!(&mut *tx, actor, &entry)?;
             tx.commit().await?;
             Ok(())
@@ -268,6 +341,19 @@ impl Store {
             id
         });
         self.grants_in_region(region_id).await?.into_iter().find(|g| g.id == id).ok_or(StoreError::NotFound)
+    }
+
+    /// A member role must name a current member, a provider role a provider of this region.
+    async fn check_role_fits_region(&self, region_id: i64, role: &Role) -> Result<()> {
+        match role {
+            Role::Member(m) if !self.is_member_on(region_id, m, now().date()).await? => {
+                Err(StoreError::invalid("gemeentecode", "membership", format!("{m} is geen lid van deze regio.")))
+            }
+            Role::Provider(p) if self.provider(region_id, *p).await.is_err() => {
+                Err(StoreError::invalid("aanbiederId", "unknown", "Deze zorgaanbieder staat niet in deze regio."))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Withdraws a role; the grant must belong to the region named.

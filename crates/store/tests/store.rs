@@ -12,6 +12,7 @@ use samenspel_store::figures::ImportFailure;
 use samenspel_store::providers::ProviderDetails;
 use samenspel_store::reference::MunicipalityFilter;
 use samenspel_store::regions::{NewRegion, RegionChanges};
+use samenspel_store::sessions::AttemptOutcome;
 use samenspel_store::testing::fresh_store;
 use samenspel_store::{on_pool, Actor, PageRequest, Store, StoreError};
 use time::macros::date;
@@ -103,6 +104,12 @@ async fn regions_and_membership_periods() {
     let rejoin = MembershipPeriod::new(date!(2026 - 01 - 01), None).unwrap();
     store.add_membership(id, &gm("GM0503"), rejoin, &Actor::cli()).await.unwrap();
     assert!(store.is_member_on(id, &gm("GM0503"), date!(2026 - 06 - 01)).await.unwrap());
+
+    // Moving an end date into the next period of the same member is refused.
+    let first_delft =
+        store.memberships(id).await.unwrap().into_iter().find(|m| m.municipality_code == "GM0503").unwrap();
+    let err = store.end_membership(id, first_delft.id, date!(2030 - 01 - 01), &Actor::cli()).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
 
     // The centre cannot leave while it is the centre.
     let den_haag = members.iter().find(|m| m.municipality_code == "GM0518").unwrap();
@@ -243,23 +250,34 @@ async fn sessions_tokens_and_login_attempts() {
     store.create_session("hash1", user.id, "csrf1", expires).await.unwrap();
     let session = store.session("hash1").await.unwrap().unwrap();
     assert_eq!((session.user_id, session.csrf_token.as_str()), (user.id, "csrf1"));
-    store.set_password(user.id, "h2", &Actor::cli()).await.unwrap();
-    assert!(store.session("hash1").await.unwrap().is_none(), "password change ends sessions");
-
     store.create_api_token(user.id, "thash", "export", &Actor::cli()).await.unwrap();
-    assert_eq!(store.api_token_user("thash").await.unwrap(), Some(user.id));
+    store.set_password(user.id, "h2", false, None, &Actor::cli()).await.unwrap();
+    assert!(store.session("hash1").await.unwrap().is_none(), "password change ends sessions");
+    assert_eq!(store.api_token_user("thash").await.unwrap(), Some(user.id), "own change keeps tokens");
+    store.set_password(user.id, "h3", true, None, &Actor::cli()).await.unwrap();
+    assert_eq!(store.api_token_user("thash").await.unwrap(), None, "a reset by an admin revokes tokens");
+
+    store.create_api_token(user.id, "thash2", "export", &Actor::cli()).await.unwrap();
+    assert_eq!(store.api_token_user("thash2").await.unwrap(), Some(user.id));
     assert_eq!(store.api_token_user("other").await.unwrap(), None);
     store.update_user(user.id, "Bert", None, false, None, &Actor::cli()).await.unwrap();
-    assert_eq!(store.api_token_user("thash").await.unwrap(), None, "deactivation revokes tokens");
+    assert_eq!(store.api_token_user("thash2").await.unwrap(), None, "deactivation revokes tokens");
 
     let since = samenspel_store::now() - time::Duration::minutes(15);
     for _ in 0..3 {
-        store.record_login_attempt("bert", "192.0.2.1", false).await.unwrap();
+        store.begin_login_attempt("bert", "192.0.2.1").await.unwrap();
     }
-    store.record_login_attempt("carla", "192.0.2.1", false).await.unwrap();
+    let refused = store.begin_login_attempt("bert", "192.0.2.1").await.unwrap();
+    store.finish_login_attempt(refused, AttemptOutcome::NotChecked).await.unwrap();
+    store.begin_login_attempt("carla", "192.0.2.1").await.unwrap();
     let (by_login, by_ip, first) = store.recent_failures("bert", "192.0.2.1", since).await.unwrap();
     assert_eq!((by_login, by_ip), (3, 4));
     assert!(first.is_some());
+    // A success resets the count for the login.
+    let ok = store.begin_login_attempt("bert", "192.0.2.1").await.unwrap();
+    store.finish_login_attempt(ok, AttemptOutcome::Succeeded).await.unwrap();
+    let (by_login, _, _) = store.recent_failures("bert", "192.0.2.1", since).await.unwrap();
+    assert_eq!(by_login, 0);
 }
 
 #[tokio::test]

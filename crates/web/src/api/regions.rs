@@ -356,7 +356,7 @@ pub async fn figures_table(state: &AppState, region: &RegionRow, year: i32) -> A
     let figures = state.store.figures(region.id, year).await?;
     let mut out: Vec<Kerncijfers> = Vec::new();
     for m in memberships {
-        let member_that_year = m.joined_on.year() <= year && m.left_on.is_none_or(|l| l.year() >= year);
+        let member_that_year = m.period().covers_year(year);
         if !member_that_year || out.iter().any(|k| k.gemeentecode == m.municipality_code) {
             continue;
         }

@@ -239,8 +239,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(gebruiker(created, &grants, &access))))
 }
 
-/// Creates an account with its first role; shared with the pages. Checks the role first so
-/// that a refused role leaves no account behind.
+/// Creates an account with its first role, in one transaction; shared with the pages.
 pub async fn create_with_role(
     state: &AppState,
     actor_user: &CurrentUser,
@@ -250,31 +249,12 @@ pub async fn create_with_role(
     password: Option<String>,
     door: &str,
 ) -> AppResult<UserRow> {
-    match role {
-        Role::Member(m) if !state.store.is_member_on(region.id, m, samenspel_store::now().date()).await? => {
-            return Err(AppError::invalid(Invalid::single(
-                "gemeentecode",
-                "membership",
-                format!("{m} is geen lid van deze regio."),
-            )));
-        }
-        Role::Provider(p) if state.store.provider(region.id, *p).await.is_err() => {
-            return Err(AppError::invalid(Invalid::single(
-                "aanbiederId",
-                "unknown",
-                "Deze zorgaanbieder staat niet in deze regio.",
-            )));
-        }
-        _ => {}
-    }
     let hash = match password {
         Some(p) => Some(hash_password(p).await.map_err(AppError::internal)?),
         None => None,
     };
     let actor = actor_user.actor(door);
-    let created = state.store.create_user(account, hash.as_deref(), false, &actor).await?;
-    state.store.add_grant(created.id, region.id, role, &actor).await?;
-    Ok(created)
+    Ok(state.store.create_user_in_region(account, hash.as_deref(), region.id, role, &actor).await?)
 }
 
 #[utoipa::path(patch, path = "/regios/{code}/gebruikers/{id}", tag = "gebruikers", params(("code" = String, Path), ("id" = i64, Path)),
@@ -317,7 +297,7 @@ pub async fn update(
     state.store.update_user(id, &name, email.as_deref(), active, Some(region.id), &actor).await?;
     if let Some(password) = password {
         let hash = hash_password(password).await.map_err(AppError::internal)?;
-        state.store.set_password(id, &hash, &actor).await?;
+        state.store.set_password(id, &hash, id != user.user.id, Some(region.id), &actor).await?;
     }
     let grants = state.store.grants_in_region(region.id).await?;
     Ok(Json(gebruiker(state.store.user(id).await?, &grants, &access)))

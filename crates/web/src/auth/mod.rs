@@ -68,12 +68,15 @@ pub enum Auth {
     User(Box<CurrentUser>),
 }
 
+/// The client's address. Behind a trusted proxy, the address that proxy saw: the last entry
+/// of `X-Forwarded-For`, because entries before it are whatever the client chose to send.
 pub fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>, trust_forwarded_for: bool) -> String {
     let forwarded = trust_forwarded_for
-        .then(|| headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()))
+        .then(|| headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).next_back())
         .flatten()
-        .and_then(|v| v.split(',').next())
-        .map(|v| v.trim().to_string());
+        .and_then(|v| v.rsplit(',').next())
+        .map(|v| v.trim().to_string())
+        .filter(|v| v.parse::<std::net::IpAddr>().is_ok());
     forwarded.or_else(|| peer.map(|p| p.ip().to_string())).unwrap_or_else(|| "onbekend".into())
 }
 
@@ -223,4 +226,20 @@ pub fn cookie_header(name: &str, value: &str, max_age_seconds: i64, secure: bool
         "{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{}",
         if secure { "; Secure" } else { "" }
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_for_is_read_from_the_proxy_end() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", "1.2.3.4, 198.51.100.7".parse().unwrap());
+        let peer = Some("10.0.0.1:5000".parse().unwrap());
+        assert_eq!(client_ip(&headers, peer, true), "198.51.100.7");
+        assert_eq!(client_ip(&headers, peer, false), "10.0.0.1");
+        headers.insert("x-forwarded-for", "geen adres".parse().unwrap());
+        assert_eq!(client_ip(&headers, peer, true), "10.0.0.1");
+    }
 }

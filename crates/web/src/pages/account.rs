@@ -2,7 +2,8 @@
 
 use super::home::NoticeQuery;
 use super::{render, see_other, show, success_notice, FormView, Layout, Notice, PageResult};
-use crate::auth::secrets::{hash_password, new_api_token, token_hash, verify_password};
+use crate::auth::login::{verify_with_limit, Verdict};
+use crate::auth::secrets::{hash_password, new_api_token, token_hash};
 use crate::auth::{CurrentUser, PageUser};
 use crate::error::AppError;
 use crate::forms::CsrfForm;
@@ -129,9 +130,15 @@ pub async fn change_password(
     CsrfForm(user, form): CsrfForm<PasswordChange>,
 ) -> PageResult {
     let mut invalid = Invalid::new();
-    let hash = state.store.credentials(&user.user.login).await?.and_then(|c| c.password_hash);
-    if !verify_password(form.huidig.clone(), hash).await {
-        invalid.push("huidig", "mismatch", "Het huidige wachtwoord klopt niet.");
+    // The same limit as logging in, so a stolen session cannot be used to guess the password.
+    match verify_with_limit(&state, &user.user.login, &form.huidig, &user.client_ip).await? {
+        Verdict::Correct { .. } => {}
+        Verdict::Wrong => invalid.push("huidig", "mismatch", "Het huidige wachtwoord klopt niet."),
+        Verdict::Locked { minutes } => invalid.push(
+            "huidig",
+            "locked",
+            format!("Er is te vaak een verkeerd wachtwoord ingevuld. Probeer het over {minutes} minuten opnieuw."),
+        ),
     }
     invalid.check("nieuw", check_password(&form.nieuw, &user.user.login));
     if !invalid.is_empty() {
@@ -140,7 +147,7 @@ pub async fn change_password(
     }
     let new_hash = hash_password(form.nieuw).await.map_err(AppError::internal)?;
     // Ends every session of this user, this one included: they log in again with the new password.
-    state.store.set_password(user.user.id, &new_hash, &user.actor("web")).await?;
+    state.store.set_password(user.user.id, &new_hash, false, None, &user.actor("web")).await?;
     Ok(see_other("/inloggen?terug=/account"))
 }
 

@@ -41,12 +41,37 @@ pub struct LoginForm {
     csrf: String,
 }
 
-/// Only paths on this site, so the login cannot be used to send people elsewhere.
-fn safe_return(path: &str) -> &str {
-    if path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") {
+/// Only paths on this site, so the login cannot be used to send people elsewhere. Browsers
+/// drop tabs and newlines from URLs and read `\` as `/`, so only plain path characters pass.
+pub fn safe_return(path: &str) -> &str {
+    let plain = path.bytes().all(|b| b.is_ascii_alphanumeric() || b"/-_.~?=&%+".contains(&b));
+    if plain && path.starts_with('/') && !path.starts_with("//") {
         path
     } else {
         "/"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_return;
+
+    #[test]
+    fn only_local_paths_come_back() {
+        assert_eq!(safe_return("/regios/haaglanden?jaar=2026"), "/regios/haaglanden?jaar=2026");
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil",
+            "https://evil.example",
+            "",
+            "evil",
+            "/%0a",
+        ] {
+            let expected = if bad == "/%0a" { "/%0a" } else { "/" };
+            assert_eq!(safe_return(bad), expected, "{bad:?}");
+        }
     }
 }
 

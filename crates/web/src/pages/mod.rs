@@ -241,7 +241,7 @@ impl Pager {
             page,
             pages: ((total + i64::from(page_size) - 1) / i64::from(page_size)).max(1),
             prev: href(page.saturating_sub(1).max(1)),
-            next: href(page + 1),
+            next: href(page.saturating_add(1)),
             prev_label: "Vorige",
             next_label: "Volgende",
         }

@@ -466,7 +466,7 @@ pub async fn reset_password(
         return detail_page(&ctx, id, forms, None, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let hash = hash_password(form.wachtwoord).await.map_err(AppError::internal)?;
-    state.store.set_password(id, &hash, &user.actor("web")).await?;
+    state.store.set_password(id, &hash, id != user.user.id, Some(region.id), &user.actor("web")).await?;
     Ok(see_other(&format!("/regios/{}/gebruikers/{id}?gelukt=wachtwoord-gewijzigd", region.code)))
 }
 

@@ -160,6 +160,32 @@ async fn repeated_failures_lock_the_login_for_a_while() {
 }
 
 #[tokio::test]
+async fn parallel_guesses_cannot_outrun_the_limit() {
+    let app = spawn().await;
+    let mut attempts = Vec::new();
+    for i in 0..24 {
+        let base = app.base.clone();
+        attempts.push(tokio::spawn(async move {
+            let (mut browser, csrf) = login_form(&base).await;
+            let guess = format!("geraden wachtwoord {i}");
+            browser
+                .post_form("/inloggen", &[("login", "waarnemer"), ("wachtwoord", &guess), ("_csrf", &csrf)])
+                .await
+                .status()
+        }));
+    }
+    let mut checked = 0;
+    for a in attempts {
+        match a.await.unwrap() {
+            StatusCode::UNAUTHORIZED => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(checked <= 5, "{checked} passwords were checked, the limit is 5");
+}
+
+#[tokio::test]
 async fn an_expired_session_is_told_so() {
     let app = spawn().await;
     let mut browser = app.login("waarnemer").await;
@@ -182,6 +208,22 @@ async fn an_expired_session_is_told_so() {
         .await
         .unwrap();
     assert_eq!(api.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn changing_the_password_needs_the_current_one_under_the_same_limit() {
+    let app = spawn().await;
+    let mut browser = app.login("coach").await;
+    for _ in 0..5 {
+        let r = browser
+            .submit("/account/wachtwoord", &[("huidig", "niet mijn wachtwoord"), ("nieuw", "een nieuwe lange zin")])
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("Het huidige wachtwoord klopt niet."));
+    }
+    let r = browser.submit("/account/wachtwoord", &[("huidig", PASSWORD), ("nieuw", "een nieuwe lange zin")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("te vaak een verkeerd wachtwoord"), "locked, even with the right one");
 }
 
 #[tokio::test]

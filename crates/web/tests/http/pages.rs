@@ -159,6 +159,52 @@ async fn platform_admin_sets_up_a_region_from_a_youth_region_in_one_step() {
 }
 
 #[tokio::test]
+async fn paging_far_beyond_the_end_is_harmless() {
+    let app = spawn().await;
+    let mut admin = app.login("beheerder").await;
+    for path in [
+        "/gemeenten?page=4294967295",
+        "/regios/haaglanden/aanbieders?page=4294967295",
+        "/regios/haaglanden/auditlog?page=4294967295",
+    ] {
+        let (status, _) = admin.page(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn the_region_log_shows_accounts_created_and_passwords_reset_by_its_admin() {
+    let app = spawn().await;
+    let mut admin = app.login("beheerder").await;
+    let r = admin
+        .submit(
+            "/regios/haaglanden/gebruikers",
+            &[("naam", "Nieuwe Collega"), ("login", "n.collega"), ("rol", "coach")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let coach = app.store.user_by_login("coach").await.unwrap().unwrap();
+    let r = admin
+        .submit(
+            &format!("/regios/haaglanden/gebruikers/{}/wachtwoord", coach.id),
+            &[("wachtwoord", "een heel nieuw wachtwoord")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let token = app.token("beheerder").await;
+    let log: serde_json::Value =
+        app.api_get(&token, "/api/v1/regios/haaglanden/audit-log?pageSize=10").await.json().await.unwrap();
+    let entries: Vec<(String, String)> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["actie"].as_str().unwrap().to_string(), e["objectId"].as_str().unwrap().to_string()))
+        .collect();
+    assert!(entries.contains(&("wachtwoord-herstellen".into(), "coach".into())), "{entries:?}");
+    assert!(entries.contains(&("aanmaken".into(), "n.collega".into())), "{entries:?}");
+}
+
+#[tokio::test]
 async fn admins_read_who_changed_what_in_the_audit_log() {
     let app = spawn().await;
     let mut admin = app.login("beheerder").await;
