@@ -8,6 +8,7 @@ pub mod codes;
 pub mod figures;
 pub mod money;
 pub mod nl;
+pub mod procurement;
 pub mod region;
 pub mod validation;
 

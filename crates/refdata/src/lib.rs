@@ -2,6 +2,8 @@
 //! municipalities with province and inhabitants, and the youth-care regions with their
 //! members. The same parser reads a newer CBS year supplied by the user.
 
+pub mod products;
+
 use samenspel_domain::{MunicipalityCode, YouthRegionCode};
 use std::collections::{BTreeMap, HashMap};
 

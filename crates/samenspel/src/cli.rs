@@ -235,8 +235,7 @@ pub enum KerncijfersCommand {
 
 async fn open(database: &str) -> anyhow::Result<Store> {
     let store = Store::connect(database).await?;
-    store.migrate().await?;
-    store.ensure_reference_data().await?;
+    store.prepare().await?;
     Ok(store)
 }
 
@@ -282,8 +281,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve(&database, args).await?,
         Command::Migrate => {
             let store = Store::connect(&database).await?;
-            store.migrate().await?;
-            match store.ensure_reference_data().await? {
+            match store.prepare().await? {
                 Some(s) => println!(
                     "Database bijgewerkt; CBS-referentiegegevens geladen: {} gemeenten ({}), {} jeugdregio's ({}).",
                     s.municipalities, s.municipality_year, s.youth_regions, s.classification_year

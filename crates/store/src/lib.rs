@@ -11,8 +11,12 @@
 //! Every change goes through a method that takes an [`Actor`] and writes an audit entry in
 //! the same transaction as the change itself.
 
+pub mod admission;
 pub mod audit;
+pub mod catalogue;
+pub mod contracts;
 pub mod figures;
+pub mod lots;
 pub mod providers;
 pub mod reference;
 pub mod regions;
@@ -192,6 +196,15 @@ impl Store {
             Store::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
         }
         Ok(())
+    }
+
+    /// Everything a fresh or older database needs before serving: the schema, the CBS
+    /// reference data and the national product code lists.
+    pub async fn prepare(&self) -> Result<Option<reference::LoadSummary>> {
+        self.migrate().await?;
+        let loaded = self.ensure_reference_data().await?;
+        self.ensure_code_lists().await?;
+        Ok(loaded)
     }
 
     pub fn backend(&self) -> &'static str {

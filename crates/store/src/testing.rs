@@ -35,8 +35,7 @@ pub async fn fresh_database_url() -> Result<String> {
 /// A new, migrated store with the shipped reference data loaded.
 pub async fn fresh_store() -> Result<Store> {
     let store = Store::connect(&fresh_database_url().await?).await?;
-    store.migrate().await?;
-    store.ensure_reference_data().await?;
+    store.prepare().await?;
     Ok(store)
 }
 

@@ -231,8 +231,7 @@ async fn two_servers_share_sessions_through_the_database() {
     // Two processes' worth of servers: separate connection pools on one database.
     let url = samenspel_store::testing::fresh_database_url().await.unwrap();
     let store = samenspel_store::Store::connect(&url).await.unwrap();
-    store.migrate().await.unwrap();
-    store.ensure_reference_data().await.unwrap();
+    store.prepare().await.unwrap();
     samenspel_web::demo::seed(&store, Some(PASSWORD.into())).await.unwrap();
     let first = spawn_on(store).await;
     let second = spawn_on(samenspel_store::Store::connect(&url).await.unwrap()).await;
