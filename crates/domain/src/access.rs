@@ -246,6 +246,31 @@ impl RegionAccess {
     pub fn can_view_audit_log(&self) -> bool {
         self.admin
     }
+
+    /// Catalogue, lots, forms of collaboration, steering choices, contracts, tariffs, admission.
+    pub fn can_manage_procurement(&self) -> bool {
+        self.admin
+    }
+
+    /// The region's contracts and tariffs: shared with members (and the coach and observers);
+    /// a provider sees only its own.
+    pub fn can_view_contracts_of(&self, provider_id: i64) -> bool {
+        self.admin
+            || !self.municipalities.is_empty()
+            || self.coach
+            || self.observer
+            || self.providers.contains(&provider_id)
+    }
+
+    /// Admission applications: the region, its members and the coach see all; a provider its own.
+    pub fn can_view_applications_of(&self, provider_id: i64) -> bool {
+        self.admin || !self.municipalities.is_empty() || self.coach || self.providers.contains(&provider_id)
+    }
+
+    /// Only a provider's own staff apply for admission on its behalf.
+    pub fn can_apply_for(&self, provider_id: i64) -> bool {
+        self.providers.contains(&provider_id)
+    }
 }
 
 #[cfg(test)]
@@ -296,6 +321,20 @@ mod tests {
         assert!(!access.can_view_provider_staff(8));
         assert!(!access.can_view_roles_overview());
         assert!(!access.can_manage_providers());
+    }
+
+    #[test]
+    fn procurement_visibility() {
+        let provider = principal(vec![(1, Role::Provider(7))]).in_region(1);
+        assert!(provider.can_view_contracts_of(7) && !provider.can_view_contracts_of(8));
+        assert!(provider.can_apply_for(7) && !provider.can_apply_for(8));
+        assert!(provider.can_view_applications_of(7) && !provider.can_view_applications_of(8));
+        let member = principal(vec![(1, Role::Member(gm("GM0503")))]).in_region(1);
+        assert!(member.can_view_contracts_of(8) && member.can_view_applications_of(8) && !member.can_apply_for(8));
+        assert!(!member.can_manage_procurement());
+        let observer = principal(vec![(1, Role::Observer)]).in_region(1);
+        assert!(observer.can_view_contracts_of(8) && !observer.can_view_applications_of(8));
+        assert!(principal(vec![(1, Role::RegionAdmin)]).in_region(1).can_manage_procurement());
     }
 
     #[test]

@@ -5,11 +5,19 @@ use samenspel_domain::access::{Role, RoleKind};
 use samenspel_domain::account::check_email;
 use samenspel_domain::figures::{check_year, parse_count, MemberFigures};
 use samenspel_domain::nl::parse_date;
+use samenspel_domain::procurement::{
+    parse_category, parse_product_code, Cadence, CollaborationForm, ContractStatus, CostBuildUp, FundingVariant, Law,
+    Period, Referrer, Route, SteeringChoices, Unit,
+};
 use samenspel_domain::region::{Domain, MembershipPeriod};
 use samenspel_domain::validation::{optional_text, required_text};
 use samenspel_domain::{AgbCode, Cents, FieldError, Invalid, KvkNumber, MunicipalityCode};
+use samenspel_store::catalogue::ProductDetails;
+use samenspel_store::contracts::{ContractDetails, TariffDetails};
+use samenspel_store::lots::{FormChange, LotDetails};
 use samenspel_store::providers::{ProviderContact, ProviderDetails};
 use samenspel_store::regions::RegionChanges;
+use time::Date;
 
 fn optional<T>(value: &str, parse: impl Fn(&str) -> Result<T, FieldError>) -> Result<Option<T>, FieldError> {
     if value.trim().is_empty() {
@@ -160,6 +168,287 @@ pub fn figures_from_text(jeugdigen: &str, budget_jeugd: &str, budget_wmo: &str) 
     }
 }
 
+/// A product of the catalogue as typed.
+#[derive(Debug, Default, Clone)]
+pub struct ProductText<'a> {
+    pub wet: &'a str,
+    pub categorie: &'a str,
+    pub code: &'a str,
+    pub naam: &'a str,
+    pub eenheid: &'a str,
+    pub uitvoeringsvariant: &'a str,
+    pub eigen_code: bool,
+    pub actief: bool,
+}
+
+pub fn product_details(f: &ProductText) -> Result<ProductDetails, Invalid> {
+    let mut invalid = Invalid::new();
+    let law = invalid.check("wet", Law::parse(f.wet));
+    let category = invalid.check("categorie", parse_category(f.categorie));
+    let code = invalid.check("code", optional(f.code, parse_product_code));
+    let name = invalid.check("naam", required_text(f.naam, 2, 200));
+    let unit = invalid.check("eenheid", Unit::parse(f.eenheid));
+    let variant = invalid.check("uitvoeringsvariant", FundingVariant::parse(f.uitvoeringsvariant));
+    match (law, category, code, name, unit, variant) {
+        (Some(law), Some(category), Some(code), Some(name), Some(unit), Some(funding_variant)) => Ok(ProductDetails {
+            law,
+            category,
+            code,
+            name,
+            unit,
+            funding_variant,
+            own_code: f.eigen_code,
+            active: f.actief,
+        }),
+        _ => Err(invalid),
+    }
+}
+
+/// A date that must be filled in.
+pub fn required_date(invalid: &mut Invalid, name: &str, value: &str, what: &str) -> Option<Date> {
+    if value.trim().is_empty() {
+        invalid.push(name, "required", format!("Vul {what} in."));
+        None
+    } else {
+        invalid.check(name, parse_date(value))
+    }
+}
+
+/// A period from two typed dates; the end (inclusive) may be empty.
+pub fn period(invalid: &mut Invalid, start: &str, end: &str) -> Option<Period> {
+    let starts_on = required_date(invalid, "begindatum", start, "de begindatum");
+    let ends_on = invalid.check("einddatum", optional(end, parse_date))?;
+    match Period::new(starts_on?, ends_on) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            invalid.errors.extend(e.errors);
+            None
+        }
+    }
+}
+
+/// Ids chosen in a list (checkboxes or a JSON array).
+pub fn ids(invalid: &mut Invalid, name: &str, values: &[String]) -> Vec<i64> {
+    let mut out = Vec::new();
+    for v in values {
+        match v.trim().parse::<i64>() {
+            Ok(id) => out.push(id),
+            Err(_) => invalid.push(name, "pattern", format!("'{v}' is geen geldige keuze.")),
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+pub fn lot_details(
+    naam: &str,
+    omschrijving: &str,
+    route: &str,
+    start: &str,
+    end: &str,
+    products: &[String],
+) -> Result<LotDetails, Invalid> {
+    let mut invalid = Invalid::new();
+    let name = invalid.check("naam", required_text(naam, 2, 200));
+    let description = invalid.check("omschrijving", optional_text(omschrijving, 2000));
+    let route = invalid.check("route", Route::parse(route));
+    let period = period(&mut invalid, start, end);
+    let products = ids(&mut invalid, "producten", products);
+    if products.is_empty() && invalid.for_field("producten").is_none() {
+        invalid.push("producten", "required", "Kies minstens één product voor dit perceel.");
+    }
+    match (name, description, route, period) {
+        (Some(name), Some(description), Some(route), Some(period)) if invalid.is_empty() => {
+            Ok(LotDetails { name, description, route, period, products })
+        }
+        _ => Err(invalid),
+    }
+}
+
+pub fn form_change(gemeentecode: &str, vorm: &str, vanaf: &str, reden: &str) -> Result<FormChange, Invalid> {
+    let mut invalid = Invalid::new();
+    let municipality = municipality("gemeentecode", gemeentecode).map_err(|e| invalid.errors.extend(e.errors)).ok();
+    let form = invalid.check("vorm", CollaborationForm::parse(vorm));
+    let valid_from = required_date(&mut invalid, "vanaf", vanaf, "de datum vanaf wanneer dit geldt");
+    let reason = invalid.check("reden", optional_text(reden, 1000));
+    match (municipality, form, valid_from, reason) {
+        (Some(municipality), Some(form), Some(valid_from), Some(reason)) => {
+            Ok(FormChange { municipality, form, valid_from, reason })
+        }
+        _ => Err(invalid),
+    }
+}
+
+/// The steering choices as typed, with the date and reason of this version.
+#[derive(Debug, Default, Clone)]
+pub struct SteeringText<'a> {
+    pub verwijzers: &'a [String],
+    pub uitvoeringsvariant: &'a str,
+    pub budgetplafond: &'a str,
+    pub frequentie: &'a str,
+    pub indicator_volume: &'a str,
+    pub indicator_geld: &'a str,
+    pub indicator_kwaliteit: &'a str,
+    pub pilot: bool,
+    pub evaluatiedatum: &'a str,
+    pub vanaf: &'a str,
+    pub reden: &'a str,
+}
+
+pub fn steering(f: &SteeringText) -> Result<(SteeringChoices, Date, String), Invalid> {
+    let mut invalid = Invalid::new();
+    let mut referrers = Vec::new();
+    for r in f.verwijzers {
+        if let Some(r) = invalid.check("verwijzers", Referrer::parse(r)) {
+            referrers.push(r);
+        }
+    }
+    let funding_variant = invalid.check("uitvoeringsvariant", FundingVariant::parse(f.uitvoeringsvariant));
+    let budget_ceiling = invalid.check("budgetplafond", optional(f.budgetplafond, Cents::parse));
+    let cadence = invalid.check("frequentie", Cadence::parse(f.frequentie));
+    let text = |invalid: &mut Invalid, name: &str, v: &str| invalid.check(name, optional_text(v, 500));
+    let volume = text(&mut invalid, "indicatorVolume", f.indicator_volume);
+    let money = text(&mut invalid, "indicatorGeld", f.indicator_geld);
+    let quality = text(&mut invalid, "indicatorKwaliteit", f.indicator_kwaliteit);
+    let evaluation_on = invalid.check("evaluatiedatum", optional(f.evaluatiedatum, parse_date));
+    let valid_from = required_date(&mut invalid, "vanaf", f.vanaf, "de datum vanaf wanneer deze keuzes gelden");
+    let reason = invalid.check("reden", required_text(f.reden, 2, 1000));
+    let (
+        Some(funding_variant),
+        Some(budget_ceiling),
+        Some(cadence),
+        Some(volume),
+        Some(money),
+        Some(quality),
+        Some(evaluation_on),
+        Some(valid_from),
+        Some(reason),
+    ) = (funding_variant, budget_ceiling, cadence, volume, money, quality, evaluation_on, valid_from, reason)
+    else {
+        return Err(invalid);
+    };
+    let choices = SteeringChoices {
+        referrers,
+        funding_variant,
+        budget_ceiling,
+        cadence,
+        indicator_volume: volume,
+        indicator_money: money,
+        indicator_quality: quality,
+        pilot: f.pilot,
+        evaluation_on,
+    };
+    if let Err(rules) = choices.validate() {
+        invalid.errors.extend(rules.errors);
+    }
+    invalid.finish(|| (choices, valid_from, reason))
+}
+
+pub fn contract(
+    aanbieder: &str,
+    perceel: &str,
+    start: &str,
+    end: &str,
+    status: &str,
+    kenmerk: &str,
+) -> Result<ContractDetails, Invalid> {
+    let mut invalid = Invalid::new();
+    let id = |invalid: &mut Invalid, name: &str, v: &str, what: &str| match v.trim().parse::<i64>() {
+        Ok(id) => Some(id),
+        Err(_) => {
+            invalid.push(name, "required", format!("Kies {what}."));
+            None
+        }
+    };
+    let provider_id = id(&mut invalid, "aanbiederId", aanbieder, "een zorgaanbieder");
+    let lot_id = id(&mut invalid, "perceelId", perceel, "een perceel");
+    let period = period(&mut invalid, start, end);
+    let status = invalid.check("status", ContractStatus::parse(status));
+    let reference = invalid.check("kenmerk", optional_text(kenmerk, 200));
+    match (provider_id, lot_id, period, status, reference) {
+        (Some(provider_id), Some(lot_id), Some(period), Some(status), Some(reference)) => {
+            Ok(ContractDetails { provider_id, lot_id, period, status, reference })
+        }
+        _ => Err(invalid),
+    }
+}
+
+/// A tariff as typed: amounts in euro, Dutch notation; the build-up all six parts or none.
+#[derive(Debug, Default, Clone)]
+pub struct TariffText<'a> {
+    pub product: &'a str,
+    pub jaar: &'a str,
+    pub gemeentecode: &'a str,
+    pub bedrag: &'a str,
+    pub eenheid: &'a str,
+    pub opbouw: [&'a str; 6],
+}
+
+pub fn tariff(f: &TariffText) -> Result<TariffDetails, Invalid> {
+    let mut invalid = Invalid::new();
+    let product_id = match f.product.trim().parse::<i64>() {
+        Ok(id) => Some(id),
+        Err(_) => {
+            invalid.push("productId", "required", "Kies een product.");
+            None
+        }
+    };
+    let year = invalid.check("jaar", parse_count(f.jaar).and_then(check_year));
+    let municipality = invalid.check("gemeentecode", optional(f.gemeentecode, MunicipalityCode::parse));
+    let amount = if f.bedrag.trim().is_empty() {
+        invalid.push("bedrag", "required", "Vul het tarief in.");
+        None
+    } else {
+        invalid.check("bedrag", Cents::parse(f.bedrag))
+    };
+    let unit = if f.eenheid.trim().is_empty() {
+        invalid.push(
+            "eenheid",
+            "required",
+            "Een tarief zonder eenheid kan niet: kies de eenheid (uur, dagdeel, etmaal, …).",
+        );
+        None
+    } else {
+        invalid.check("eenheid", Unit::parse(f.eenheid))
+    };
+    let filled = f.opbouw.iter().filter(|p| !p.trim().is_empty()).count();
+    let build_up = match filled {
+        0 => Some(None),
+        6 => {
+            let mut parts = [Cents::ZERO; 6];
+            let mut ok = true;
+            for (i, (value, (name, _))) in f.opbouw.iter().zip(CostBuildUp::PARTS).enumerate() {
+                match invalid.check(name, Cents::parse(value)) {
+                    Some(c) => parts[i] = c,
+                    None => ok = false,
+                }
+            }
+            ok.then_some(Some(CostBuildUp::from_parts(parts)))
+        }
+        _ => {
+            for (value, (name, label)) in f.opbouw.iter().zip(CostBuildUp::PARTS) {
+                if value.trim().is_empty() {
+                    invalid.push(
+                        name,
+                        "required",
+                        format!("Vul ook '{label}' in (0 als er niets is), of laat de hele opbouw leeg."),
+                    );
+                }
+            }
+            None
+        }
+    };
+    match (product_id, year, municipality, amount, unit, build_up) {
+        (Some(product_id), Some(year), Some(municipality), Some(amount), Some(unit), Some(build_up))
+            if invalid.is_empty() =>
+        {
+            Ok(TariffDetails { product_id, year, municipality, amount, unit, build_up })
+        }
+        _ => Err(invalid),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,6 +481,36 @@ mod tests {
         assert!(role("gemeente", "", "").is_err());
         assert!(role("baas", "", "").is_err());
         assert_eq!(role("aanbieder", "", "7").unwrap(), Role::Provider(7));
+    }
+
+    #[test]
+    fn tariffs_need_a_unit_and_a_whole_build_up() {
+        let mut t = TariffText { product: "3", jaar: "2026", bedrag: "74,50", eenheid: "", ..Default::default() };
+        let err = tariff(&t).unwrap_err();
+        assert_eq!(err.errors[0].name, "eenheid");
+        t.eenheid = "04";
+        assert_eq!(tariff(&t).unwrap().amount, Cents(7_450));
+        t.opbouw = ["50,00", "10,00", "", "", "", ""];
+        assert_eq!(tariff(&t).unwrap_err().errors.len(), 4, "the four empty parts are named");
+        t.opbouw = ["50,00", "10,00", "8,00", "3,00", "2,00", "1,50"];
+        assert!(tariff(&t).unwrap().build_up.is_some());
+    }
+
+    #[test]
+    fn lots_need_products() {
+        let err = lot_details("Ambulant", "", "open-house", "2025-01-01", "", &[]).unwrap_err();
+        assert_eq!(err.errors[0].name, "producten");
+        let lot = lot_details(
+            "Ambulant",
+            "",
+            "open-house",
+            "2025-01-01",
+            "2028-12-31",
+            &["2".into(), "1".into(), "2".into()],
+        )
+        .unwrap();
+        assert_eq!(lot.products, vec![1, 2]);
+        assert!(lot_details("A", "", "markt", "x", "", &["q".into()]).unwrap_err().errors.len() >= 4);
     }
 
     #[test]

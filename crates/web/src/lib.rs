@@ -13,6 +13,7 @@ pub mod error;
 pub mod forms;
 pub mod input;
 pub mod pages;
+pub mod procurement;
 pub mod security;
 
 use axum::Router;

@@ -2,8 +2,12 @@
 //! kebab-case resources, camelCase fields, pagination on every collection, problem+json
 //! errors that list every invalid field, and an OpenAPI 3 document generated from this code.
 
+pub mod admission;
 pub mod audit;
+pub mod catalogue;
+pub mod contracts;
 pub mod json;
+pub mod lots;
 pub mod openapi;
 pub mod pagination;
 pub mod providers;
@@ -42,6 +46,30 @@ pub fn router() -> Router<AppState> {
         .route("/regios/{code}/gebruikers/{id}/rollen/{rol_id}", axum::routing::delete(users::remove_role))
         .route("/regios/{code}/audit-log", get(audit::region_log))
         .route("/audit-log", get(audit::platform_log))
+        .route("/productcategorieen", get(catalogue::categories))
+        .route("/productcodes", get(catalogue::codes))
+        .route("/regios/{code}/producten", get(catalogue::list).post(catalogue::create))
+        .route("/regios/{code}/producten/{id}", get(catalogue::get).patch(catalogue::update))
+        .route("/regios/{code}/percelen", get(lots::list).post(lots::create))
+        .route("/regios/{code}/percelen/{id}", get(lots::get).patch(lots::update))
+        .route("/regios/{code}/percelen/{id}/samenwerkingsvormen", get(lots::forms).post(lots::set_form))
+        .route("/regios/{code}/percelen/{id}/sturing", get(lots::steering).post(lots::add_steering))
+        .route("/regios/{code}/percelen/{id}/voorwaarden", get(lots::conditions).post(lots::add_condition))
+        .route(
+            "/regios/{code}/percelen/{id}/voorwaarden/{voorwaarde_id}",
+            axum::routing::delete(lots::remove_condition),
+        )
+        .route("/regios/{code}/samenwerkingsmatrix", get(lots::collaboration_matrix))
+        .route("/regios/{code}/contracten", get(contracts::list).post(contracts::create))
+        .route("/regios/{code}/contracten/{id}", get(contracts::get).patch(contracts::update))
+        .route("/regios/{code}/contracten/{id}/tarieven", get(contracts::tariffs).post(contracts::add_tariff))
+        .route("/regios/{code}/contracten/{id}/tarieven/{tarief_id}", axum::routing::delete(contracts::remove_tariff))
+        .route("/regios/{code}/contracten/{id}/_indexeer", post(contracts::index))
+        .route("/regios/{code}/toelatingen", get(admission::list).post(admission::apply))
+        .route("/regios/{code}/toelatingen/{id}", get(admission::get))
+        .route("/regios/{code}/toelatingen/{id}/besluit", post(admission::decide))
+        .route("/regios/{code}/toelatingen/{id}/beeindiging", post(admission::end))
+        .route("/regios/{code}/administratieve-lasten", get(admission::burden))
         .fallback(crate::security::not_found)
         .layer(axum::middleware::from_fn(negotiate))
 }

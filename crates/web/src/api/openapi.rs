@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document, generated from the handlers and types, served publicly at
 //! `/api/v1/openapi.json`.
 
-use super::{audit, providers, reference, regions, users};
+use super::{admission, audit, catalogue, contracts, lots, providers, reference, regions, users};
 use crate::error::{InvalidParam, Problem};
 use crate::security::API_VERSION;
 use axum::http::{header, HeaderValue};
@@ -30,6 +30,12 @@ use utoipa::{Modify, OpenApi};
         providers::list, providers::create, providers::get, providers::update,
         users::list, users::create, users::get, users::update, users::add_role, users::remove_role,
         audit::region_log, audit::platform_log,
+        catalogue::categories, catalogue::codes, catalogue::list, catalogue::create, catalogue::get, catalogue::update,
+        lots::list, lots::create, lots::get, lots::update, lots::forms, lots::set_form, lots::collaboration_matrix,
+        lots::steering, lots::add_steering, lots::conditions, lots::add_condition, lots::remove_condition,
+        contracts::list, contracts::create, contracts::get, contracts::update,
+        contracts::tariffs, contracts::add_tariff, contracts::remove_tariff, contracts::index,
+        admission::list, admission::apply, admission::get, admission::decide, admission::end, admission::burden,
     ),
     components(schemas(Problem, InvalidParam)),
     modifiers(&Security),
@@ -40,6 +46,7 @@ use utoipa::{Modify, OpenApi};
         (name = "aanbieders", description = "Zorgaanbieders in een regio"),
         (name = "gebruikers", description = "Gebruikers en hun rollen"),
         (name = "audit-log", description = "Wie wijzigde wat, wanneer"),
+        (name = "inkoop", description = "Productcatalogus, percelen, samenwerkingsvormen, sturing, contracten, tarieven, toelating en administratieve lasten"),
     )
 )]
 pub struct ApiDoc;

@@ -67,7 +67,9 @@ async fn openapi_document_follows_the_design_rules() {
         }
         for segment in path.trim_start_matches('/').split('/') {
             let is_param = segment.starts_with('{') && segment.ends_with('}');
-            if !is_param && !is_kebab(segment) {
+            // An operation on a resource is a last segment with a `_` prefix (`/_zoek`).
+            let operation = segment.strip_prefix('_');
+            if !is_param && !is_kebab(operation.unwrap_or(segment)) {
                 problems.push(format!("{path}: segment {segment} is not kebab-case"));
             }
         }

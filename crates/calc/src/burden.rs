@@ -1,0 +1,283 @@
+//! The administrative burden a region causes its providers, and which harmonisation step
+//! would lower it most.
+//!
+//! Per provider we count what it has to keep apart when it works in the region:
+//! - **members**: municipalities it serves through its contracts (each one a counterparty that
+//!   assigns, is invoiced and asks for accountability);
+//! - **lots**: lots it holds a contract for;
+//! - **product codes**: distinct products in those lots;
+//! - **tariffs**: distinct tariff amounts per product (one regional tariff = 1; every member in
+//!   convoy with its own amount adds one);
+//! - **differing conditions**: member × lot pairs where the member buys its own variant (convoy).
+//!
+//! The burden score is the sum of the five. A harmonisation step changes the facts (all
+//! members pay the regional tariff for a product; a member joins the bus in a lot) and its
+//! effect is the drop in the summed score, recomputed, not estimated.
+
+use samenspel_domain::procurement::CollaborationForm;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A product as the burden counts it: `(category, code)`; code `None` is aspecific.
+pub type ProductKey = (String, Option<String>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tariff {
+    pub product: ProductKey,
+    /// `None` for the regional tariff, a municipality for a member's own.
+    pub municipality: Option<String>,
+    pub amount_cents: i64,
+}
+
+/// One contract of a provider, with the facts of its lot in the year looked at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContractFacts {
+    pub lot_id: i64,
+    pub lot_name: String,
+    pub products: Vec<ProductKey>,
+    /// Every member's form in the lot.
+    pub members: Vec<(String, CollaborationForm)>,
+    pub tariffs: Vec<Tariff>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderFacts {
+    pub provider_id: i64,
+    pub name: String,
+    pub contracts: Vec<ContractFacts>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Burden {
+    pub members: usize,
+    pub lots: usize,
+    pub product_codes: usize,
+    pub tariffs: usize,
+    pub differing_conditions: usize,
+}
+
+impl Burden {
+    pub fn score(&self) -> usize {
+        self.members + self.lots + self.product_codes + self.tariffs + self.differing_conditions
+    }
+}
+
+/// The burden of one provider.
+pub fn burden(provider: &ProviderFacts) -> Burden {
+    let mut members = BTreeSet::new();
+    let mut lots = BTreeSet::new();
+    let mut products = BTreeSet::new();
+    let mut amounts: BTreeMap<&ProductKey, BTreeSet<i64>> = BTreeMap::new();
+    let mut differing = BTreeSet::new();
+    for c in &provider.contracts {
+        lots.insert(c.lot_id);
+        for p in &c.products {
+            products.insert(p);
+        }
+        for (m, form) in &c.members {
+            if *form != CollaborationForm::Local {
+                members.insert(m.as_str());
+            }
+            if *form == CollaborationForm::Convoy {
+                differing.insert((c.lot_id, m.as_str()));
+            }
+        }
+        for t in &c.tariffs {
+            // A member's own tariff only counts while that member is in convoy in the lot.
+            let counts = match &t.municipality {
+                None => true,
+                Some(m) => c.members.iter().any(|(mm, f)| mm == m && *f == CollaborationForm::Convoy),
+            };
+            if counts {
+                amounts.entry(&t.product).or_default().insert(t.amount_cents);
+            }
+        }
+    }
+    Burden {
+        members: members.len(),
+        lots: lots.len(),
+        product_codes: products.len(),
+        tariffs: amounts.values().map(BTreeSet::len).sum(),
+        differing_conditions: differing.len(),
+    }
+}
+
+/// A change the region can make to lower the burden.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Step {
+    /// All members in convoy pay the regional tariff for this product in this lot.
+    HarmoniseTariff { lot_id: i64, lot_name: String, product: ProductKey },
+    /// This member joins the bus in this lot: no own tariffs or own conditions any more.
+    JoinTheBus { lot_id: i64, lot_name: String, municipality: String },
+}
+
+impl Step {
+    /// Applies the step to one provider's facts.
+    pub fn apply(&self, provider: &ProviderFacts) -> ProviderFacts {
+        let mut changed = provider.clone();
+        for c in &mut changed.contracts {
+            match self {
+                Step::HarmoniseTariff { lot_id, product, .. } if c.lot_id == *lot_id => {
+                    c.tariffs.retain(|t| !(t.product == *product && t.municipality.is_some()));
+                }
+                Step::JoinTheBus { lot_id, municipality, .. } if c.lot_id == *lot_id => {
+                    for (m, form) in &mut c.members {
+                        if m == municipality {
+                            *form = CollaborationForm::SameBus;
+                        }
+                    }
+                    c.tariffs.retain(|t| t.municipality.as_deref() != Some(municipality.as_str()));
+                }
+                _ => {}
+            }
+        }
+        changed
+    }
+}
+
+/// A step with what it would save.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StepEffect {
+    pub step: Step,
+    /// Drop of the summed burden score over all providers.
+    pub reduction: usize,
+    /// Providers whose score drops.
+    pub providers_affected: usize,
+}
+
+/// Every step that lowers the burden, most effective first.
+pub fn harmonisation_steps(providers: &[ProviderFacts]) -> Vec<StepEffect> {
+    let mut candidates: Vec<Step> = Vec::new();
+    for p in providers {
+        for c in &p.contracts {
+            for t in c.tariffs.iter().filter(|t| t.municipality.is_some()) {
+                let step = Step::HarmoniseTariff {
+                    lot_id: c.lot_id,
+                    lot_name: c.lot_name.clone(),
+                    product: t.product.clone(),
+                };
+                if !candidates.contains(&step) {
+                    candidates.push(step);
+                }
+            }
+            for (m, _) in c.members.iter().filter(|(_, f)| *f == CollaborationForm::Convoy) {
+                let step = Step::JoinTheBus { lot_id: c.lot_id, lot_name: c.lot_name.clone(), municipality: m.clone() };
+                if !candidates.contains(&step) {
+                    candidates.push(step);
+                }
+            }
+        }
+    }
+    let mut effects: Vec<StepEffect> = candidates
+        .into_iter()
+        .map(|step| {
+            let (mut reduction, mut affected) = (0, 0);
+            for p in providers {
+                let before = burden(p).score();
+                let after = burden(&step.apply(p)).score();
+                if after < before {
+                    reduction += before - after;
+                    affected += 1;
+                }
+            }
+            StepEffect { step, reduction, providers_affected: affected }
+        })
+        .filter(|e| e.reduction > 0)
+        .collect();
+    effects.sort_by(|a, b| b.reduction.cmp(&a.reduction).then(b.providers_affected.cmp(&a.providers_affected)));
+    effects
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use CollaborationForm::*;
+
+    fn key(code: &str) -> ProductKey {
+        (code[..2].to_string(), Some(code.to_string()))
+    }
+
+    fn tariff(code: &str, m: Option<&str>, amount: i64) -> Tariff {
+        Tariff { product: key(code), municipality: m.map(str::to_string), amount_cents: amount }
+    }
+
+    fn provider(contracts: Vec<ContractFacts>) -> ProviderFacts {
+        ProviderFacts { provider_id: 1, name: "Zorg".into(), contracts }
+    }
+
+    fn ambulant() -> ContractFacts {
+        ContractFacts {
+            lot_id: 1,
+            lot_name: "Ambulant".into(),
+            products: vec![key("45A03"), key("45A04")],
+            members: vec![("GM0518".into(), SameBus), ("GM1783".into(), Convoy), ("GM1842".into(), Local)],
+            tariffs: vec![
+                tariff("45A03", None, 7_450),
+                tariff("45A03", Some("GM1783"), 7_900),
+                tariff("45A04", None, 6_000),
+                tariff("45A04", Some("GM1783"), 6_000),
+            ],
+        }
+    }
+
+    #[test]
+    fn counts_what_a_provider_keeps_apart() {
+        let b = burden(&provider(vec![ambulant()]));
+        assert_eq!(b, Burden { members: 2, lots: 1, product_codes: 2, tariffs: 3, differing_conditions: 1 });
+        assert_eq!(b.score(), 9);
+    }
+
+    #[test]
+    fn harmonising_two_tariffs_lowers_the_count() {
+        let mut c = ambulant();
+        c.tariffs[1].amount_cents = 7_450;
+        assert_eq!(burden(&provider(vec![c])).tariffs, 2);
+    }
+
+    #[test]
+    fn steps_are_ranked_by_what_they_save() {
+        let steps = harmonisation_steps(&[provider(vec![ambulant()])]);
+        assert_eq!(steps.len(), 2);
+        // Joining the bus removes the own tariff and the differing condition: 2.
+        assert!(matches!(&steps[0].step, Step::JoinTheBus { municipality, .. } if municipality == "GM1783"));
+        assert_eq!(steps[0].reduction, 2);
+        assert!(
+            matches!(&steps[1].step, Step::HarmoniseTariff { product, .. } if product.1.as_deref() == Some("45A03"))
+        );
+        assert_eq!(steps[1].reduction, 1);
+    }
+
+    fn arb_provider() -> impl Strategy<Value = ProviderFacts> {
+        let form = prop_oneof![Just(SameBus), Just(Convoy), Just(PiggyBack), Just(Local)];
+        let members = proptest::collection::vec(("GM0[0-9]{3}", form), 0..5);
+        let tariffs = proptest::collection::vec(("45A0[0-3]", proptest::option::of("GM0[0-9]{3}"), 1i64..10_000), 0..8);
+        let contract = (0i64..3, members, tariffs).prop_map(|(lot, members, tariffs)| ContractFacts {
+            lot_id: lot,
+            lot_name: format!("Perceel {lot}"),
+            products: tariffs.iter().map(|(c, _, _)| key(c)).collect(),
+            members,
+            tariffs: tariffs.into_iter().map(|(c, m, a)| tariff(&c, m.as_deref(), a)).collect(),
+        });
+        proptest::collection::vec(contract, 0..4).prop_map(provider)
+    }
+
+    proptest! {
+        #[test]
+        fn steps_never_raise_the_burden(providers in proptest::collection::vec(arb_provider(), 0..4)) {
+            for effect in harmonisation_steps(&providers) {
+                prop_assert!(effect.reduction > 0);
+                for p in &providers {
+                    prop_assert!(burden(&effect.step.apply(p)).score() <= burden(p).score());
+                }
+            }
+        }
+
+        #[test]
+        fn tariffs_count_at_least_one_per_priced_product(p in arb_provider()) {
+            let b = burden(&p);
+            let priced: BTreeSet<_> = p.contracts.iter().flat_map(|c| c.tariffs.iter().filter(|t| t.municipality.is_none()).map(|t| &t.product)).collect();
+            prop_assert!(b.tariffs >= priced.len());
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! Calculations over domain facts, without I/O: what users argue about, computed exactly and
+//! explained. Property-tested.
+
+pub mod burden;

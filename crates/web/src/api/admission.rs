@@ -1,0 +1,384 @@
+//! `/regios/{code}/toelatingen`: open admission. A provider applies; the region checks every
+//! condition and admits (which starts a contract) or refuses, always with a reason.
+
+use super::json::ApiJson;
+use super::pagination::{single_page, PageQuery, PageResponse};
+use crate::auth::{region_for, ApiUser};
+use crate::error::{AppError, AppResult, Problem};
+use crate::procurement::burden_report;
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, Uri};
+use axum::Json;
+use samenspel_calc::burden::Step;
+use samenspel_domain::nl::parse_date;
+use samenspel_domain::validation::optional_text;
+use samenspel_domain::Invalid;
+use samenspel_store::admission::{ApplicationRow, CheckRow, Decision};
+use serde::{Deserialize, Serialize};
+
+/// An application for admission and, once decided, the decision.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Toelating {
+    pub id: i64,
+    pub perceel_id: i64,
+    pub perceel: String,
+    pub aanbieder_id: i64,
+    pub aanbieder: String,
+    /// `ingediend`, `toegelaten`, `geweigerd` or `beeindigd`.
+    pub status: String,
+    pub motivatie: Option<String>,
+    #[schema(format = DateTime)]
+    pub ingediend_op: String,
+    #[schema(format = DateTime)]
+    pub besloten_op: Option<String>,
+    pub reden: Option<String>,
+    /// The contract admission started.
+    pub contract_id: Option<i64>,
+    pub einde_reden: Option<String>,
+    /// How each condition was checked.
+    pub toetsing: Vec<Toetsing>,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Toetsing {
+    pub voorwaarde_id: i64,
+    pub voldaan: bool,
+    pub toelichting: Option<String>,
+}
+
+fn toelating(a: ApplicationRow, checks: Vec<CheckRow>) -> Toelating {
+    Toelating {
+        id: a.id,
+        perceel_id: a.lot_id,
+        perceel: a.lot_name,
+        aanbieder_id: a.provider_id,
+        aanbieder: a.provider_name,
+        status: a.status,
+        motivatie: a.motivation,
+        ingediend_op: super::timestamp(a.submitted_at),
+        besloten_op: a.decided_at.map(super::timestamp),
+        reden: a.decision_reason,
+        contract_id: a.contract_id,
+        einde_reden: a.end_reason,
+        toetsing: checks
+            .into_iter()
+            .map(|c| Toetsing { voorwaarde_id: c.condition_id, voldaan: c.met, toelichting: c.note })
+            .collect(),
+    }
+}
+
+/// A provider's application.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct Aanvraag {
+    pub perceel_id: Option<i64>,
+    /// Needed only when the user works for more than one provider in the region.
+    pub aanbieder_id: Option<i64>,
+    pub motivatie: Option<String>,
+}
+
+/// The region's decision.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct Besluit {
+    pub toelaten: Option<bool>,
+    /// Required, also when admitting.
+    pub reden: Option<String>,
+    /// Every condition of the lot, checked.
+    pub toetsing: Option<Vec<Toetsing>>,
+    #[schema(format = Date)]
+    pub contract_vanaf: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct Beeindiging {
+    /// The contract's last day.
+    #[schema(format = Date)]
+    pub einddatum: Option<String>,
+    pub reden: Option<String>,
+}
+
+#[utoipa::path(get, path = "/regios/{code}/toelatingen", tag = "inkoop", params(("code" = String, Path), PageQuery),
+    responses((status = 200, body = super::pagination::Page<Toelating>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(code): Path<String>,
+    uri: Uri,
+    Query(q): Query<PageQuery>,
+) -> AppResult<PageResponse<Toelating>> {
+    let request = q.request()?;
+    let (region, access) = region_for(&state, &user, &code).await?;
+    if !access.can_view_applications_of(-1) && access.providers.is_empty() {
+        return Err(AppError::forbidden());
+    }
+    let mut items = Vec::new();
+    for a in state.store.applications(region.id, None).await? {
+        if access.can_view_applications_of(a.provider_id) {
+            let checks = state.store.application_checks(a.id).await?;
+            items.push(toelating(a, checks));
+        }
+    }
+    Ok(single_page(items, request, &uri))
+}
+
+#[utoipa::path(get, path = "/regios/{code}/toelatingen/{id}", tag = "inkoop", params(("code" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, body = Toelating)))]
+pub async fn get(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((code, id)): Path<(String, i64)>,
+) -> AppResult<Json<Toelating>> {
+    let (region, access) = region_for(&state, &user, &code).await?;
+    let a = state.store.application(region.id, id).await?;
+    if !access.can_view_applications_of(a.provider_id) {
+        return Err(AppError::not_found());
+    }
+    let checks = state.store.application_checks(id).await?;
+    Ok(Json(toelating(a, checks)))
+}
+
+#[utoipa::path(post, path = "/regios/{code}/toelatingen", tag = "inkoop", params(("code" = String, Path)), request_body = Aanvraag,
+    responses((status = 201, body = Toelating),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn apply(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(code): Path<String>,
+    body: ApiJson<Aanvraag>,
+) -> AppResult<(StatusCode, Json<Toelating>)> {
+    let (region, access) = region_for(&state, &user, &code).await?;
+    if access.providers.is_empty() {
+        return Err(AppError::new(StatusCode::FORBIDDEN, "Alleen een zorgaanbieder vraagt toelating aan."));
+    }
+    let (lot, provider, motivation) = body.check(|b| {
+        let mut invalid = Invalid::new();
+        if b.perceel_id.is_none() {
+            invalid.push("perceelId", "required", "Kies het perceel waarvoor u toelating vraagt.");
+        }
+        let provider = match (b.aanbieder_id, access.providers.as_slice()) {
+            (Some(p), _) if access.can_apply_for(p) => Some(p),
+            (Some(_), _) => {
+                invalid.push("aanbiederId", "forbidden", "U werkt niet voor deze zorgaanbieder.");
+                None
+            }
+            (None, [only]) => Some(*only),
+            (None, _) => {
+                invalid.push("aanbiederId", "required", "U werkt voor meer zorgaanbieders; kies er een.");
+                None
+            }
+        };
+        let motivation = invalid.check("motivatie", optional_text(b.motivatie.as_deref().unwrap_or(""), 4000));
+        match (b.perceel_id, provider, motivation) {
+            (Some(l), Some(p), Some(m)) => Ok((l, p, m)),
+            _ => Err(invalid),
+        }
+    })?;
+    let a =
+        state.store.apply_for_admission(region.id, lot, provider, motivation.as_deref(), &user.actor("api")).await?;
+    Ok((StatusCode::CREATED, Json(toelating(a, Vec::new()))))
+}
+
+/// Reads a decision; shared with the pages.
+pub fn decision(
+    admit: Option<bool>,
+    reason: &str,
+    checks: Vec<(i64, bool, Option<String>)>,
+    start: &str,
+) -> Result<Decision, Invalid> {
+    let mut invalid = Invalid::new();
+    if admit.is_none() {
+        invalid.push("toelaten", "required", "Kies: toelaten of weigeren.");
+    }
+    let admit = admit.unwrap_or(false);
+    let contract_starts_on = if start.trim().is_empty() {
+        if admit {
+            invalid.push("contractVanaf", "required", "Vul in wanneer het contract begint.");
+        }
+        samenspel_store::now().date()
+    } else {
+        invalid.check("contractVanaf", parse_date(start)).unwrap_or(samenspel_store::now().date())
+    };
+    invalid.finish(|| Decision { checks, admit, reason: reason.to_string(), contract_starts_on })
+}
+
+#[utoipa::path(post, path = "/regios/{code}/toelatingen/{id}/besluit", tag = "inkoop", params(("code" = String, Path), ("id" = i64, Path)),
+    request_body = Besluit,
+    responses((status = 200, body = Toelating),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn decide(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((code, id)): Path<(String, i64)>,
+    body: ApiJson<Besluit>,
+) -> AppResult<Json<Toelating>> {
+    let (region, access) = region_for(&state, &user, &code).await?;
+    if !access.can_manage_procurement() {
+        return Err(AppError::forbidden());
+    }
+    let d = body.check(|b| {
+        let checks = b.toetsing.iter().flatten().map(|t| (t.voorwaarde_id, t.voldaan, t.toelichting.clone())).collect();
+        decision(b.toelaten, b.reden.as_deref().unwrap_or(""), checks, b.contract_vanaf.as_deref().unwrap_or(""))
+    })?;
+    let a = state.store.decide_admission(region.id, id, &d, &user.actor("api")).await?;
+    let checks = state.store.application_checks(id).await?;
+    Ok(Json(toelating(a, checks)))
+}
+
+#[utoipa::path(post, path = "/regios/{code}/toelatingen/{id}/beeindiging", tag = "inkoop", params(("code" = String, Path), ("id" = i64, Path)),
+    request_body = Beeindiging,
+    responses((status = 200, body = Toelating),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn end(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((code, id)): Path<(String, i64)>,
+    body: ApiJson<Beeindiging>,
+) -> AppResult<Json<Toelating>> {
+    let (region, access) = region_for(&state, &user, &code).await?;
+    if !access.can_manage_procurement() {
+        return Err(AppError::forbidden());
+    }
+    let (ends_on, reason) = body.check(|b| {
+        let mut invalid = Invalid::new();
+        let end = crate::input::required_date(
+            &mut invalid,
+            "einddatum",
+            b.einddatum.as_deref().unwrap_or(""),
+            "de laatste dag van het contract",
+        );
+        let reason = b.reden.clone().unwrap_or_default();
+        if reason.trim().is_empty() {
+            invalid.push("reden", "required", "Geef de reden van de beëindiging.");
+        }
+        match end {
+            Some(e) if invalid.is_empty() => Ok((e, reason)),
+            _ => Err(invalid),
+        }
+    })?;
+    let a = state.store.end_admission(region.id, id, ends_on, &reason, &user.actor("api")).await?;
+    let checks = state.store.application_checks(id).await?;
+    Ok(Json(toelating(a, checks)))
+}
+
+/// The burden figures of one provider.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AanbiederLast {
+    pub aanbieder_id: i64,
+    pub aanbieder: String,
+    pub gemeenten: usize,
+    pub percelen: usize,
+    pub productcodes: usize,
+    /// Distinct tariff amounts summed over products.
+    pub tarieven: usize,
+    /// Member × lot pairs where the member buys its own variant (convoy).
+    pub afwijkende_voorwaarden: usize,
+    /// The sum of the five.
+    pub score: usize,
+}
+
+/// A harmonisation step and what it saves.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Harmonisatiestap {
+    /// `tarief-harmoniseren` or `in-de-bus`.
+    pub soort: String,
+    pub omschrijving: String,
+    pub perceel_id: i64,
+    /// Drop of the summed score over all providers.
+    pub besparing: usize,
+    pub aanbieders_geraakt: usize,
+}
+
+/// The administrative burden the region causes, and the steps that lower it most.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AdministratieveLasten {
+    pub jaar: i32,
+    pub totaal: usize,
+    pub aanbieders: Vec<AanbiederLast>,
+    pub stappen: Vec<Harmonisatiestap>,
+}
+
+/// Describes a step in Dutch.
+pub fn describe_step(step: &Step) -> (String, String, i64) {
+    match step {
+        Step::HarmoniseTariff { lot_id, lot_name, product } => (
+            "tarief-harmoniseren".into(),
+            format!(
+                "Eén tarief voor {} in {}: laat de eigen tarieven van leden in konvooi vervallen",
+                product.1.clone().unwrap_or_else(|| format!("categorie {}", product.0)),
+                lot_name
+            ),
+            *lot_id,
+        ),
+        Step::JoinTheBus { lot_id, lot_name, municipality } => {
+            ("in-de-bus".into(), format!("{municipality} stapt in {lot_name} over van konvooi naar de bus"), *lot_id)
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct JaarQuery {
+    /// The tariff year (default: this year).
+    #[param(value_type = Option<i32>)]
+    pub jaar: Option<String>,
+}
+
+#[utoipa::path(get, path = "/regios/{code}/administratieve-lasten", tag = "inkoop", params(("code" = String, Path), JaarQuery),
+    responses((status = 200, body = AdministratieveLasten)))]
+pub async fn burden(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(code): Path<String>,
+    Query(q): Query<JaarQuery>,
+) -> AppResult<Json<AdministratieveLasten>> {
+    let (region, _) = region_for(&state, &user, &code).await?;
+    let year = match q.jaar.as_deref() {
+        Some(y) => crate::input::year(y)?,
+        None => samenspel_store::now().year(),
+    };
+    let report = burden_report(&state, &region, year).await?;
+    Ok(Json(AdministratieveLasten {
+        jaar: year,
+        totaal: report.total(),
+        aanbieders: report
+            .providers
+            .iter()
+            .map(|p| AanbiederLast {
+                aanbieder_id: p.provider_id,
+                aanbieder: p.name.clone(),
+                gemeenten: p.burden.members,
+                percelen: p.burden.lots,
+                productcodes: p.burden.product_codes,
+                tarieven: p.burden.tariffs,
+                afwijkende_voorwaarden: p.burden.differing_conditions,
+                score: p.burden.score(),
+            })
+            .collect(),
+        stappen: report
+            .steps
+            .iter()
+            .map(|s| {
+                let (soort, omschrijving, perceel_id) = describe_step(&s.step);
+                Harmonisatiestap {
+                    soort,
+                    omschrijving,
+                    perceel_id,
+                    besparing: s.reduction,
+                    aanbieders_geraakt: s.providers_affected,
+                }
+            })
+            .collect(),
+    }))
+}
