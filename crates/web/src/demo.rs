@@ -91,6 +91,7 @@ pub async fn seed(store: &Store, password: Option<String>) -> Result<Seeded, Dem
         };
         provider_ids.push(store.create_provider(region.id, &details, &actor).await?.id);
     }
+    seed_procurement(store, region.id, &provider_ids, &actor).await?;
     let hash = hash_password(password.clone()).await.map_err(DemoError::Hash)?;
     for (login, name, role) in demo_accounts() {
         let account = NewAccount::parse(login, name, "").expect("valid demo account");
@@ -105,4 +106,182 @@ pub async fn seed(store: &Store, password: Option<String>) -> Result<Seeded, Dem
         store.add_grant(user.id, region.id, &role, &actor).await?;
     }
     Ok(Seeded::Created { generated_password: generated.then_some(password) })
+}
+
+/// A realistic set of procurement facts: a youth-care catalogue on national codes, five lots
+/// with different routes and forms of collaboration (one member moved from the bus to convoy in
+/// 2026), steering choices, contracts with tariffs (convoy deviations and a cost build-up), and
+/// an open house with a pending application.
+async fn seed_procurement(store: &Store, region_id: i64, providers: &[i64], actor: &Actor) -> Result<(), DemoError> {
+    use samenspel_domain::procurement::{
+        Cadence, CollaborationForm as Form, ContractStatus, CostBuildUp, FundingVariant, Law, Period, Referrer, Route,
+        SteeringChoices, Unit,
+    };
+    use samenspel_domain::Cents;
+    use samenspel_store::catalogue::ProductDetails;
+    use samenspel_store::contracts::{ContractDetails, TariffDetails};
+    use samenspel_store::lots::{FormChange, LotDetails};
+
+    let catalogue = [
+        ("45", "45A04", "Jeugdhulp ambulant regulier", Unit::Hour, FundingVariant::EffortBased),
+        ("45", "45A05", "Jeugdhulp ambulant specialistisch", Unit::Hour, FundingVariant::EffortBased),
+        ("45", "45A06", "Jeugdhulp ambulant diagnostiek", Unit::Hour, FundingVariant::EffortBased),
+        ("41", "41A03", "Dagbehandeling regulier", Unit::DayPart, FundingVariant::EffortBased),
+        ("43", "43A03", "Pleegzorg", Unit::Day, FundingVariant::OutputBased),
+        ("43", "43A07", "Jeugdhulp verblijf", Unit::Day, FundingVariant::EffortBased),
+        ("46", "46A01", "Jeugdhulp crisis ambulant", Unit::Hour, FundingVariant::TaskBased),
+        ("46", "46A03", "Jeugdhulp crisis verblijf", Unit::Day, FundingVariant::TaskBased),
+        ("48", "48A01", "Ondertoezichtstelling jaar 1", Unit::PieceOutput, FundingVariant::OutputBased),
+    ];
+    let mut product = std::collections::HashMap::new();
+    for (category, code, name, unit, variant) in catalogue {
+        let details = ProductDetails {
+            law: Law::Youth,
+            category: category.into(),
+            code: Some(code.into()),
+            name: name.into(),
+            unit,
+            funding_variant: variant,
+            own_code: false,
+            active: true,
+        };
+        product.insert(code, store.create_product(region_id, &details, actor).await?.id);
+    }
+    let period = Period { starts_on: date!(2025 - 01 - 01), ends_on: Some(date!(2028 - 12 - 31)) };
+    let lots = [
+        ("Jeugdhulp ambulant", Route::OpenAdmission, vec!["45A04", "45A05", "45A06"]),
+        ("Dagbehandeling", Route::Tender, vec!["41A03"]),
+        ("Verblijf en pleegzorg", Route::Tender, vec!["43A03", "43A07"]),
+        ("Crisis", Route::Grant, vec!["46A01", "46A03"]),
+        ("Jeugdbescherming", Route::InHouse, vec!["48A01"]),
+    ];
+    let mut lot = Vec::new();
+    for (name, route, codes) in lots {
+        let details = LotDetails {
+            name: name.into(),
+            description: None,
+            route,
+            period,
+            products: codes.iter().map(|c| product[c]).collect(),
+        };
+        lot.push(store.create_lot(region_id, &details, actor).await?.id);
+    }
+    let members = store.memberships(region_id).await?;
+    let start = date!(2025 - 01 - 01);
+    for (i, lot_id) in lot.iter().enumerate() {
+        for m in &members {
+            let form = match (i, m.municipality_code.as_str()) {
+                (0, "GM0629") => Form::PiggyBack,
+                (1, "GM1842") => Form::Local,
+                (2, "GM0637") => Form::Convoy,
+                _ => Form::SameBus,
+            };
+            let code = MunicipalityCode::parse(&m.municipality_code).expect("member code");
+            let change = FormChange { municipality: code, form, valid_from: start, reason: None };
+            store.set_participation(region_id, *lot_id, &change, actor).await?;
+        }
+    }
+    // Westland wanted its own tariffs for ambulant care from 2026: the bus became a convoy.
+    let westland = FormChange {
+        municipality: MunicipalityCode::parse("GM1783").expect("code"),
+        form: Form::Convoy,
+        valid_from: date!(2026 - 01 - 01),
+        reason: Some("Eigen tarieven na gemeentelijk kostprijsonderzoek".into()),
+    };
+    store.set_participation(region_id, lot[0], &westland, actor).await?;
+
+    let steering = |referrers: Vec<Referrer>, variant, ceiling: Option<i64>, pilot: bool| SteeringChoices {
+        referrers,
+        funding_variant: variant,
+        budget_ceiling: ceiling.map(Cents),
+        cadence: Cadence::Quarterly,
+        indicator_volume: Some("cliënten en uren per kwartaal, per gemeente".into()),
+        indicator_money: Some("uitgaven tegen budget per kwartaal".into()),
+        indicator_quality: Some("uitval en doorlooptijd tot start zorg".into()),
+        pilot,
+        evaluation_on: pilot.then_some(date!(2026 - 12 - 31)),
+    };
+    use Referrer::*;
+    let choices = [
+        steering(
+            vec![Municipality, GeneralPractitioner, YouthDoctor, MedicalSpecialist],
+            FundingVariant::EffortBased,
+            None,
+            false,
+        ),
+        steering(vec![Municipality, MedicalSpecialist], FundingVariant::EffortBased, None, false),
+        steering(vec![Municipality, CertifiedInstitution, Court], FundingVariant::EffortBased, None, false),
+        steering(
+            vec![Municipality, CertifiedInstitution, SelfReferral],
+            FundingVariant::TaskBased,
+            Some(240_000_000),
+            true,
+        ),
+        steering(vec![Court, CertifiedInstitution], FundingVariant::OutputBased, None, false),
+    ];
+    for (lot_id, c) in lot.iter().zip(choices) {
+        store.add_steering(region_id, *lot_id, &c, start, "Keuzes bij de start van de inkoop 2025–2028", actor).await?;
+    }
+    for text in [
+        "Ingeschreven in het AGB-register en de KvK",
+        "Beschikt over het kwaliteitskader jeugd en een geldige verklaring omtrent gedrag voor alle medewerkers",
+        "Werkt met de regionale productcodes en levert berichten via het GGK aan",
+    ] {
+        store.add_condition(region_id, lot[0], text, actor).await?;
+    }
+    store.set_admission_open(region_id, lot[0], true, actor).await?;
+
+    let contract = |provider: usize, lot_index: usize| ContractDetails {
+        provider_id: providers[provider],
+        lot_id: lot[lot_index],
+        period,
+        status: ContractStatus::Active,
+        reference: None,
+    };
+    let tariff = |code: &str, year: i32, municipality: Option<&str>, amount: i64, unit: Unit| TariffDetails {
+        product_id: product[code],
+        year,
+        municipality: municipality.map(|m| MunicipalityCode::parse(m).expect("code")),
+        amount: Cents(amount),
+        unit,
+        build_up: None,
+    };
+    // Jeugdhulp Duinzicht and Gezinsbegeleiding Het Westland: ambulant care.
+    for (provider, base) in [(0usize, 0i64), (1, 150)] {
+        let c = store.create_contract(region_id, &contract(provider, 0), actor).await?;
+        for (code, amount) in [("45A04", 7_812), ("45A05", 9_540), ("45A06", 10_200)] {
+            store.add_tariff(region_id, c.id, &tariff(code, 2025, None, amount + base, Unit::Hour), actor).await?;
+        }
+        store.index_tariffs(region_id, c.id, 2025, 325, actor).await?;
+        for (code, amount) in [("45A04", 8_150), ("45A05", 9_900)] {
+            store
+                .add_tariff(region_id, c.id, &tariff(code, 2026, Some("GM1783"), amount + base, Unit::Hour), actor)
+                .await?;
+        }
+    }
+    // A cost build-up shows the ambulant tariff is realistic.
+    let c = store.create_contract(region_id, &contract(2, 2), actor).await?;
+    let mut pleegzorg = tariff("43A03", 2026, None, 6_450, Unit::Day);
+    pleegzorg.build_up =
+        Some(CostBuildUp::from_parts([Cents(4_100), Cents(900), Cents(520), Cents(310), Cents(200), Cents(420)]));
+    store.add_tariff(region_id, c.id, &pleegzorg, actor).await?;
+    store.add_tariff(region_id, c.id, &tariff("43A07", 2026, None, 28_900, Unit::Day), actor).await?;
+    store.add_tariff(region_id, c.id, &tariff("43A07", 2026, Some("GM0637"), 30_100, Unit::Day), actor).await?;
+    let c = store.create_contract(region_id, &contract(3, 1), actor).await?;
+    store.add_tariff(region_id, c.id, &tariff("41A03", 2026, None, 14_750, Unit::DayPart), actor).await?;
+    let c = store.create_contract(region_id, &contract(2, 4), actor).await?;
+    store.add_tariff(region_id, c.id, &tariff("48A01", 2026, None, 1_050_000, Unit::PieceOutput), actor).await?;
+
+    // De Hofstede applies for the open house; the region has yet to decide.
+    let applicant = Actor { user_id: None, login: "aanbieder-hofstede".into(), origin: "demo".into() };
+    store
+        .apply_for_admission(
+            region_id,
+            lot[0],
+            providers[3],
+            Some("Wij bieden ambulante begeleiding op de boerderij."),
+            &applicant,
+        )
+        .await?;
+    Ok(())
 }

@@ -51,6 +51,28 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
     }
 }
 
+/// A posted form as name/value pairs, for forms with repeated names (checkbox groups).
+#[derive(Debug, Default, Deserialize)]
+#[serde(transparent)]
+pub struct FormPairs(pub Vec<(String, String)>);
+
+impl FormPairs {
+    /// The first value for a name, or "".
+    pub fn get(&self, name: &str) -> &str {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+    }
+
+    /// Every value for a name.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+    }
+
+    /// A ticked checkbox.
+    pub fn flag(&self, name: &str) -> bool {
+        self.get(name) == "on"
+    }
+}
+
 /// An uploaded file.
 pub struct Upload {
     pub file_name: String,

@@ -308,8 +308,8 @@ pub struct AdministratieveLasten {
     pub stappen: Vec<Harmonisatiestap>,
 }
 
-/// Describes a step in Dutch.
-pub fn describe_step(step: &Step) -> (String, String, i64) {
+/// Describes a step in Dutch; `name_of` gives a municipality's name for its code.
+pub fn describe_step(step: &Step, name_of: &dyn Fn(&str) -> String) -> (String, String, i64) {
     match step {
         Step::HarmoniseTariff { lot_id, lot_name, product } => (
             "tarief-harmoniseren".into(),
@@ -320,9 +320,11 @@ pub fn describe_step(step: &Step) -> (String, String, i64) {
             ),
             *lot_id,
         ),
-        Step::JoinTheBus { lot_id, lot_name, municipality } => {
-            ("in-de-bus".into(), format!("{municipality} stapt in {lot_name} over van konvooi naar de bus"), *lot_id)
-        }
+        Step::JoinTheBus { lot_id, lot_name, municipality } => (
+            "in-de-bus".into(),
+            format!("{} stapt in {lot_name} over van konvooi naar de bus", name_of(municipality)),
+            *lot_id,
+        ),
     }
 }
 
@@ -349,6 +351,14 @@ pub async fn burden(
         None => samenspel_store::now().year(),
     };
     let report = burden_report(&state, &region, year).await?;
+    let members = state.store.memberships(region.id).await?;
+    let name_of = |code: &str| {
+        members
+            .iter()
+            .find(|m| m.municipality_code == code)
+            .map(|m| m.municipality_name.clone())
+            .unwrap_or(code.to_string())
+    };
     Ok(Json(AdministratieveLasten {
         jaar: year,
         totaal: report.total(),
@@ -370,7 +380,7 @@ pub async fn burden(
             .steps
             .iter()
             .map(|s| {
-                let (soort, omschrijving, perceel_id) = describe_step(&s.step);
+                let (soort, omschrijving, perceel_id) = describe_step(&s.step, &name_of);
                 Harmonisatiestap {
                     soort,
                     omschrijving,

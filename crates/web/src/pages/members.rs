@@ -44,6 +44,13 @@ struct MembersPage {
     add_form: Option<FormView>,
 }
 
+/// `?gelukt=…&aantal=…` after an action that reports a count.
+#[derive(Deserialize, Default)]
+pub struct CountQuery {
+    pub gelukt: Option<String>,
+    pub aantal: Option<String>,
+}
+
 #[derive(Deserialize, Default)]
 pub struct SettingsForm {
     #[serde(default)]

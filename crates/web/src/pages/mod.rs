@@ -4,9 +4,12 @@
 
 mod account;
 mod admin;
+mod admission;
+mod contracts;
 mod home;
 mod login;
 mod members;
+mod procurement;
 mod providers;
 mod reference;
 mod users;
@@ -55,6 +58,28 @@ pub fn router() -> Router<AppState> {
         .route("/regios/{code}/gebruikers/{id}/rollen/{rol_id}/intrekken", post(users::remove_role))
         .route("/regios/{code}/gebruikers/{id}/wachtwoord", post(users::reset_password))
         .route("/regios/{code}/auditlog", get(admin::audit_log))
+        .route("/regios/{code}/producten", get(procurement::products).post(procurement::create_product))
+        .route("/regios/{code}/producten/{id}", get(procurement::product).post(procurement::update_product))
+        .route("/regios/{code}/percelen", get(procurement::lots).post(procurement::create_lot))
+        .route("/regios/{code}/percelen/{id}", get(procurement::lot).post(procurement::update_lot))
+        .route("/regios/{code}/percelen/{id}/vormen", post(procurement::set_form))
+        .route("/regios/{code}/percelen/{id}/sturing", post(procurement::add_steering))
+        .route("/regios/{code}/percelen/{id}/voorwaarden", post(procurement::add_condition))
+        .route(
+            "/regios/{code}/percelen/{id}/voorwaarden/{voorwaarde_id}/verwijderen",
+            post(procurement::remove_condition),
+        )
+        .route("/regios/{code}/percelen/{id}/toelating", post(procurement::toggle_admission))
+        .route("/regios/{code}/contracten", get(contracts::list).post(contracts::create))
+        .route("/regios/{code}/contracten/{id}", get(contracts::detail).post(contracts::update))
+        .route("/regios/{code}/contracten/{id}/tarieven", post(contracts::add_tariff))
+        .route("/regios/{code}/contracten/{id}/tarieven/{tarief_id}/verwijderen", post(contracts::remove_tariff))
+        .route("/regios/{code}/contracten/{id}/indexeren", post(contracts::index))
+        .route("/regios/{code}/toelating", get(admission::list).post(admission::apply))
+        .route("/regios/{code}/toelating/{id}", get(admission::detail))
+        .route("/regios/{code}/toelating/{id}/besluit", post(admission::decide))
+        .route("/regios/{code}/toelating/{id}/beeindiging", post(admission::end))
+        .route("/regios/{code}/administratieve-lasten", get(admission::burden))
 }
 
 /// An error answered with a Dutch page.
@@ -174,6 +199,7 @@ impl Layout {
             (format!("{base}/leden"), "Leden"),
             (format!("{base}/kerncijfers"), "Kerncijfers"),
             (format!("{base}/aanbieders"), "Zorgaanbieders"),
+            (format!("{base}/percelen"), "Inkoop"),
         ];
         if access.can_view_roles_overview() || !access.providers.is_empty() {
             items.push((format!("{base}/gebruikers"), "Gebruikers en rollen"));
@@ -183,7 +209,16 @@ impl Layout {
         }
         items.push(("/regios".into(), "Regio's"));
         items.push(("/account".into(), "Mijn account"));
-        let nav = items.into_iter().map(|(href, label)| NavItem { current: href == current, href, label }).collect();
+        // The procurement pages share one menu item; their own second menu tells them apart.
+        let in_procurement = PROCUREMENT_PAGES.iter().any(|(path, _)| current.starts_with(&format!("{base}/{path}")));
+        let nav = items
+            .into_iter()
+            .map(|(href, label)| NavItem {
+                current: href == current || (label == "Inkoop" && in_procurement),
+                href,
+                label,
+            })
+            .collect();
         Layout {
             title: title.to_string(),
             user: Some(user.user.display_name.clone()),
@@ -200,6 +235,27 @@ impl Layout {
     }
 }
 
+/// The procurement pages, shown as a second menu on each of them.
+pub const PROCUREMENT_PAGES: [(&str, &str); 5] = [
+    ("percelen", "Percelen en samenwerking"),
+    ("producten", "Productcatalogus"),
+    ("contracten", "Contracten en tarieven"),
+    ("toelating", "Toelating"),
+    ("administratieve-lasten", "Administratieve lasten"),
+];
+
+/// The second menu of the procurement pages, with the current one marked.
+pub fn procurement_nav(region_code: &str, current: &str) -> Vec<NavItem> {
+    PROCUREMENT_PAGES
+        .iter()
+        .map(|(path, label)| NavItem {
+            href: format!("/regios/{region_code}/{path}"),
+            label,
+            current: *path == current,
+        })
+        .collect()
+}
+
 /// The confirmation for `?gelukt=…` after a successful form (post, redirect, get).
 pub fn success_notice(code: Option<&str>, count: Option<&str>) -> Option<Notice> {
     let count = count.and_then(|c| c.parse::<u64>().ok());
@@ -214,6 +270,25 @@ pub fn success_notice(code: Option<&str>, count: Option<&str>) -> Option<Notice>
         "rol-ingetrokken" => "De rol is ingetrokken.".to_string(),
         "wachtwoord-gewijzigd" => "Het wachtwoord is gewijzigd; andere sessies zijn beëindigd.".to_string(),
         "token-ingetrokken" => "Het API-token is ingetrokken.".to_string(),
+        "product-toegevoegd" => "Het product staat in de catalogus.".to_string(),
+        "perceel-aangemaakt" => "Het perceel is aangemaakt.".to_string(),
+        "vorm-vastgelegd" => "De samenwerkingsvorm is vastgelegd.".to_string(),
+        "sturing-vastgelegd" => "De sturingskeuzes zijn vastgelegd als nieuwe versie.".to_string(),
+        "voorwaarde-toegevoegd" => "De voorwaarde is toegevoegd.".to_string(),
+        "voorwaarde-verwijderd" => "De voorwaarde is verwijderd.".to_string(),
+        "toelating-open" => "Het perceel staat open voor toelating; aanbieders zien de voorwaarden.".to_string(),
+        "toelating-dicht" => "Het perceel is gesloten voor nieuwe aanvragen.".to_string(),
+        "contract-aangemaakt" => "Het contract is aangemaakt.".to_string(),
+        "tarief-toegevoegd" => "Het tarief is toegevoegd.".to_string(),
+        "tarief-verwijderd" => "Het tarief is verwijderd.".to_string(),
+        "geindexeerd" => format!(
+            "{} {} geïndexeerd naar het volgende jaar.",
+            count.unwrap_or(0),
+            if count == Some(1) { "tarief" } else { "tarieven" }
+        ),
+        "aanvraag-ingediend" => "Uw aanvraag is ingediend. De regio toetst haar aan de voorwaarden.".to_string(),
+        "besluit-vastgelegd" => "Het besluit is vastgelegd; de aanbieder ziet het met de reden.".to_string(),
+        "toelating-beeindigd" => "De toelating en het contract zijn beëindigd.".to_string(),
         "kerncijfers-geimporteerd" => format!(
             "Het bestand is ingelezen: {} {} bijgewerkt.",
             count.unwrap_or(0),
@@ -259,8 +334,16 @@ pub struct Field {
     pub hint: Option<String>,
     pub error: Option<String>,
     pub options: Vec<(String, String)>,
+    /// For `checkboxes`: the values that are ticked.
+    pub selected: Vec<String>,
     pub autocomplete: Option<&'static str>,
     pub described_by: String,
+}
+
+impl Field {
+    pub fn is_selected(&self, value: &str) -> bool {
+        self.selected.iter().any(|s| s == value)
+    }
 }
 
 /// A form with its values and errors, rendered by `form.html`.
@@ -305,9 +388,27 @@ impl FormView {
             hint: None,
             error: None,
             options: Vec::new(),
+            selected: Vec::new(),
             autocomplete: None,
             described_by: String::new(),
         });
+        self
+    }
+
+    /// A group of checkboxes sharing one name; the form posts the name once per ticked box.
+    pub fn checkboxes(
+        mut self,
+        name: &'static str,
+        label: &str,
+        selected: &[String],
+        options: Vec<(String, String)>,
+        required: bool,
+    ) -> FormView {
+        self = self.field(name, label, "checkboxes", "", required);
+        if let Some(f) = self.fields.last_mut() {
+            f.options = options;
+            f.selected = selected.to_vec();
+        }
         self
     }
 
