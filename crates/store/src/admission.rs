@@ -137,6 +137,15 @@ impl Store {
                 return Err(StoreError::conflict("perceelId", "U bent al toegelaten tot dit perceel."));
             }
         }
+        let today = now().date();
+        let running = self.contracts(region_id, Some(provider_id)).await?.into_iter().any(|c| {
+            c.lot_id == lot_id
+                && c.status != ContractStatus::Ended.code()
+                && c.period().ends_on.is_none_or(|e| e >= today)
+        });
+        if running {
+            return Err(StoreError::conflict("perceelId", "U heeft al een lopend contract voor dit perceel."));
+        }
         let id = on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query_scalar(

@@ -314,35 +314,39 @@ pub fn steering(f: &SteeringText) -> Result<(SteeringChoices, Date, String), Inv
     let evaluation_on = invalid.check("evaluatiedatum", optional(f.evaluatiedatum, parse_date));
     let valid_from = required_date(&mut invalid, "vanaf", f.vanaf, "de datum vanaf wanneer deze keuzes gelden");
     let reason = invalid.check("reden", required_text(f.reden, 2, 1000));
-    let (
-        Some(funding_variant),
-        Some(budget_ceiling),
-        Some(cadence),
-        Some(volume),
-        Some(money),
-        Some(quality),
-        Some(evaluation_on),
-        Some(valid_from),
-        Some(reason),
-    ) = (funding_variant, budget_ceiling, cadence, volume, money, quality, evaluation_on, valid_from, reason)
-    else {
-        return Err(invalid);
+    let choices = match (funding_variant, budget_ceiling, cadence, volume, money, quality, evaluation_on) {
+        (
+            Some(funding_variant),
+            Some(budget_ceiling),
+            Some(cadence),
+            Some(volume),
+            Some(money),
+            Some(quality),
+            Some(evaluation_on),
+        ) => {
+            let choices = SteeringChoices {
+                referrers,
+                funding_variant,
+                budget_ceiling,
+                cadence,
+                indicator_volume: volume,
+                indicator_money: money,
+                indicator_quality: quality,
+                pilot: f.pilot,
+                evaluation_on,
+            };
+            // The rules across fields are checked too, so every problem shows at once.
+            if let Err(rules) = choices.validate() {
+                invalid.errors.extend(rules.errors);
+            }
+            Some(choices)
+        }
+        _ => None,
     };
-    let choices = SteeringChoices {
-        referrers,
-        funding_variant,
-        budget_ceiling,
-        cadence,
-        indicator_volume: volume,
-        indicator_money: money,
-        indicator_quality: quality,
-        pilot: f.pilot,
-        evaluation_on,
-    };
-    if let Err(rules) = choices.validate() {
-        invalid.errors.extend(rules.errors);
+    match (choices, valid_from, reason) {
+        (Some(choices), Some(valid_from), Some(reason)) if invalid.is_empty() => Ok((choices, valid_from, reason)),
+        _ => Err(invalid),
     }
-    invalid.finish(|| (choices, valid_from, reason))
 }
 
 pub fn contract(

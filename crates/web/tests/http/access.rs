@@ -213,6 +213,14 @@ async fn page_role_matrix() {
         (format!("{base}/auditlog"), [200, 403, 403, 403, 403]),
         (format!("/regios/{other_region}"), [200, 404, 404, 404, 404]),
         ("/gemeenten".into(), [200, 200, 200, 200, 200]),
+        (format!("{base}/percelen"), [200, 200, 200, 200, 200]),
+        (format!("{base}/percelen/1"), [200, 200, 200, 200, 200]),
+        (format!("{base}/producten"), [200, 200, 200, 200, 200]),
+        (format!("{base}/contracten"), [200, 200, 200, 200, 200]),
+        (format!("{base}/contracten/2"), [200, 200, 404, 200, 200]),
+        (format!("{base}/toelating"), [200, 200, 200, 200, 403]),
+        (format!("{base}/toelating/1"), [200, 200, 404, 200, 404]),
+        (format!("{base}/administratieve-lasten"), [200, 200, 200, 200, 200]),
         ("/account".into(), [200, 200, 200, 200, 200]),
     ];
     for (i, login) in ROLES.iter().enumerate() {
@@ -239,6 +247,14 @@ async fn page_role_matrix() {
         let figures = [("gemeentecode", "GM0518"), ("jaar", "2026"), ("jeugdigen", "1.000")];
         let den_haag = browser.submit(&format!("{base}/kerncijfers/invoer"), &figures).await.status().as_u16();
         assert_eq!(den_haag, if *login == "beheerder" { 303 } else { 403 }, "{login} edits Den Haag's figures");
+        let lot = [
+            ("naam", "Perceel van een ander"),
+            ("route", "aanbesteding"),
+            ("begindatum", "2026-01-01"),
+            ("producten", "1"),
+        ];
+        let status = browser.submit(&format!("{base}/percelen"), &lot).await.status().as_u16();
+        assert_eq!(status, if *login == "beheerder" { 303 } else { 403 }, "{login} creates a lot");
         let own = [("gemeentecode", "GM1842"), ("jaar", "2026"), ("jeugdigen", "4.000")];
         let midden_delfland = browser.submit(&format!("{base}/kerncijfers/invoer"), &own).await.status().as_u16();
         assert_eq!(

@@ -7,3 +7,4 @@ mod common;
 mod login;
 mod openapi;
 mod pages;
+mod procurement;
