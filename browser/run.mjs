@@ -107,13 +107,16 @@ try {
     await context.close();
   }
 
-  const common = [region, `${region}/leden`, `${region}/kerncijfers`, `${region}/aanbieders`, '/regios', '/gemeenten', '/gemeenten?naam=delf', '/account'];
+  const common = [region, `${region}/leden`, `${region}/kerncijfers`, `${region}/aanbieders`, '/regios', '/gemeenten', '/gemeenten?naam=delf', '/account',
+    `${region}/percelen`, `${region}/percelen?datum=2025-06-01`, `${region}/producten`, `${region}/producten?zoek=ambulant&wet=jeugd`,
+    `${region}/contracten`, `${region}/administratieve-lasten`];
+  const procurement = [`${region}/toelating`];
   const roles = {
-    beheerder: { extra: [`${region}/gebruikers`, `${region}/auditlog`], forbidden: [] },
-    gemeente: { extra: [`${region}/gebruikers`], forbidden: [`${region}/auditlog`] },
-    aanbieder: { extra: [`${region}/gebruikers`], forbidden: [`${region}/auditlog`] },
-    coach: { extra: [`${region}/gebruikers`], forbidden: [`${region}/auditlog`] },
-    waarnemer: { extra: [], forbidden: [`${region}/gebruikers`, `${region}/auditlog`] },
+    beheerder: { extra: [`${region}/gebruikers`, `${region}/auditlog`, ...procurement], forbidden: [] },
+    gemeente: { extra: [`${region}/gebruikers`, ...procurement], forbidden: [`${region}/auditlog`] },
+    aanbieder: { extra: [`${region}/gebruikers`, ...procurement], forbidden: [`${region}/auditlog`] },
+    coach: { extra: [`${region}/gebruikers`, ...procurement], forbidden: [`${region}/auditlog`] },
+    waarnemer: { extra: [], forbidden: [`${region}/gebruikers`, `${region}/auditlog`, ...procurement] },
   };
 
   for (const [role, { extra, forbidden }] of Object.entries(roles)) {
@@ -124,6 +127,12 @@ try {
     await page.goto(base + `${region}/aanbieders`);
     const provider = await firstLink(page, /\/aanbieders\/\d+$/);
     if (provider) await visit(page, provider, role);
+    for (const [list, pattern] of [[`${region}/percelen`, /\/percelen\/\d+$/], [`${region}/producten`, /\/producten\/\d+$/], [`${region}/contracten`, /\/contracten\/\d+$/], [`${region}/toelating`, /\/toelating\/\d+$/]]) {
+      if (list.endsWith('/toelating') && !extra.includes(list)) continue;
+      await page.goto(base + list);
+      const detail = await firstLink(page, pattern);
+      if (detail) await visit(page, detail, role);
+    }
     if (extra.includes(`${region}/gebruikers`)) {
       await page.goto(base + `${region}/gebruikers`);
       const user = await firstLink(page, /\/gebruikers\/\d+$/);
@@ -151,6 +160,35 @@ try {
         await page.goto(base + `${region}/aanbieders`);
         await page.screenshot({ path: `${process.env.SCREENSHOTS}/aanbieders.png`, fullPage: true });
       }
+      // Steering without a reason: every problem named, the form kept.
+      await page.goto(base + `${region}/percelen`);
+      await page.getByRole('link', { name: 'Crisis' }).click();
+      await page.waitForLoadState();
+      await page.getByLabel('Geldt vanaf').last().fill('2027-01-01');
+      await page.getByRole('button', { name: 'Sturingskeuzes vastleggen' }).click();
+      await page.waitForLoadState();
+      if (!(await page.getByText('Controleer het formulier').first().isVisible())) fail('beheerder: sturingsformulier zonder reden gaf geen foutmelding');
+      await audit(page, 'beheerder sturingskeuzes met fouten');
+      // A tariff without a unit is refused next to the field.
+      await page.goto(base + `${region}/contracten`);
+      const contract = await firstLink(page, /\/contracten\/\d+$/);
+      await page.goto(base + contract);
+      await page.getByLabel('Tarief per eenheid').fill('80,00');
+      await page.getByRole('button', { name: 'Tarief toevoegen' }).click();
+      await page.waitForLoadState();
+      if (!(await page.getByText('Een tarief zonder eenheid kan niet').first().isVisible())) fail('beheerder: tarief zonder eenheid niet geweigerd');
+      await audit(page, 'beheerder tarief met fouten');
+      // The pending application: every condition met, admitted with a reason.
+      await page.goto(base + `${region}/toelating`);
+      const application = await firstLink(page, /\/toelating\/\d+$/);
+      await page.goto(base + application);
+      for (const radio of await page.getByLabel('voldaan', { exact: true }).all()) await radio.check();
+      await page.getByLabel('toelaten (het contract start)').check();
+      await page.getByLabel('Reden van het besluit (de aanbieder ziet deze)').fill('Voldoet aan alle voorwaarden');
+      await page.getByRole('button', { name: 'Besluit vastleggen' }).click();
+      await page.waitForLoadState();
+      if (!(await page.getByText('Het besluit is vastgelegd').isVisible())) fail('beheerder: toelatingsbesluit niet vastgelegd');
+      await audit(page, 'beheerder na toelatingsbesluit');
       // Keyboard: the skip link is the first stop and leads to the content.
       await page.keyboard.press('Tab');
       const focused = await page.evaluate(() => document.activeElement && document.activeElement.textContent.trim());
