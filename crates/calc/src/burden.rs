@@ -6,8 +6,8 @@
 //!   assigns, is invoiced and asks for accountability);
 //! - **lots**: lots it holds a contract for;
 //! - **product codes**: distinct products in those lots;
-//! - **tariffs**: distinct tariff amounts per product (one regional tariff = 1; every member in
-//!   convoy with its own amount adds one);
+//! - **tariffs**: distinct tariff amounts per product within each lot (one regional tariff = 1;
+//!   every member in convoy with its own amount adds one);
 //! - **differing conditions**: member × lot pairs where the member buys its own variant (convoy).
 //!
 //! The burden score is the sum of the five. A harmonisation step changes the facts (all
@@ -67,7 +67,7 @@ pub fn burden(provider: &ProviderFacts) -> Burden {
     let mut members = BTreeSet::new();
     let mut lots = BTreeSet::new();
     let mut products = BTreeSet::new();
-    let mut amounts: BTreeMap<&ProductKey, BTreeSet<i64>> = BTreeMap::new();
+    let mut amounts: BTreeMap<(i64, &ProductKey), BTreeSet<i64>> = BTreeMap::new();
     let mut differing = BTreeSet::new();
     for c in &provider.contracts {
         lots.insert(c.lot_id);
@@ -89,7 +89,7 @@ pub fn burden(provider: &ProviderFacts) -> Burden {
                 Some(m) => c.members.iter().any(|(mm, f)| mm == m && *f == CollaborationForm::Convoy),
             };
             if counts {
-                amounts.entry(&t.product).or_default().insert(t.amount_cents);
+                amounts.entry((c.lot_id, &t.product)).or_default().insert(t.amount_cents);
             }
         }
     }
@@ -236,6 +236,16 @@ mod tests {
     }
 
     #[test]
+    fn the_same_amount_in_two_lots_counts_in_each() {
+        let mut other = ambulant();
+        other.lot_id = 2;
+        other.members = vec![("GM0518".into(), SameBus)];
+        other.tariffs = vec![tariff("45A03", None, 7_900)];
+        let b = burden(&provider(vec![ambulant(), other]));
+        assert_eq!(b.tariffs, 4, "7.900 in lot 2 is not Westland's own amount in lot 1");
+    }
+
+    #[test]
     fn steps_are_ranked_by_what_they_save() {
         let steps = harmonisation_steps(&[provider(vec![ambulant()])]);
         assert_eq!(steps.len(), 2);
@@ -276,7 +286,7 @@ mod tests {
         #[test]
         fn tariffs_count_at_least_one_per_priced_product(p in arb_provider()) {
             let b = burden(&p);
-            let priced: BTreeSet<_> = p.contracts.iter().flat_map(|c| c.tariffs.iter().filter(|t| t.municipality.is_none()).map(|t| &t.product)).collect();
+            let priced: BTreeSet<_> = p.contracts.iter().flat_map(|c| c.tariffs.iter().filter(|t| t.municipality.is_none()).map(move |t| (c.lot_id, &t.product))).collect();
             prop_assert!(b.tariffs >= priced.len());
         }
     }

@@ -198,6 +198,17 @@ impl Period {
         !(self_before || other_before)
     }
 
+    /// Whether this period lies wholly within `outer`.
+    pub fn within(&self, outer: &Period) -> bool {
+        let starts_inside = self.starts_on >= outer.starts_on;
+        let ends_inside = match (outer.ends_on, self.ends_on) {
+            (Some(outer_end), Some(end)) => end <= outer_end,
+            (Some(_), None) => false,
+            (None, _) => true,
+        };
+        starts_inside && ends_inside
+    }
+
     /// Whether the period includes at least one day of a calendar year.
     pub fn touches_year(&self, year: i32) -> bool {
         self.starts_on.year() <= year && self.ends_on.is_none_or(|end| end.year() >= year)
@@ -397,6 +408,11 @@ mod tests {
         assert!(a.contains(date!(2025 - 12 - 31)) && !a.contains(date!(2026 - 01 - 01)));
         assert!(Period::new(date!(2025 - 01 - 02), Some(date!(2025 - 01 - 01))).is_err());
         assert!(a.touches_year(2025) && !a.touches_year(2026) && c.touches_year(2030));
+        assert!(a.within(&a) && !b.within(&a) && a.within(&Period::new(date!(2024 - 01 - 01), None).unwrap()));
+        assert!(
+            !c.within(&Period::new(date!(2026 - 01 - 01), Some(date!(2030 - 01 - 01))).unwrap()),
+            "open-ended in a closed lot"
+        );
     }
 
     fn steering() -> SteeringChoices {

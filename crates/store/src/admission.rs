@@ -3,7 +3,10 @@
 //! contract. Re-admission is a new application; termination ends the contract.
 
 use crate::contracts::ContractDetails;
-use crate::{insert_audit, insert_contract, now, on_pool, Actor, AuditEntry, Result, Store, StoreError};
+use crate::{
+    insert_audit, insert_contract, now, on_pool, on_unique, overlapping_contracts, Actor, AuditEntry, Result, Store,
+    StoreError,
+};
 use samenspel_domain::procurement::{ContractStatus, Period};
 use samenspel_domain::Invalid;
 use serde::Serialize;
@@ -138,11 +141,12 @@ impl Store {
             }
         }
         let today = now().date();
-        let running = self.contracts(region_id, Some(provider_id)).await?.into_iter().any(|c| {
-            c.lot_id == lot_id
-                && c.status != ContractStatus::Ended.code()
-                && c.period().ends_on.is_none_or(|e| e >= today)
-        });
+        // A contract runs until its last day, whatever its status says.
+        let running = self
+            .contracts(region_id, Some(provider_id))
+            .await?
+            .into_iter()
+            .any(|c| c.lot_id == lot_id && c.period().ends_on.is_none_or(|e| e >= today));
         if running {
             return Err(StoreError::conflict("perceelId", "U heeft al een lopend contract voor dit perceel."));
         }
@@ -158,7 +162,8 @@ impl Store {
             .bind(now())
             .bind(&actor.login)
             .fetch_one(&mut *tx)
-            .await?;
+            .await
+            .map_err(on_unique("perceelId", "Er loopt al een aanvraag voor dit perceel."))?;
             let entry = AuditEntry::new("aanvragen", "toelating", id)
                 .region(region_id)
                 .after(&serde_json::json!({ "perceel": lot_id, "aanbieder": provider_id }));
@@ -197,6 +202,10 @@ impl Store {
                 );
             }
         }
+        let mut seen = std::collections::HashSet::new();
+        if decision.checks.iter().any(|(id, _, _)| !seen.insert(*id)) {
+            invalid.push("voorwaarden", "duplicate", "Elke voorwaarde wordt één keer getoetst.");
+        }
         if decision.checks.iter().any(|(id, _, _)| !conditions.iter().any(|c| c.id == *id)) {
             invalid.push("voorwaarden", "unknown", "Er is een voorwaarde getoetst die niet bij dit perceel hoort.");
         }
@@ -233,11 +242,18 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
+            if decision.admit && overlapping_contracts!(&mut *tx, &contract, 0)? > 0 {
+                return Err(StoreError::conflict(
+                    "contractVanaf",
+                    "Deze zorgaanbieder heeft voor dit perceel al een contract in deze periode.",
+                ));
+            }
             let contract_id =
                 if decision.admit { Some(insert_contract!(&mut *tx, region_id, &contract)?) } else { None };
-            sqlx::query(
+            // Guarded on the status, so two decisions sent at once cannot both land.
+            let decided = sqlx::query(
                 "UPDATE admission_applications SET status = $1, decided_at = $2, decided_by = $3, decision_reason = $4, contract_id = $5 \
-                 WHERE id = $6",
+                 WHERE id = $6 AND status = 'ingediend'",
             )
             .bind(status.code())
             .bind(now())
@@ -246,7 +262,11 @@ impl Store {
             .bind(contract_id)
             .bind(id)
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .rows_affected();
+            if decided == 0 {
+                return Err(StoreError::conflict("besluit", "Over deze aanvraag is al besloten."));
+            }
             let entry = AuditEntry::new("besluiten", "toelating", id).region(region_id).before(&application).after(&serde_json::json!({
                 "status": status.code(), "reden": decision.reason.trim(), "contract": contract_id,
                 "toetsing": decision.checks.iter().map(|(c, m, n)| serde_json::json!({"voorwaarde": c, "voldaan": m, "toelichting": n})).collect::<Vec<_>>()
@@ -259,11 +279,11 @@ impl Store {
     }
 
     async fn check_contract_for_admission(&self, region_id: i64, contract: &ContractDetails) -> Result<()> {
-        let running = self.contracts(region_id, Some(contract.provider_id)).await?.into_iter().find(|c| {
-            c.lot_id == contract.lot_id
-                && c.status != ContractStatus::Ended.code()
-                && c.period().overlaps(&contract.period)
-        });
+        let running = self
+            .contracts(region_id, Some(contract.provider_id))
+            .await?
+            .into_iter()
+            .find(|c| c.lot_id == contract.lot_id && c.period().overlaps(&contract.period));
         match running {
             Some(c) => Err(StoreError::conflict(
                 "contractVanaf",
@@ -303,6 +323,16 @@ impl Store {
                     "einddatum",
                     "range",
                     "De einddatum ligt vóór de start van het contract.",
+                ));
+            }
+            if c.ends_on.is_some_and(|end| ends_on > end) {
+                return Err(StoreError::invalid(
+                    "einddatum",
+                    "range",
+                    format!(
+                        "Het contract liep al tot en met {}; beëindigen kan alleen eerder.",
+                        c.ends_on.map(samenspel_domain::nl::date).unwrap_or_default()
+                    ),
                 ));
             }
         }

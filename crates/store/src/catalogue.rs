@@ -134,7 +134,7 @@ impl Store {
     ) -> Result<Paged<NationalProductRow>> {
         let law = law.map(|l| l.code()).unwrap_or("");
         let category = category.unwrap_or("");
-        let search = format!("%{}%", search.unwrap_or("").trim().to_lowercase().replace(['%', '_'], ""));
+        let search = format!("%{}%", search.unwrap_or("").trim().to_lowercase().replace(['%', '_', '\\'], ""));
         let filter = "WHERE ($1 = '' OR law = $1) AND ($2 = '' OR category = $2) \
                       AND (LOWER(code) LIKE $3 OR LOWER(description) LIKE $3)";
         let list = format!(

@@ -1,7 +1,10 @@
 //! Contracts (provider × lot × period) and their tariffs per product and year, with
 //! member-specific tariffs for members in convoy, cost build-up and yearly indexation.
 
-use crate::{insert_audit, insert_contract, now, on_pool, on_unique, Actor, AuditEntry, Result, Store, StoreError};
+use crate::{
+    insert_audit, insert_contract, now, on_pool, on_unique, overlapping_contracts, Actor, AuditEntry, Result, Store,
+    StoreError,
+};
 use samenspel_domain::procurement::{index_tariff, CollaborationForm, ContractStatus, CostBuildUp, Period, Unit};
 use samenspel_domain::{Cents, MunicipalityCode};
 use serde::Serialize;
@@ -81,6 +84,14 @@ pub struct TariffDetails {
     pub build_up: Option<CostBuildUp>,
 }
 
+/// What an indexation did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct IndexOutcome {
+    pub made: usize,
+    /// Tariffs the rules no longer allow next year (product left the lot, member left convoy).
+    pub skipped: usize,
+}
+
 const CONTRACT_SELECT: &str =
     "SELECT c.id, c.region_id, c.provider_id, p.name AS provider_name, c.lot_id, l.name AS lot_name, \
      c.starts_on, c.ends_on, c.status, c.reference, c.created_at \
@@ -154,13 +165,10 @@ impl Store {
             .await
             .map_err(|_| StoreError::invalid("perceelId", "unknown", "Dit perceel bestaat niet in deze regio."))?;
         let (lot_period, period) = (lot.period(), details.period);
-        let starts_inside = period.starts_on >= lot_period.starts_on;
-        let ends_inside = match (lot_period.ends_on, period.ends_on) {
-            (Some(lot_end), Some(end)) => end <= lot_end,
-            (Some(_), None) => false,
-            (None, _) => true,
-        };
-        if !(starts_inside && ends_inside) {
+        if details.status == ContractStatus::Ended && period.ends_on.is_none() {
+            return Err(StoreError::invalid("einddatum", "required", "Een beëindigd contract heeft een laatste dag."));
+        }
+        if !period.within(&lot_period) {
             return Err(StoreError::invalid(
                 "einddatum",
                 "range",
@@ -171,12 +179,12 @@ impl Store {
                 ),
             ));
         }
-        let clash = self.contracts(region_id, Some(details.provider_id)).await?.into_iter().find(|c| {
-            Some(c.id) != except
-                && c.lot_id == details.lot_id
-                && c.status != ContractStatus::Ended.code()
-                && c.period().overlaps(&period)
-        });
+        // An ended contract still occupies its dates: overlap is a matter of dates, not status.
+        let clash = self
+            .contracts(region_id, Some(details.provider_id))
+            .await?
+            .into_iter()
+            .find(|c| Some(c.id) != except && c.lot_id == details.lot_id && c.period().overlaps(&period));
         if let Some(clash) = clash {
             return Err(StoreError::conflict(
                 "begindatum",
@@ -187,6 +195,15 @@ impl Store {
                     samenspel_domain::nl::date(clash.starts_on)
                 ),
             ));
+        }
+        if let Some(id) = except {
+            if let Some(t) = self.tariffs(id).await?.iter().find(|t| !period.touches_year(t.year)) {
+                return Err(StoreError::invalid(
+                    "einddatum",
+                    "tariffs",
+                    format!("Er zijn tarieven voor {}; het contract moet dat jaar blijven dekken.", t.year),
+                ));
+            }
         }
         Ok(())
     }
@@ -200,6 +217,12 @@ impl Store {
         self.check_contract(region_id, details, None).await?;
         let id = on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
+            if overlapping_contracts!(&mut *tx, details, 0)? > 0 {
+                return Err(StoreError::conflict(
+                    "begindatum",
+                    "Deze zorgaanbieder heeft voor dit perceel al een contract in deze periode.",
+                ));
+            }
             let id = insert_contract!(&mut *tx, region_id, details)?;
             let entry = AuditEntry::new("aanmaken", "contract", id).region(region_id).after(&serde_json::json!({
                 "aanbieder": details.provider_id, "perceel": details.lot_id, "periode": details.period,
@@ -230,6 +253,12 @@ impl Store {
         self.check_contract(region_id, details, Some(id)).await?;
         on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
+            if overlapping_contracts!(&mut *tx, details, id)? > 0 {
+                return Err(StoreError::conflict(
+                    "begindatum",
+                    "Deze zorgaanbieder heeft voor dit perceel al een contract in deze periode.",
+                ));
+            }
             sqlx::query("UPDATE contracts SET starts_on = $1, ends_on = $2, status = $3, reference = $4 WHERE id = $5 AND region_id = $6")
                 .bind(details.period.starts_on)
                 .bind(details.period.ends_on)
@@ -288,6 +317,13 @@ impl Store {
         if let Some(m) = &t.municipality {
             let first_day = Date::from_calendar_date(t.year, time::Month::January, 1).unwrap_or(contract.starts_on);
             let day = first_day.max(contract.starts_on);
+            if !self.is_member_on(region_id, m, day).await? {
+                return Err(StoreError::invalid(
+                    "gemeentecode",
+                    "membership",
+                    format!("{m} is op {} geen lid van de regio.", samenspel_domain::nl::date(day)),
+                ));
+            }
             let form = self.form_on(region_id, contract.lot_id, m.as_str(), day).await?;
             if form != Some(CollaborationForm::Convoy) {
                 let now_form = form.map(|f| f.label()).unwrap_or("niet");
@@ -354,7 +390,9 @@ impl Store {
     }
 
     /// Creates the tariffs of `year + 1` from those of `year`, indexed by a percentage in basis
-    /// points, for every tariff that has no successor yet. Returns how many were made.
+    /// points, for every tariff that has no successor yet and that the tariff rules still allow
+    /// next year (the product still in the lot; an own tariff only for a member still in
+    /// convoy). Returns how many were made and how many the rules skipped.
     pub async fn index_tariffs(
         &self,
         region_id: i64,
@@ -362,14 +400,16 @@ impl Store {
         year: i32,
         basis_points: i64,
         actor: &Actor,
-    ) -> Result<usize> {
+    ) -> Result<IndexOutcome> {
         let contract = self.contract(region_id, contract_id).await?;
-        let next = year + 1;
+        let next = samenspel_domain::figures::check_year(i64::from(year) + 1)
+            .map_err(|e| StoreError::invalid("jaar", &e.code, e.reason))?;
         if !contract.period().touches_year(next) {
             return Err(StoreError::invalid("jaar", "range", format!("Het contract loopt niet in {next}.")));
         }
         let existing = self.tariffs(contract_id).await?;
         let mut planned = Vec::new();
+        let mut skipped = 0;
         for t in existing.iter().filter(|t| t.year == year) {
             let already = existing
                 .iter()
@@ -379,14 +419,19 @@ impl Store {
             }
             let amount = index_tariff(Cents(t.amount_cents), basis_points)
                 .ok_or_else(|| StoreError::invalid("percentage", "range", "Het geïndexeerde tarief is te groot."))?;
-            planned.push(TariffDetails {
+            let successor = TariffDetails {
                 product_id: t.product_id,
                 year: next,
                 municipality: t.municipality_code.as_deref().and_then(|m| MunicipalityCode::parse(m).ok()),
                 amount,
                 unit: Unit::parse(&t.unit).unwrap_or(Unit::Hour),
                 build_up: None,
-            });
+            };
+            match self.check_tariff(region_id, &contract, &successor).await {
+                Ok(()) => planned.push(successor),
+                Err(StoreError::Invalid(_)) => skipped += 1,
+                Err(e) => return Err(e),
+            }
         }
         on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
@@ -395,14 +440,34 @@ impl Store {
             }
             let entry =
                 AuditEntry::new("indexeren", "tarieven", contract_id).region(region_id).after(&serde_json::json!({
-                    "van": year, "naar": next, "basispunten": basis_points, "aantal": planned.len()
+                    "van": year, "naar": next, "basispunten": basis_points, "aantal": planned.len(), "overgeslagen": skipped
                 }));
             insert_audit!(&mut *tx, actor, &entry)?;
             tx.commit().await?;
             Ok::<_, StoreError>(())
         })?;
-        Ok(planned.len())
+        Ok(IndexOutcome { made: planned.len(), skipped })
     }
+}
+
+/// Counts contracts of the same provider and lot whose dates overlap a period, through any
+/// executor; run inside the transaction that inserts, so concurrent requests cannot both pass.
+#[macro_export]
+macro_rules! overlapping_contracts {
+    ($executor:expr, $details:expr, $except:expr) => {{
+        let (details, except): (&$crate::contracts::ContractDetails, i64) = ($details, $except);
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM contracts WHERE provider_id = $1 AND lot_id = $2 AND id <> $3 \
+             AND starts_on <= COALESCE($4, '9999-12-31') AND COALESCE(ends_on, '9999-12-31') >= $5",
+        )
+        .bind(details.provider_id)
+        .bind(details.lot_id)
+        .bind(except)
+        .bind(details.period.ends_on)
+        .bind(details.period.starts_on)
+        .fetch_one($executor)
+        .await
+    }};
 }
 
 /// Inserts a contract through any executor of either backend (shared with admission decisions).

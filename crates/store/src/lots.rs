@@ -202,20 +202,56 @@ impl Store {
         })
     }
 
-    pub async fn update_lot(&self, region_id: i64, id: i64, details: &LotDetails, actor: &Actor) -> Result<LotRow> {
+    /// Changes a lot, and optionally opens or closes it for admission, in one transaction. The
+    /// lot's contracts must still fit its period and no product with tariffs may leave it.
+    pub async fn update_lot(
+        &self,
+        region_id: i64,
+        id: i64,
+        details: &LotDetails,
+        admission_open: Option<bool>,
+        actor: &Actor,
+    ) -> Result<LotRow> {
         let before = self.lot(region_id, id).await?;
         let before_products: Vec<i64> = self.lot_products(id).await?.iter().map(|p| p.id).collect();
         self.check_lot(region_id, details).await?;
-        if details.route != Route::OpenAdmission && before.admission_open {
+        let open = admission_open.unwrap_or(before.admission_open);
+        if open && details.route != Route::OpenAdmission {
             return Err(StoreError::invalid(
                 "route",
                 "admission",
-                "Sluit eerst de toelating; alleen een open house heeft toelating.",
+                "Alleen een open house staat open voor toelating; sluit eerst de toelating.",
             ));
         }
+        if open && !before.admission_open && self.conditions(id).await?.is_empty() {
+            return Err(StoreError::invalid("toelatingOpen", "required", "Publiceer eerst de toelatingsvoorwaarden."));
+        }
+        let contracts: Vec<_> = self.contracts(region_id, None).await?.into_iter().filter(|c| c.lot_id == id).collect();
+        if let Some(c) = contracts.iter().find(|c| !c.period().within(&details.period)) {
+            return Err(StoreError::invalid(
+                "einddatum",
+                "contracts",
+                format!(
+                    "Het contract van {} valt dan buiten de looptijd van het perceel; pas eerst dat contract aan.",
+                    c.provider_name
+                ),
+            ));
+        }
+        for c in &contracts {
+            if let Some(t) = self.tariffs(c.id).await?.into_iter().find(|t| !details.products.contains(&t.product_id)) {
+                return Err(StoreError::invalid(
+                    "producten",
+                    "tariffs",
+                    format!(
+                        "{} heeft tarieven voor {}; dat product kan niet uit het perceel.",
+                        c.provider_name, t.product_name
+                    ),
+                ));
+            }
+        }
         let sql = format!(
-            "UPDATE lots SET name = $1, description = $2, route = $3, starts_on = $4, ends_on = $5 \
-             WHERE id = $6 AND region_id = $7 RETURNING {LOT_COLUMNS}"
+            "UPDATE lots SET name = $1, description = $2, route = $3, starts_on = $4, ends_on = $5, admission_open = $6 \
+             WHERE id = $7 AND region_id = $8 RETURNING {LOT_COLUMNS}"
         );
         on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
@@ -225,6 +261,7 @@ impl Store {
                 .bind(details.route.code())
                 .bind(details.period.starts_on)
                 .bind(details.period.ends_on)
+                .bind(open)
                 .bind(id)
                 .bind(region_id)
                 .fetch_one(&mut *tx)
@@ -421,9 +458,16 @@ impl Store {
 
     /// Removes a condition that no application was checked against yet.
     pub async fn remove_condition(&self, region_id: i64, lot_id: i64, condition_id: i64, actor: &Actor) -> Result<()> {
-        self.lot(region_id, lot_id).await?;
-        let condition =
-            self.conditions(lot_id).await?.into_iter().find(|c| c.id == condition_id).ok_or(StoreError::NotFound)?;
+        let lot = self.lot(region_id, lot_id).await?;
+        let conditions = self.conditions(lot_id).await?;
+        let condition = conditions.iter().find(|c| c.id == condition_id).cloned().ok_or(StoreError::NotFound)?;
+        if lot.admission_open && conditions.len() == 1 {
+            return Err(StoreError::invalid(
+                "voorwaarde",
+                "required",
+                "Een open perceel houdt minstens één voorwaarde; sluit eerst de toelating.",
+            ));
+        }
         on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
             let used: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM admission_checks WHERE condition_id = $1")

@@ -173,7 +173,7 @@ impl Store {
         let name = filter
             .name
             .as_deref()
-            .map(|n| format!("%{}%", n.trim().to_lowercase().replace(['%', '_'], "")))
+            .map(|n| format!("%{}%", n.trim().to_lowercase().replace(['%', '_', '\\'], "")))
             .unwrap_or_else(|| "%".to_string());
         let province = filter.province_code.clone().unwrap_or_default();
         let where_clause = "WHERE LOWER(name) LIKE $1 AND ($2 = '' OR province_code = $2) AND (current OR $3)";

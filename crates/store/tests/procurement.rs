@@ -13,6 +13,7 @@ use samenspel_store::lots::{FormChange, LotDetails};
 use samenspel_store::providers::ProviderDetails;
 use samenspel_store::testing::fresh_store;
 use samenspel_store::{Actor, PageRequest, Store, StoreError};
+
 use time::macros::date;
 
 fn gm(code: &str) -> MunicipalityCode {
@@ -262,9 +263,9 @@ async fn contracts_and_tariffs_follow_the_rules() {
         .unwrap();
     store.add_tariff(region, c.id, &own, &Actor::cli()).await.unwrap();
 
-    assert_eq!(store.index_tariffs(region, c.id, 2025, 275, &Actor::cli()).await.unwrap(), 2);
+    assert_eq!(store.index_tariffs(region, c.id, 2025, 275, &Actor::cli()).await.unwrap().made, 2);
     assert_eq!(
-        store.index_tariffs(region, c.id, 2025, 275, &Actor::cli()).await.unwrap(),
+        store.index_tariffs(region, c.id, 2025, 275, &Actor::cli()).await.unwrap().made,
         0,
         "indexing twice adds nothing"
     );
@@ -338,4 +339,167 @@ async fn open_admission_from_application_to_contract_and_termination() {
     assert_eq!(ended.status, "beeindigd");
     let contract = store.contract(region, contract.id).await.unwrap();
     assert_eq!((contract.ends_on, contract.status.as_str()), (Some(date!(2026 - 06 - 30)), "beeindigd"));
+}
+
+#[tokio::test]
+async fn contracts_keep_their_dates_and_lots_keep_their_contracts() {
+    let f = fixture().await;
+    let (store, region) = (&f.store, f.region);
+    let c = store
+        .create_contract(region, &contract(&f, date!(2025 - 01 - 01), Some(date!(2026 - 12 - 31))), &Actor::cli())
+        .await
+        .unwrap();
+    let base = TariffDetails {
+        product_id: f.product,
+        year: 2025,
+        municipality: None,
+        amount: Cents(7_450),
+        unit: Unit::Hour,
+        build_up: None,
+    };
+    store.add_tariff(region, c.id, &base, &Actor::cli()).await.unwrap();
+
+    // An ended contract still occupies its dates.
+    let mut ended = contract(&f, date!(2025 - 01 - 01), Some(date!(2026 - 12 - 31)));
+    ended.status = ContractStatus::Ended;
+    store.update_contract(region, c.id, &ended, &Actor::cli()).await.unwrap();
+    let overlapping = store
+        .create_contract(region, &contract(&f, date!(2026 - 06 - 01), Some(date!(2027 - 12 - 31))), &Actor::cli())
+        .await;
+    assert!(matches!(overlapping, Err(StoreError::Conflict { .. })));
+    ended.period.ends_on = None;
+    assert!(store.update_contract(region, c.id, &ended, &Actor::cli()).await.is_err(), "ended needs a last day");
+    // The contract cannot shrink away from its tariffs.
+    let shrunk = contract(&f, date!(2026 - 01 - 01), Some(date!(2026 - 12 - 31)));
+    assert!(matches!(store.update_contract(region, c.id, &shrunk, &Actor::cli()).await, Err(StoreError::Invalid(_))));
+
+    // The lot cannot shrink below its contracts or lose a product that has tariffs.
+    let mut lot = LotDetails {
+        name: "Jeugdhulp ambulant".into(),
+        description: None,
+        route: Route::OpenAdmission,
+        period: Period::new(date!(2025 - 01 - 01), Some(date!(2025 - 06 - 30))).unwrap(),
+        products: vec![f.product],
+    };
+    assert!(matches!(store.update_lot(region, f.lot, &lot, None, &Actor::cli()).await, Err(StoreError::Invalid(_))));
+    let other = store.create_product(region, &product(Some("45A04"), "45"), &Actor::cli()).await.unwrap();
+    lot.period = Period::new(date!(2025 - 01 - 01), Some(date!(2028 - 12 - 31))).unwrap();
+    lot.products = vec![other.id];
+    assert!(matches!(store.update_lot(region, f.lot, &lot, None, &Actor::cli()).await, Err(StoreError::Invalid(_))));
+    // Opening without conditions fails as a whole: the new name is not saved either.
+    lot.products = vec![f.product, other.id];
+    lot.name = "Nieuwe naam".into();
+    assert!(store.update_lot(region, f.lot, &lot, Some(true), &Actor::cli()).await.is_err());
+    assert_eq!(store.lot(region, f.lot).await.unwrap().name, "Jeugdhulp ambulant");
+    store.add_condition(region, f.lot, "AGB-registratie", &Actor::cli()).await.unwrap();
+    assert!(store.update_lot(region, f.lot, &lot, Some(true), &Actor::cli()).await.unwrap().admission_open);
+    let only = store.conditions(f.lot).await.unwrap()[0].id;
+    assert!(store.remove_condition(region, f.lot, only, &Actor::cli()).await.is_err(), "an open lot keeps a condition");
+
+    // Searching with a backslash behaves the same on both databases.
+    assert_eq!(
+        store.national_products(Some(Law::Youth), None, Some("45a0\\3"), PageRequest::all()).await.unwrap().total,
+        1
+    );
+}
+
+#[tokio::test]
+async fn own_tariffs_follow_membership_and_convoy_also_when_indexed() {
+    let f = fixture().await;
+    let (store, region) = (&f.store, f.region);
+    let c = store
+        .create_contract(region, &contract(&f, date!(2025 - 01 - 01), Some(date!(2028 - 12 - 31))), &Actor::cli())
+        .await
+        .unwrap();
+    store
+        .set_participation(
+            region,
+            f.lot,
+            &change("GM1783", CollaborationForm::Convoy, date!(2025 - 01 - 01), None),
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    let own = TariffDetails {
+        product_id: f.product,
+        year: 2025,
+        municipality: Some(gm("GM1783")),
+        amount: Cents(7_900),
+        unit: Unit::Hour,
+        build_up: None,
+    };
+    store.add_tariff(region, c.id, &own, &Actor::cli()).await.unwrap();
+    let regional = TariffDetails { municipality: None, amount: Cents(7_450), ..own.clone() };
+    store.add_tariff(region, c.id, &regional, &Actor::cli()).await.unwrap();
+    // Westland joins the bus in 2026: its own tariff is not carried over.
+    store
+        .set_participation(
+            region,
+            f.lot,
+            &change("GM1783", CollaborationForm::SameBus, date!(2026 - 01 - 01), None),
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    let outcome = store.index_tariffs(region, c.id, 2025, 300, &Actor::cli()).await.unwrap();
+    assert_eq!((outcome.made, outcome.skipped), (1, 1));
+
+    // A member that left the region cannot get an own tariff.
+    let members = store.memberships(region).await.unwrap();
+    let wassenaar = members.iter().find(|m| m.municipality_code == "GM0629").unwrap();
+    store
+        .set_participation(
+            region,
+            f.lot,
+            &change("GM0629", CollaborationForm::Convoy, date!(2025 - 01 - 01), None),
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    store.end_membership(region, wassenaar.id, date!(2027 - 01 - 01), &Actor::cli()).await.unwrap();
+    let gone = TariffDetails { year: 2027, municipality: Some(gm("GM0629")), ..own.clone() };
+    let err = store.add_tariff(region, c.id, &gone, &Actor::cli()).await.unwrap_err();
+    assert!(err.to_string().contains("geen lid"), "{err}");
+}
+
+#[tokio::test]
+async fn admission_decisions_and_endings_stay_within_bounds() {
+    let f = fixture().await;
+    let (store, region) = (&f.store, f.region);
+    let provider_actor = Actor { user_id: None, login: "aanbieder".into(), origin: "test".into() };
+    let c1 = store.add_condition(region, f.lot, "AGB-registratie", &Actor::cli()).await.unwrap();
+    store.set_admission_open(region, f.lot, true, &Actor::cli()).await.unwrap();
+    let a = store.apply_for_admission(region, f.lot, f.provider, None, &provider_actor).await.unwrap();
+    // The database itself refuses a second pending application.
+    let raw = samenspel_store::on_pool!(store, |pool| {
+        sqlx::query(
+        "INSERT INTO admission_applications (lot_id, provider_id, status, submitted_at, submitted_by) VALUES ($1, $2, 'ingediend', $3, 'x')"
+    )
+    .bind(f.lot)
+    .bind(f.provider)
+    .bind(samenspel_store::now())
+    .execute(pool)
+    .await
+    .map(|_| ())
+    });
+    assert!(raw.is_err());
+
+    let twice = Decision {
+        checks: vec![(c1.id, true, None), (c1.id, true, None)],
+        admit: true,
+        reason: "ok".into(),
+        contract_starts_on: date!(2025 - 02 - 01),
+    };
+    assert!(matches!(store.decide_admission(region, a.id, &twice, &Actor::cli()).await, Err(StoreError::Invalid(_))));
+    let admit = Decision { checks: vec![(c1.id, true, None)], ..twice };
+    let admitted = store.decide_admission(region, a.id, &admit, &Actor::cli()).await.unwrap();
+    assert!(matches!(
+        store.decide_admission(region, a.id, &admit, &Actor::cli()).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    let beyond = store.end_admission(region, admitted.id, date!(2099 - 12 - 31), "stopt", &Actor::cli()).await;
+    assert!(matches!(beyond, Err(StoreError::Invalid(_))), "cannot end after the contract's last day");
+    store.end_admission(region, admitted.id, date!(2025 - 12 - 31), "stopt", &Actor::cli()).await.unwrap();
+    // Re-admission after the contract ended: a new application is welcome.
+    store.apply_for_admission(region, f.lot, f.provider, Some("opnieuw"), &provider_actor).await.unwrap();
 }

@@ -70,7 +70,15 @@ impl BurdenReport {
 pub async fn burden_facts(state: &AppState, region: &RegionRow, year: i32, day: Date) -> AppResult<Vec<ProviderFacts>> {
     let store = &state.store;
     let history = store.participation(region.id).await?;
-    let forms = forms_on(&history, day);
+    // Only members on that day count: a municipality that left no longer adds burden.
+    let members: Vec<String> = store
+        .memberships(region.id)
+        .await?
+        .into_iter()
+        .filter(|m| m.is_active_on(day))
+        .map(|m| m.municipality_code)
+        .collect();
+    let forms: Vec<_> = forms_on(&history, day).into_iter().filter(|(_, m, _)| members.contains(m)).collect();
     let tariffs = store.region_tariffs(region.id).await?;
     let mut lot_products = BTreeMap::new();
     for lot in store.lots(region.id).await? {

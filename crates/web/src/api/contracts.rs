@@ -145,6 +145,9 @@ pub struct Indexatie {
 pub struct IndexatieResultaat {
     /// Tariffs created for the next year.
     pub aangemaakt: usize,
+    /// Tariffs not carried over because the rules no longer allow them (product left the lot,
+    /// member no longer in convoy or no longer a member).
+    pub overgeslagen: usize,
 }
 
 /// A contract the viewer may see; a provider's contract is invisible to other providers.
@@ -341,15 +344,19 @@ pub async fn index(
     }
     let (year, bp) = body.check(|b| {
         let mut invalid = Invalid::new();
-        if b.jaar.is_none() {
-            invalid.push("jaar", "required", "Noem het jaar waarvan de tarieven geïndexeerd worden.");
-        }
+        let year = match b.jaar {
+            None => {
+                invalid.push("jaar", "required", "Noem het jaar waarvan de tarieven geïndexeerd worden.");
+                None
+            }
+            Some(y) => invalid.check("jaar", samenspel_domain::figures::check_year(i64::from(y))),
+        };
         let bp = invalid.check("percentage", parse_percentage(b.percentage.as_deref().unwrap_or("")));
-        match (b.jaar, bp) {
+        match (year, bp) {
             (Some(y), Some(bp)) => Ok((y, bp)),
             _ => Err(invalid),
         }
     })?;
-    let made = state.store.index_tariffs(region.id, id, year, bp, &user.actor("api")).await?;
-    Ok(Json(IndexatieResultaat { aangemaakt: made }))
+    let outcome = state.store.index_tariffs(region.id, id, year, bp, &user.actor("api")).await?;
+    Ok(Json(IndexatieResultaat { aangemaakt: outcome.made, overgeslagen: outcome.skipped }))
 }

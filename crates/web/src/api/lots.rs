@@ -318,11 +318,7 @@ pub async fn update(
         )?;
         Ok((details, b.toelating_open))
     })?;
-    let actor = user.actor("api");
-    let mut updated = state.store.update_lot(region.id, id, &details, &actor).await?;
-    if let Some(open) = open.filter(|o| *o != updated.admission_open) {
-        updated = state.store.set_admission_open(region.id, id, open, &actor).await?;
-    }
+    let updated = state.store.update_lot(region.id, id, &details, open, &user.actor("api")).await?;
     Ok(Json(perceel(&state, updated).await?))
 }
 

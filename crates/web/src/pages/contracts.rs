@@ -388,14 +388,15 @@ pub async fn detail(
 ) -> PageResult {
     let (region, access) = region_for(&state, &user, &code).await?;
     let ctx = RegionCtx { state: &state, user: &user, region: &region, access: &access };
-    contract_page(
-        &ctx,
-        id,
-        ContractForms::default(),
-        success_notice(q.gelukt.as_deref(), q.aantal.as_deref()),
-        StatusCode::OK,
-    )
-    .await
+    let mut notice = success_notice(q.gelukt.as_deref(), q.aantal.as_deref());
+    let skipped = q.overgeslagen.as_deref().and_then(|s| s.parse::<u32>().ok()).filter(|s| *s > 0);
+    if let (Some(n), Some(skipped)) = (notice.as_mut(), skipped) {
+        n.text.push_str(&format!(
+            " {skipped} {} niet meegenomen: het product hoort niet meer bij het perceel, of het lid doet niet meer in konvooi mee.",
+            if skipped == 1 { "tarief is" } else { "tarieven zijn" }
+        ));
+    }
+    contract_page(&ctx, id, ContractForms::default(), notice, StatusCode::OK).await
 }
 
 async fn contract_action(
@@ -523,7 +524,7 @@ pub async fn index(
             .store
             .index_tariffs(region.id, id, y, bp, &user.actor("web"))
             .await
-            .map(|n| format!("geindexeerd&aantal={n}"))
+            .map(|o| format!("geindexeerd&aantal={}&overgeslagen={}", o.made, o.skipped))
             .map_err(AppError::from),
         _ => Err(AppError::invalid(invalid)),
     };

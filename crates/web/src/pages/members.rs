@@ -49,6 +49,7 @@ struct MembersPage {
 pub struct CountQuery {
     pub gelukt: Option<String>,
     pub aantal: Option<String>,
+    pub overgeslagen: Option<String>,
 }
 
 #[derive(Deserialize, Default)]

@@ -906,9 +906,12 @@ pub async fn update_lot(
 ) -> PageResult {
     admin_lot_ctx!(state, user, code, region, access, ctx);
     let result = match lot_input(&form) {
-        Ok(d) => {
-            state.store.update_lot(region.id, id, &d, &user.actor("web")).await.map(|_| ()).map_err(AppError::from)
-        }
+        Ok(d) => state
+            .store
+            .update_lot(region.id, id, &d, None, &user.actor("web"))
+            .await
+            .map(|_| ())
+            .map_err(AppError::from),
         Err(i) => Err(AppError::invalid(i)),
     };
     let failed = match &result {
