@@ -1,0 +1,1 @@
+//! Samenspel's CSV format for assignments and claim lines (see docs/productie-import.md).

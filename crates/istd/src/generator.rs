@@ -1,0 +1,1 @@
+//! Realistic synthetic messages (written later in this issue).

@@ -1,0 +1,943 @@
+//! Streaming reader for the iJw/iWmo 3.2 messages 301, 305, 307, 323 and 325.
+//!
+//! One pass over the input, in constant memory: elements are tracked by their local name, the
+//! fields of the record being read are collected, and when a record's element closes it is
+//! checked and handed to the caller. Line numbers are counted as the input goes by, so every
+//! problem names its line.
+
+use crate::bsn::{check_bsn, Pseudonym, Pseudonymiser};
+use crate::model::*;
+use quick_xml::events::Event;
+use quick_xml::Reader;
+use std::io::BufRead;
+use time::macros::{date, format_description};
+use time::Date;
+
+/// Product categories exist as two digits; units as the WJ756 list.
+const UNITS: [&str; 7] = ["01", "04", "14", "16", "82", "83", "84"];
+/// The first day a 3.x claim period may start (CS100).
+const FIRST_CLAIM_DAY: Date = date!(2021 - 01 - 01);
+
+fn parse_date(s: &str) -> Option<Date> {
+    Date::parse(s.trim(), format_description!("[year]-[month]-[day]")).ok()
+}
+
+/// The fields of the record being read, keyed by `Parent/Name` of their element.
+#[derive(Default)]
+struct Fields {
+    values: Vec<(&'static str, String)>,
+    return_codes: Vec<String>,
+    start: Position,
+}
+
+impl Fields {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.values.iter().find(|(k, _)| *k == key).map(|(_, v)| v.as_str())
+    }
+
+    fn clear(&mut self, start: Position) {
+        self.values.clear();
+        self.return_codes.clear();
+        self.start = start;
+    }
+}
+
+/// Which record an element opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Header,
+    Assignment,
+    Event,
+    Claim,
+    Line,
+    Answer,
+}
+
+/// The fields Samenspel keeps, by parent and local name.
+fn field_key(parent: &[u8], name: &[u8]) -> Option<&'static str> {
+    Some(match (parent, name) {
+        (b"Header", b"BerichtCode") => "BerichtCode",
+        (b"Header", b"BerichtVersie") => "BerichtVersie",
+        (b"Header", b"BerichtSubversie") => "BerichtSubversie",
+        (b"Header", b"Afzender") => "Afzender",
+        (b"Header", b"Ontvanger") => "Ontvanger",
+        (b"BerichtIdentificatie", b"Identificatie") => "BerichtIdentificatie/Identificatie",
+        (b"BerichtIdentificatie", b"Dagtekening") => "BerichtIdentificatie/Dagtekening",
+        (b"Client", b"Bsn") => "Bsn",
+        (b"ToegewezenProduct" | b"StartProduct" | b"StopProduct" | b"Prestatie", b"ToewijzingNummer") => {
+            "ToewijzingNummer"
+        }
+        (b"Product", b"Categorie") => "Product/Categorie",
+        (b"Product", b"Code") => "Product/Code",
+        (b"ToegewezenProduct", b"Toewijzingsdatum") => "Toewijzingsdatum",
+        (b"ToegewezenProduct", b"Toewijzingstijd") => "Toewijzingstijd",
+        (b"ToegewezenProduct", b"Ingangsdatum") => "Ingangsdatum",
+        (b"ToegewezenProduct" | b"StopProduct", b"Einddatum") => "Einddatum",
+        (b"ToegewezenProduct", b"RedenWijziging") => "RedenWijziging",
+        (b"ToegewezenProduct", b"Budget") => "Budget",
+        (b"Omvang", b"Volume") => "Omvang/Volume",
+        (b"Omvang", b"Eenheid") => "Omvang/Eenheid",
+        (b"Omvang", b"Frequentie") => "Omvang/Frequentie",
+        (b"StartProduct" | b"StopProduct", b"Begindatum") => "Begindatum",
+        (b"StopProduct", b"RedenBeeindiging") => "RedenBeeindiging",
+        (b"StartProduct" | b"StopProduct", b"StatusAanlevering") => "StatusAanlevering",
+        (b"Declaratie" | b"DeclaratieAntwoord", b"DeclaratieNummer") => "DeclaratieNummer",
+        (b"DeclaratiePeriode", b"Begindatum") => "DeclaratiePeriode/Begindatum",
+        (b"DeclaratiePeriode", b"Einddatum") => "DeclaratiePeriode/Einddatum",
+        (b"Declaratie", b"DeclaratieDagtekening") => "DeclaratieDagtekening",
+        (b"TotaalIngediendBedrag", b"TotaalBedrag") => "TotaalIngediendBedrag/TotaalBedrag",
+        (b"TotaalIngediendBedrag", b"DebetCredit") => "TotaalIngediendBedrag/DebetCredit",
+        (b"TotaalToegekendBedrag", b"TotaalBedrag") => "TotaalToegekendBedrag/TotaalBedrag",
+        (b"TotaalToegekendBedrag", b"DebetCredit") => "TotaalToegekendBedrag/DebetCredit",
+        (b"ProductReferentie", b"ReferentieNummer") => "ReferentieNummer",
+        (b"ProductReferentie", b"VorigReferentieNummer") => "VorigReferentieNummer",
+        (b"Prestatie", b"ProductCategorie") => "ProductCategorie",
+        (b"Prestatie", b"ProductCode") => "ProductCode",
+        (b"ProductPeriode", b"Begindatum") => "ProductPeriode/Begindatum",
+        (b"ProductPeriode", b"Einddatum") => "ProductPeriode/Einddatum",
+        (b"Prestatie", b"GeleverdVolume") => "GeleverdVolume",
+        (b"Prestatie", b"Eenheid") => "Eenheid",
+        (b"Prestatie", b"ProductTarief") => "ProductTarief",
+        (b"IngediendBedrag", b"Bedrag") => "IngediendBedrag/Bedrag",
+        (b"IngediendBedrag", b"DebetCredit") => "IngediendBedrag/DebetCredit",
+        _ => return None,
+    })
+}
+
+/// Collects the problems of one record while it is built.
+struct Check<'a> {
+    element: &'static str,
+    at: Position,
+    problems: &'a mut Vec<Problem>,
+    before: usize,
+}
+
+impl<'a> Check<'a> {
+    fn new(element: &'static str, at: Position, problems: &'a mut Vec<Problem>) -> Check<'a> {
+        let before = problems.len();
+        Check { element, at, problems, before }
+    }
+
+    fn fail(&mut self, field: &str, rule: &str, message: impl Into<String>) {
+        self.problems.push(Problem {
+            position: self.at,
+            field: format!("{}/{field}", self.element),
+            rule: rule.to_string(),
+            message: message.into(),
+            record: None,
+        });
+    }
+
+    fn required<'f>(&mut self, fields: &'f Fields, key: &str) -> Option<&'f str> {
+        let value = fields.get(key).filter(|v| !v.trim().is_empty());
+        if value.is_none() {
+            self.fail(key, "XSD", "Verplicht element ontbreekt of is leeg.");
+        }
+        value
+    }
+
+    fn date(&mut self, fields: &Fields, key: &str, required: bool) -> Option<Option<Date>> {
+        match fields.get(key) {
+            None if !required => Some(None),
+            None => {
+                self.fail(key, "XSD", "Verplichte datum ontbreekt.");
+                None
+            }
+            Some(v) => match parse_date(v) {
+                Some(d) => Some(Some(d)),
+                None => {
+                    self.fail(key, "XSD", format!("'{}' is geen datum (JJJJ-MM-DD, zonder tijdzone).", v.trim()));
+                    None
+                }
+            },
+        }
+    }
+
+    fn integer(&mut self, fields: &Fields, key: &str, required: bool, max: i64) -> Option<Option<i64>> {
+        match fields.get(key) {
+            None if !required => Some(None),
+            None => {
+                self.fail(key, "XSD", "Verplicht getal ontbreekt.");
+                None
+            }
+            Some(v) => match v.trim().parse::<i64>() {
+                Ok(n) if (0..=max).contains(&n) => Some(Some(n)),
+                _ => {
+                    self.fail(key, "XSD", format!("'{}' is geen geheel getal van 0 tot en met {max}.", v.trim()));
+                    None
+                }
+            },
+        }
+    }
+
+    /// An amount with its DebetCredit, signed: credit negative.
+    fn signed(&mut self, fields: &Fields, amount_key: &str, sign_key: &str, max: i64) -> Option<i64> {
+        let amount = self.integer(fields, amount_key, true, max)??;
+        match fields.get(sign_key).map(str::trim) {
+            Some("D") => Some(amount),
+            Some("C") => Some(-amount),
+            other => {
+                self.fail(sign_key, "XSD", format!("DebetCredit is D of C, niet '{}'.", other.unwrap_or("")));
+                None
+            }
+        }
+    }
+
+    fn ok(&self) -> bool {
+        self.problems.len() == self.before
+    }
+
+    /// Attaches the record to the problems found in it, for quarantine.
+    fn attach(&mut self, record: &Record) {
+        for p in &mut self.problems[self.before..] {
+            p.record = Some(record.clone());
+        }
+    }
+}
+
+fn check_product_code(check: &mut Check, category: Option<&str>, code: Option<&str>, field: &str) {
+    if let Some(category) = category {
+        if category.len() != 2 || !category.bytes().all(|b| b.is_ascii_digit()) {
+            check.fail(field, "XSD", format!("Productcategorie '{category}' bestaat niet uit twee cijfers."));
+        }
+    }
+    if let Some(code) = code {
+        if code.is_empty() || code.len() > 5 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            check.fail(field, "XSD", format!("Productcode '{code}' heeft 1 tot 5 letters of cijfers."));
+        } else if let (Some(category), Some(stated)) =
+            (category, code.get(..2).filter(|p| p.bytes().all(|b| b.is_ascii_digit())))
+        {
+            if stated != category {
+                check.fail(field, "S329", format!("Productcode {code} hoort niet bij categorie {category}."));
+            }
+        }
+    }
+}
+
+/// The reader's state between events.
+struct State<'p, F: FnMut(Record, Position)> {
+    pseudonymiser: &'p Pseudonymiser,
+    sink: F,
+    summary: ReadSummary,
+    header: Option<Header>,
+    scope: Option<Scope>,
+    fields: Fields,
+    message: Fields,
+    client: Option<Pseudonym>,
+    client_valid: bool,
+    claim_emitted: bool,
+    lines_total: i64,
+    claim: Option<Claim>,
+}
+
+impl<'p, F: FnMut(Record, Position)> State<'p, F> {
+    fn file_problem(&mut self, at: Position, field: &str, rule: &str, message: String) {
+        self.summary.file_problems.push(Problem {
+            position: at,
+            field: field.into(),
+            rule: rule.into(),
+            message,
+            record: None,
+        });
+    }
+
+    fn emit(&mut self, record: Record, at: Position) {
+        self.summary.records += 1;
+        (self.sink)(record, at);
+    }
+
+    fn finish_header(&mut self, expected: (Standard, MessageKind)) {
+        let (standard, kind) = expected;
+        let f = std::mem::take(&mut self.message);
+        let at = f.start;
+        let mut problems = Vec::new();
+        let mut c = Check::new("Header", at, &mut problems);
+        let code = c.required(&f, "BerichtCode").map(str::trim).map(str::to_string);
+        if let Some(code) = &code {
+            if code.parse::<u16>().ok() != Some(kind.code(standard)) {
+                c.fail(
+                    "BerichtCode",
+                    "XSD",
+                    format!(
+                        "BerichtCode {code} hoort niet bij {}; verwacht {}.",
+                        kind.name(standard),
+                        kind.code(standard)
+                    ),
+                );
+            }
+        }
+        if f.get("BerichtVersie").map(str::trim) != Some("3") {
+            c.fail("BerichtVersie", "CS025", "Dit is geen bericht van release 3.2 (BerichtVersie moet 3 zijn).");
+        }
+        if f.get("BerichtSubversie").map(str::trim) != Some("2") {
+            c.fail("BerichtSubversie", "CS015", "Dit is geen bericht van release 3.2 (BerichtSubversie moet 2 zijn).");
+        }
+        let sender = c.required(&f, "Afzender").map(|s| s.trim().to_string());
+        let receiver = c.required(&f, "Ontvanger").map(|s| s.trim().to_string());
+        let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+        if let (Some(s), Some(r)) = (&sender, &receiver) {
+            let ok = (digits(s, 4) && digits(r, 8)) || (digits(s, 8) && digits(r, 4));
+            if !ok {
+                c.fail(
+                    "Afzender",
+                    "RS035",
+                    "Afzender en ontvanger zijn een gemeentecode (4 cijfers) en een AGB-code (8 cijfers).",
+                );
+            }
+        }
+        let id = c.required(&f, "BerichtIdentificatie/Identificatie").map(|s| s.trim().to_string());
+        let day = c.date(&f, "BerichtIdentificatie/Dagtekening", true).flatten();
+        let ok = problems.is_empty();
+        self.summary.file_problems.extend(problems);
+        if let (true, Some(sender), Some(receiver), Some(message_id), Some(message_date)) =
+            (ok, sender, receiver, id, day)
+        {
+            let header = Header { standard, kind, sender, receiver, message_id, message_date };
+            self.header = Some(header.clone());
+            self.emit(Record::Header(header), at);
+        }
+    }
+
+    fn client_bsn(&mut self, bsn: &str, at: Position, element: &'static str) {
+        let bsn = bsn.trim();
+        if check_bsn(bsn) {
+            self.client = Some(self.pseudonymiser.pseudonym(bsn));
+            self.client_valid = true;
+        } else {
+            // The BSN itself goes nowhere: not in the message, not in a log.
+            self.client = None;
+            self.client_valid = false;
+            self.summary.record_problems.push(Problem {
+                position: at,
+                field: format!("{element}/Bsn"),
+                rule: "CS002".into(),
+                message: "Het BSN voldoet niet aan de elfproef; de regels van deze cliënt zijn niet ingelezen.".into(),
+                record: None,
+            });
+        }
+    }
+
+    fn client_or_skip(&mut self, at: Position, element: &'static str) -> Option<Pseudonym> {
+        if !self.client_valid {
+            self.summary.record_problems.push(Problem {
+                position: at,
+                field: element.into(),
+                rule: "CS002".into(),
+                message: "Hoort bij een cliënt met een ongeldig BSN.".into(),
+                record: None,
+            });
+        }
+        self.client.clone().filter(|_| self.client_valid)
+    }
+
+    fn finish_assignment(&mut self) {
+        let f = std::mem::take(&mut self.fields);
+        let at = f.start;
+        let Some(client) = self.client_or_skip(at, "ToegewezenProduct") else { return };
+        let mut problems = Vec::new();
+        let mut c = Check::new("ToegewezenProduct", at, &mut problems);
+        let number = c.integer(&f, "ToewijzingNummer", true, 999_999_999).flatten();
+        let category = f.get("Product/Categorie").map(|s| s.trim().to_string());
+        let code = f.get("Product/Code").map(|s| s.trim().to_string());
+        check_product_code(&mut c, category.as_deref(), code.as_deref(), "Product");
+        let assigned_on = c.date(&f, "Toewijzingsdatum", true).flatten();
+        let assigned_at = c.required(&f, "Toewijzingstijd").map(|s| s.trim().to_string());
+        let starts_on = c.date(&f, "Ingangsdatum", true).flatten();
+        let ends_on = c.date(&f, "Einddatum", false);
+        if let (Some(start), Some(Some(end))) = (starts_on, ends_on) {
+            if end < start {
+                c.fail("Einddatum", "CS003", "De einddatum ligt vóór de ingangsdatum.");
+            }
+        }
+        let reason = f.get("RedenWijziging").map(|s| s.trim().to_string());
+        match reason.as_deref() {
+            Some("01") => {
+                c.fail("RedenWijziging", "CS336", "Reden wijziging 01 is vervallen en mag niet worden gebruikt.")
+            }
+            Some("13") if ends_on.flatten() != starts_on => c.fail(
+                "RedenWijziging",
+                "CS335",
+                "Bij reden 13 (verwijderd) is de einddatum gelijk aan de ingangsdatum.",
+            ),
+            _ => {}
+        }
+        let volume = c.integer(&f, "Omvang/Volume", false, 99_999_999);
+        let unit = f.get("Omvang/Eenheid").map(|s| s.trim().to_string());
+        if let Some(u) = &unit {
+            if !UNITS.contains(&u.as_str()) {
+                c.fail("Omvang/Eenheid", "XSD", format!("Eenheid '{u}' staat niet in codelijst WJ756."));
+            }
+        }
+        let frequency = f.get("Omvang/Frequentie").map(|s| s.trim().to_string());
+        let budget = c.integer(&f, "Budget", false, 99_999_999);
+        if volume.flatten().is_some() && budget.flatten().is_some() {
+            c.fail("Budget", "CD077", "Omvang en budget sluiten elkaar uit.");
+        }
+        if budget.flatten().is_none() && category.is_none() {
+            c.fail("Product", "CD079", "Zonder budget is het product verplicht.");
+        }
+        let complete = c.ok();
+        if let (
+            true,
+            Some(number),
+            Some(assigned_on),
+            Some(assigned_at),
+            Some(starts_on),
+            Some(ends_on),
+            Some(volume),
+            Some(budget),
+        ) = (complete, number, assigned_on, assigned_at, starts_on, ends_on, volume, budget)
+        {
+            let record = Record::Assignment(Assignment {
+                client,
+                number,
+                product: ProductRef { category, code },
+                assigned_on,
+                assigned_at,
+                starts_on,
+                ends_on,
+                change_reason: reason,
+                volume,
+                unit,
+                frequency,
+                budget_cents: budget,
+            });
+            self.emit(record, at);
+        }
+        self.summary.record_problems.extend(problems);
+    }
+
+    fn finish_event(&mut self, stop: bool) {
+        let f = std::mem::take(&mut self.fields);
+        let at = f.start;
+        let element = if stop { "StopProduct" } else { "StartProduct" };
+        let Some(client) = self.client_or_skip(at, element) else { return };
+        let mut problems = Vec::new();
+        let mut c = Check::new(element, at, &mut problems);
+        let number = c.integer(&f, "ToewijzingNummer", false, 999_999_999);
+        let category = f.get("Product/Categorie").map(|s| s.trim().to_string());
+        let code = f.get("Product/Code").map(|s| s.trim().to_string());
+        check_product_code(&mut c, category.as_deref(), code.as_deref(), "Product");
+        let starts_on = c.date(&f, "Begindatum", true).flatten();
+        let ends_on = c.date(&f, "Einddatum", stop);
+        if let (Some(start), Some(Some(end))) = (starts_on, ends_on) {
+            if end < start {
+                c.fail("Einddatum", "CS003", "De einddatum ligt vóór de begindatum.");
+            }
+        }
+        let status = c.required(&f, "StatusAanlevering").map(|s| s.trim().to_string());
+        if let Some(s) = &status {
+            if s != "1" && s != "3" {
+                c.fail("StatusAanlevering", "CS058", "StatusAanlevering is 1 (eerste aanlevering) of 3 (verwijderen).");
+            }
+        }
+        let reason = f.get("RedenBeeindiging").map(|s| s.trim().to_string());
+        if stop && reason.is_none() {
+            c.fail("RedenBeeindiging", "XSD", "Een stopbericht noemt de reden van beëindiging.");
+        }
+        let complete = c.ok();
+        if let (true, Some(number), Some(starts_on), Some(ends_on), Some(status)) =
+            (complete, number, starts_on, ends_on, status)
+        {
+            let record = Record::CareEvent(CareEvent {
+                client,
+                stop,
+                number,
+                product: ProductRef { category, code },
+                starts_on,
+                ends_on,
+                reason,
+                status,
+            });
+            self.emit(record, at);
+        }
+        self.summary.record_problems.extend(problems);
+    }
+
+    /// The claim's own fields, emitted before its lines.
+    fn emit_claim(&mut self) {
+        if self.claim_emitted {
+            return;
+        }
+        self.claim_emitted = true;
+        let f = std::mem::take(&mut self.message);
+        let at = f.start;
+        let mut problems = Vec::new();
+        let mut c = Check::new("Declaratie", at, &mut problems);
+        let number = c.required(&f, "DeclaratieNummer").map(|s| s.trim().to_string());
+        if let Some(n) = &number {
+            if n.len() > 12 || !n.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                c.fail("DeclaratieNummer", "CS319", "Een declaratienummer heeft 1 tot 12 letters of cijfers.");
+            }
+        }
+        let start = c.date(&f, "DeclaratiePeriode/Begindatum", true).flatten();
+        let end = c.date(&f, "DeclaratiePeriode/Einddatum", true).flatten();
+        if let (Some(s), Some(e)) = (start, end) {
+            if !is_one_calendar_month(s, e) {
+                c.fail("DeclaratiePeriode", "CS340", "De declaratieperiode is precies één kalendermaand.");
+            }
+            if s < FIRST_CLAIM_DAY {
+                c.fail("DeclaratiePeriode", "CS100", "Een declaratieperiode begint niet vóór 1 januari 2021.");
+            }
+        }
+        let date = c.date(&f, "DeclaratieDagtekening", true).flatten();
+        let total =
+            c.signed(&f, "TotaalIngediendBedrag/TotaalBedrag", "TotaalIngediendBedrag/DebetCredit", 999_999_999_999);
+        // A broken claim header makes the whole file unusable: its lines have no claim to belong to.
+        let ok = problems.is_empty();
+        self.summary.file_problems.extend(problems);
+        if let (true, Some(number), Some(period_start), Some(period_end), Some(date), Some(total_cents)) =
+            (ok, number, start, end, date, total)
+        {
+            let claim = Claim { number, period_start, period_end, date, total_cents };
+            self.claim = Some(claim.clone());
+            self.emit(Record::Claim(claim), at);
+        }
+    }
+
+    fn finish_line(&mut self) {
+        let f = std::mem::take(&mut self.fields);
+        let at = f.start;
+        // The total counts every line as submitted, also those of clients with an invalid BSN.
+        let mut sign_check = Vec::new();
+        let amount = Check::new("Prestatie", at, &mut sign_check).signed(
+            &f,
+            "IngediendBedrag/Bedrag",
+            "IngediendBedrag/DebetCredit",
+            99_999_999,
+        );
+        self.lines_total = self.lines_total.saturating_add(amount.unwrap_or(0));
+        let Some(client) = self.client_or_skip(at, "Prestatie") else { return };
+        let mut problems = Vec::new();
+        let mut c = Check::new("Prestatie", at, &mut problems);
+        let reference = c.required(&f, "ReferentieNummer").map(|s| s.trim().to_string());
+        let previous = f.get("VorigReferentieNummer").map(|s| s.trim().to_string());
+        let number = c.integer(&f, "ToewijzingNummer", true, 999_999_999).flatten();
+        let category = c.required(&f, "ProductCategorie").map(|s| s.trim().to_string());
+        let code = f.get("ProductCode").map(|s| s.trim().to_string());
+        check_product_code(&mut c, category.as_deref(), code.as_deref(), "ProductCode");
+        let start = c.date(&f, "ProductPeriode/Begindatum", true).flatten();
+        let end = c.date(&f, "ProductPeriode/Einddatum", true).flatten();
+        if let (Some(s), Some(e)) = (start, end) {
+            if e < s {
+                c.fail("ProductPeriode", "CS003", "De einddatum ligt vóór de begindatum.");
+            } else if !within_one_month(s, e) {
+                c.fail("ProductPeriode", "CS337", "De productperiode ligt binnen één kalendermaand.");
+            }
+        }
+        let volume = c.integer(&f, "GeleverdVolume", true, 99_999_999).flatten();
+        let unit = c.required(&f, "Eenheid").map(|s| s.trim().to_string());
+        if let Some(u) = &unit {
+            if !UNITS.contains(&u.as_str()) {
+                c.fail("Eenheid", "XSD", format!("Eenheid '{u}' staat niet in codelijst WJ756."));
+            }
+        }
+        let tariff = c.integer(&f, "ProductTarief", false, 99_999_999).flatten();
+        let amount = c.signed(&f, "IngediendBedrag/Bedrag", "IngediendBedrag/DebetCredit", 99_999_999);
+        if let (Some(volume), Some(unit), Some(amount)) = (volume, unit.as_deref(), amount) {
+            let magnitude = amount.abs();
+            if unit == "83" {
+                if magnitude != volume {
+                    c.fail(
+                        "IngediendBedrag",
+                        "CS339",
+                        "Bij eenheid 83 (euro's) is het bedrag gelijk aan het geleverde volume.",
+                    );
+                }
+            } else {
+                match tariff {
+                    None => c.fail(
+                        "ProductTarief",
+                        "CD087",
+                        "Het producttarief is verplicht, behalve bij eenheid 83 (euro's).",
+                    ),
+                    Some(t) => match expected_amount(volume, unit, t) {
+                        Some((plain, per_minute)) if magnitude == plain || Some(magnitude) == per_minute => {}
+                        Some((plain, per_minute)) => c.fail(
+                            "IngediendBedrag",
+                            "TR346",
+                            format!(
+                                "Bedrag {magnitude} cent is niet volume × tarief ({plain} cent{}).",
+                                per_minute
+                                    .map(|m| format!(", of {m} cent bij een uurtarief per minuut"))
+                                    .unwrap_or_default()
+                            ),
+                        ),
+                        None => c.fail("IngediendBedrag", "TR346", "Volume × tarief is te groot."),
+                    },
+                }
+            }
+        }
+        if amount.is_some_and(|a| a < 0) && previous.is_none() {
+            c.fail(
+                "VorigReferentieNummer",
+                "CD060",
+                "Een creditregel noemt het referentienummer van de regel die hij crediteert.",
+            );
+        }
+        let complete = c.ok();
+        let record = match (reference, number, category, start, end, volume, unit, amount) {
+            (
+                Some(reference),
+                Some(assignment_number),
+                Some(category),
+                Some(period_start),
+                Some(period_end),
+                Some(volume),
+                Some(unit),
+                Some(amount_cents),
+            ) => Some(Record::ClaimLine(ClaimLine {
+                client,
+                reference,
+                previous_reference: previous,
+                assignment_number,
+                category,
+                code,
+                period_start,
+                period_end,
+                volume,
+                unit,
+                tariff_cents: tariff,
+                amount_cents,
+            })),
+            _ => None,
+        };
+        if let Some(record) = &record {
+            c.attach(record);
+        }
+        if let (true, Some(record)) = (complete, record) {
+            self.emit(record, at);
+        }
+        self.summary.record_problems.extend(problems);
+    }
+
+    fn emit_answer(&mut self) {
+        if self.claim_emitted {
+            return;
+        }
+        self.claim_emitted = true;
+        let f = std::mem::take(&mut self.message);
+        let at = f.start;
+        let mut problems = Vec::new();
+        let mut c = Check::new("DeclaratieAntwoord", at, &mut problems);
+        let number = c.required(&f, "DeclaratieNummer").map(|s| s.trim().to_string());
+        let submitted =
+            c.signed(&f, "TotaalIngediendBedrag/TotaalBedrag", "TotaalIngediendBedrag/DebetCredit", 999_999_999_999);
+        let granted =
+            c.signed(&f, "TotaalToegekendBedrag/TotaalBedrag", "TotaalToegekendBedrag/DebetCredit", 999_999_999_999);
+        let ok = problems.is_empty();
+        self.summary.file_problems.extend(problems);
+        if let (true, Some(claim_number), Some(submitted_cents), Some(granted_cents)) = (ok, number, submitted, granted)
+        {
+            self.emit(Record::ClaimAnswer(ClaimAnswer { claim_number, submitted_cents, granted_cents }), at);
+        }
+    }
+
+    fn finish_rejected_line(&mut self) {
+        let f = std::mem::take(&mut self.fields);
+        let at = f.start;
+        let Some(client) = self.client_or_skip(at, "Prestatie") else { return };
+        let mut problems = Vec::new();
+        let mut c = Check::new("Prestatie", at, &mut problems);
+        let reference = c.required(&f, "ReferentieNummer").map(|s| s.trim().to_string());
+        let start = c.date(&f, "ProductPeriode/Begindatum", true).flatten();
+        let amount = c.signed(&f, "IngediendBedrag/Bedrag", "IngediendBedrag/DebetCredit", 99_999_999);
+        if let (Some(reference), Some(period_start), Some(amount_cents)) = (reference, start, amount) {
+            let record = Record::RejectedLine(RejectedLine {
+                client,
+                reference,
+                period_start,
+                amount_cents,
+                return_codes: f.return_codes.clone(),
+            });
+            self.emit(record, at);
+        }
+        self.summary.record_problems.extend(problems);
+    }
+}
+
+/// Reads the standard and message kind from the root element's namespace.
+fn identify(namespace: &str) -> Result<(Standard, MessageKind), String> {
+    let rest = namespace
+        .strip_prefix("http://www.istandaarden.nl/")
+        .ok_or_else(|| format!("'{namespace}' is geen namespace van de iStandaarden."))?;
+    let parts: Vec<&str> = rest.split('/').collect();
+    let [root, release, message, "schema"] = parts.as_slice() else {
+        return Err(format!("'{namespace}' is geen berichtnamespace van de iStandaarden."));
+    };
+    if *release != "3_2" {
+        return Err(format!("Dit bericht is van release {} ; Samenspel leest release 3.2.", release.replace('_', ".")));
+    }
+    let standard = match (*root, message) {
+        ("ijw", m) if m.starts_with("jw") => Standard::Ijw,
+        ("iwmo", m) if m.starts_with("wmo") => Standard::Iwmo,
+        _ => return Err(format!("'{namespace}' is geen iJw- of iWmo-bericht.")),
+    };
+    let number: u16 = message
+        .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+        .parse()
+        .map_err(|_| format!("'{message}' is geen berichtnummer."))?;
+    let kind = MessageKind::all().into_iter().find(|k| k.number() == number).ok_or_else(|| {
+        format!("Bericht {} wordt niet ingelezen; Samenspel leest 301, 305, 307, 323 en 325.", message.to_uppercase())
+    })?;
+    Ok((standard, kind))
+}
+
+/// Reads one message, handing every good record to `sink` and collecting the problems.
+pub fn read<R: BufRead>(input: R, pseudonymiser: &Pseudonymiser, sink: impl FnMut(Record, Position)) -> ReadSummary {
+    let mut reader = Reader::from_reader(input);
+    reader.config_mut().trim_text(false);
+    let mut state = State {
+        pseudonymiser,
+        sink,
+        summary: ReadSummary::default(),
+        header: None,
+        scope: None,
+        fields: Fields::default(),
+        message: Fields::default(),
+        client: None,
+        client_valid: false,
+        claim_emitted: false,
+        lines_total: 0,
+        claim: None,
+    };
+    let mut buf = Vec::new();
+    let mut stack: Vec<Vec<u8>> = Vec::new();
+    let mut text = String::new();
+    let mut line: u64 = 1;
+    let mut kind: Option<(Standard, MessageKind)> = None;
+    loop {
+        let offset = reader.buffer_position();
+        let at = Position { offset, line: Some(line) };
+        let event = match reader.read_event_into(&mut buf) {
+            Ok(e) => e,
+            Err(e) => {
+                let at = Position { offset: reader.error_position(), line: Some(line) };
+                state.file_problem(at, "bestand", "XSD", format!("Het bestand is geen geldige XML: {e}."));
+                break;
+            }
+        };
+        match event {
+            Event::Start(e) => {
+                line += bytecount(e.attributes_raw().as_bytes());
+                let name = e.local_name().as_ref().as_bytes().to_vec();
+                if stack.is_empty() {
+                    match root_namespace(&e).and_then(|ns| identify(&ns)) {
+                        Ok(k) if name == b"Bericht" => kind = Some(k),
+                        Ok(_) => {
+                            state.file_problem(at, "Bericht", "XSD", "Het rootelement heet Bericht.".into());
+                            break;
+                        }
+                        Err(message) => {
+                            state.file_problem(at, "Bericht", "XSD", message);
+                            break;
+                        }
+                    }
+                }
+                let Some((_, message_kind)) = kind else { break };
+                match (name.as_slice(), state.scope) {
+                    (b"Header", None) => {
+                        state.scope = Some(Scope::Header);
+                        state.message.clear(at);
+                    }
+                    (b"Client", _) => {
+                        if message_kind == MessageKind::Claim {
+                            state.emit_claim();
+                        } else if message_kind == MessageKind::ClaimAnswer {
+                            state.emit_answer();
+                        }
+                        state.client = None;
+                        state.client_valid = false;
+                    }
+                    (b"ToegewezenProduct", _) => {
+                        state.scope = Some(Scope::Assignment);
+                        state.fields.clear(at);
+                    }
+                    (b"StartProduct" | b"StopProduct", _) => {
+                        state.scope = Some(Scope::Event);
+                        state.fields.clear(at);
+                    }
+                    (b"Declaratie", _) => {
+                        state.scope = Some(Scope::Claim);
+                        state.message.clear(at);
+                    }
+                    (b"DeclaratieAntwoord", _) => {
+                        state.scope = Some(Scope::Answer);
+                        state.message.clear(at);
+                    }
+                    (b"Prestatie", _) => {
+                        state.scope = Some(Scope::Line);
+                        state.fields.clear(at);
+                    }
+                    _ => {}
+                }
+                stack.push(name);
+                text.clear();
+            }
+            Event::End(e) => {
+                let name = e.local_name().as_ref().as_bytes().to_vec();
+                let parent = stack.len().checked_sub(2).map(|i| stack[i].clone()).unwrap_or_default();
+                if let Some(key) = field_key(&parent, &name) {
+                    let value = std::mem::take(&mut text);
+                    match (key, state.scope) {
+                        ("Bsn", _) => state.client_bsn(&value, at, "Client"),
+                        (_, Some(Scope::Header | Scope::Claim | Scope::Answer))
+                            if !state.claim_emitted || state.scope == Some(Scope::Header) =>
+                        {
+                            state.message.values.push((key, value));
+                        }
+                        _ => state.fields.values.push((key, value)),
+                    }
+                } else if name == b"RetourCode" && state.scope == Some(Scope::Line) {
+                    state.fields.return_codes.push(std::mem::take(&mut text).trim().to_string());
+                }
+                if let Some((standard, message_kind)) = kind {
+                    match name.as_slice() {
+                        b"Header" => {
+                            state.finish_header((standard, message_kind));
+                            state.scope = None;
+                        }
+                        b"ToegewezenProduct" => {
+                            state.finish_assignment();
+                            state.scope = None;
+                        }
+                        b"StartProduct" => {
+                            state.finish_event(false);
+                            state.scope = None;
+                        }
+                        b"StopProduct" => {
+                            state.finish_event(true);
+                            state.scope = None;
+                        }
+                        b"Prestatie" => {
+                            if message_kind == MessageKind::ClaimAnswer {
+                                state.finish_rejected_line();
+                                state.scope = Some(Scope::Answer);
+                            } else {
+                                state.finish_line();
+                                state.scope = Some(Scope::Claim);
+                            }
+                        }
+                        b"Declaratie" => {
+                            state.emit_claim();
+                            if let Some(claim) = &state.claim {
+                                if claim.total_cents != state.lines_total {
+                                    let (total, lines) = (claim.total_cents, state.lines_total);
+                                    state.file_problem(
+                                        at,
+                                        "Declaratie/TotaalIngediendBedrag",
+                                        "TR358",
+                                        format!("Het totaal ({total} cent) is niet de som van de prestaties ({lines} cent, debet min credit)."),
+                                    );
+                                }
+                            }
+                            state.scope = None;
+                        }
+                        b"DeclaratieAntwoord" => {
+                            state.emit_answer();
+                            state.scope = None;
+                        }
+                        _ => {}
+                    }
+                }
+                stack.pop();
+                text.clear();
+            }
+            Event::Empty(e) => {
+                line += bytecount(e.attributes_raw().as_bytes());
+                if stack.is_empty() {
+                    let message = match root_namespace(&e).and_then(|ns| identify(&ns)) {
+                        Ok(_) => "Het bericht is leeg.".to_string(),
+                        Err(message) => message,
+                    };
+                    state.file_problem(at, "Bericht", "XSD", message);
+                    kind = None;
+                    break;
+                }
+            }
+            Event::Text(t) => {
+                let content = t.xml10_content();
+                line += content.bytes().filter(|b| *b == b'\n').count() as u64;
+                text.push_str(&content);
+            }
+            Event::GeneralRef(r) => {
+                let resolved = match r.resolve_char_ref() {
+                    Ok(Some(c)) => Some(c.to_string()),
+                    _ => match r.xml10_content().as_ref() {
+                        "amp" => Some("&".into()),
+                        "lt" => Some("<".into()),
+                        "gt" => Some(">".into()),
+                        "quot" => Some("\"".into()),
+                        "apos" => Some("'".into()),
+                        _ => None,
+                    },
+                };
+                match resolved {
+                    Some(s) => text.push_str(&s),
+                    None => {
+                        state.file_problem(
+                            at,
+                            "bestand",
+                            "XSD",
+                            format!("Onbekende entiteit &{};.", r.xml10_content()),
+                        );
+                        break;
+                    }
+                }
+            }
+            Event::CData(c) => {
+                let content = c.xml10_content();
+                line += content.bytes().filter(|b| *b == b'\n').count() as u64;
+                text.push_str(&content);
+            }
+            Event::Comment(c) => line += bytecount(c.xml10_content().as_bytes()),
+            Event::Eof => {
+                if !stack.is_empty() {
+                    let open =
+                        String::from_utf8_lossy(stack.last().map(Vec::as_slice).unwrap_or_default()).into_owned();
+                    state.file_problem(
+                        at,
+                        &open,
+                        "XSD",
+                        format!("Het bestand houdt op midden in element {open}: afgebroken?"),
+                    );
+                } else if kind.is_none() {
+                    state.file_problem(at, "bestand", "XSD", "Het bestand bevat geen bericht.".into());
+                }
+                break;
+            }
+            Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
+        }
+        buf.clear();
+    }
+    if kind.is_some() && state.summary.file_problems.is_empty() && state.header.is_none() {
+        state.file_problem(
+            Position { offset: 0, line: Some(1) },
+            "Header",
+            "XSD",
+            "Het bericht heeft geen (geldige) header.".into(),
+        );
+    }
+    state.summary
+}
+
+fn bytecount(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|b| **b == b'\n').count() as u64
+}
+
+/// The namespace URI of the root element's prefix.
+fn root_namespace(e: &quick_xml::events::BytesStart) -> Result<String, String> {
+    let qname = e.name();
+    let prefix = qname.prefix().map(|p| p.as_ref().as_bytes().to_vec());
+    let wanted: Vec<u8> = match &prefix {
+        Some(p) => [b"xmlns:".as_slice(), p].concat(),
+        None => b"xmlns".to_vec(),
+    };
+    for attribute in e.attributes() {
+        let attribute = attribute.map_err(|err| format!("Ongeldig attribuut in het rootelement: {err}."))?;
+        if attribute.key.as_ref().as_bytes() == wanted.as_slice() {
+            return Ok(attribute.value.to_string());
+        }
+    }
+    Err("Het rootelement heeft geen namespace; een iJw/iWmo-bericht heeft die wel.".into())
+}

@@ -1,0 +1,209 @@
+//! The message reader against the sample messages of the standard and against broken ones.
+
+use samenspel_istd::xml::read;
+use samenspel_istd::{MessageKind, Position, Pseudonymiser, ReadSummary, Record, Standard};
+
+const JW301: &str = include_str!("fixtures/JW301.xml");
+const JW305: &str = include_str!("fixtures/JW305.xml");
+const JW307: &str = include_str!("fixtures/JW307.xml");
+const JW323: &str = include_str!("fixtures/JW323.xml");
+const JW325: &str = include_str!("fixtures/JW325.xml");
+
+fn key() -> Pseudonymiser {
+    Pseudonymiser::new(&[7; 32]).unwrap()
+}
+
+fn run(xml: &str) -> (Vec<(Record, Position)>, ReadSummary) {
+    let mut records = Vec::new();
+    let summary = read(xml.as_bytes(), &key(), |r, p| records.push((r, p)));
+    (records, summary)
+}
+
+fn rules(summary: &ReadSummary) -> Vec<String> {
+    summary.record_problems.iter().chain(&summary.file_problems).map(|p| p.rule.clone()).collect()
+}
+
+#[test]
+fn reads_the_sample_claim() {
+    let (records, summary) = run(JW323);
+    assert!(summary.is_clean(), "{:?}", summary);
+    let Record::Header(h) = &records[0].0 else { panic!("header first") };
+    assert_eq!(
+        (h.standard, h.kind, h.sender.as_str(), h.receiver.as_str()),
+        (Standard::Ijw, MessageKind::Claim, "65656055", "0384")
+    );
+    assert_eq!(h.parties(), ("0384", "65656055"));
+    let Record::Claim(claim) = &records[1].0 else { panic!("claim second") };
+    assert_eq!((claim.number.as_str(), claim.total_cents), ("DN001", 79_000));
+    let lines: Vec<_> = records
+        .iter()
+        .filter_map(|(r, _)| match r {
+            Record::ClaimLine(l) => Some(l),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(lines.len(), 5);
+    assert_eq!(lines.iter().map(|l| l.amount_cents).sum::<i64>(), 79_000);
+    assert_eq!((lines[0].volume, lines[0].tariff_cents, lines[0].code.as_deref()), (4, Some(1250), Some("45A03")));
+    assert_eq!(lines[0].client, key().pseudonym("999900006"));
+    assert_ne!(lines[0].client, lines[2].client);
+    // Positions name the line of each Prestatie.
+    assert_eq!(records[2].1.line, Some(33));
+}
+
+#[test]
+fn reads_assignments_starts_stops_and_answers() {
+    let (records, summary) = run(JW301);
+    assert!(summary.is_clean(), "{:?}", summary);
+    let assignments: Vec<_> = records
+        .iter()
+        .filter_map(|(r, _)| match r {
+            Record::Assignment(a) => Some(a),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(assignments.len(), 2);
+    assert_eq!(
+        (assignments[0].number, assignments[0].volume, assignments[0].unit.as_deref()),
+        (300201, Some(2), Some("04"))
+    );
+    assert_eq!(assignments[0].product.code.as_deref(), Some("55A11"));
+
+    for (xml, stop) in [(JW305, false), (JW307, true)] {
+        let (records, summary) = run(xml);
+        assert!(summary.is_clean(), "{:?}", summary);
+        let events: Vec<_> = records
+            .iter()
+            .filter_map(|(r, _)| match r {
+                Record::CareEvent(e) => Some(e),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(events.len(), 2);
+        assert!(events.iter().all(|e| e.stop == stop));
+    }
+
+    let (records, summary) = run(JW325);
+    assert!(summary.is_clean(), "{:?}", summary);
+    let Some(Record::ClaimAnswer(answer)) =
+        records.iter().map(|(r, _)| r).find(|r| matches!(r, Record::ClaimAnswer(_)))
+    else {
+        panic!()
+    };
+    assert_eq!((answer.submitted_cents, answer.granted_cents), (-58_000, -34_000));
+    let rejected: Vec<_> = records
+        .iter()
+        .filter_map(|(r, _)| match r {
+            Record::RejectedLine(l) => Some(l),
+            _ => None,
+        })
+        .collect();
+    assert!(!rejected.is_empty());
+    assert_eq!(rejected[0].return_codes, vec!["0611".to_string()]);
+}
+
+#[test]
+fn file_level_problems_reject_the_file() {
+    let cases = [
+        (JW323.replace("</jw323:Bericht>", ""), "XSD", "afgebroken"),
+        (JW323.replace("3_2/jw323", "3_1/jw323"), "XSD", "release 3.1"),
+        (JW323.replace("<jw323:BerichtCode>490", "<jw323:BerichtCode>436"), "XSD", "BerichtCode"),
+        (JW323.replace("<ijw:TotaalBedrag>79000", "<ijw:TotaalBedrag>79001"), "TR358", "som van de prestaties"),
+        (
+            JW323.replacen("<ijw:Einddatum>2026-04-30</ijw:Einddatum>", "<ijw:Einddatum>2026-04-29</ijw:Einddatum>", 1),
+            "CS340",
+            "kalendermaand",
+        ),
+        (JW323.replace("<jw323:BerichtVersie>3", "<jw323:BerichtVersie>2"), "CS025", "release 3.2"),
+        (JW323.replace("<jw323:Clienten>", "<jw323:Clienten><"), "XSD", "geen geldige XML"),
+        ("".to_string(), "XSD", "geen bericht"),
+        ("<a:Bericht xmlns:a=\"urn:x\"/>".to_string(), "XSD", "namespace"),
+    ];
+    for (xml, rule, words) in cases {
+        let (_, summary) = run(&xml);
+        let found = summary.file_problems.iter().find(|p| p.rule == rule);
+        assert!(found.is_some_and(|p| p.message.contains(words)), "{rule} / {words}: {:?}", summary.file_problems);
+    }
+}
+
+#[test]
+fn record_problems_name_line_field_and_rule() {
+    // An invalid BSN: that client's lines are out, the other client's are in.
+    let (records, summary) = run(&JW323.replace("999900006", "999900007"));
+    assert!(summary.file_problems.is_empty());
+    assert_eq!(records.iter().filter(|(r, _)| matches!(r, Record::ClaimLine(_))).count(), 3);
+    assert!(rules(&summary).iter().all(|r| r == "CS002"));
+    assert!(!format!("{summary:?}").contains("999900007"), "the BSN is not kept in a problem");
+
+    // Amount not volume × tariff, and a missing tariff.
+    let broken = JW323.replacen("<ijw:Bedrag>5000</ijw:Bedrag>", "<ijw:Bedrag>5001</ijw:Bedrag>", 1);
+    let broken = broken.replacen("<ijw:TotaalBedrag>79000", "<ijw:TotaalBedrag>79001", 1);
+    let (records, summary) = run(&broken);
+    assert!(summary.file_problems.is_empty(), "{:?}", summary.file_problems);
+    let p = &summary.record_problems[0];
+    assert_eq!((p.rule.as_str(), p.field.as_str(), p.position.line), ("TR346", "Prestatie/IngediendBedrag", Some(33)));
+    assert!(matches!(p.record, Some(Record::ClaimLine(_))), "the record is kept for quarantine");
+    assert_eq!(records.iter().filter(|(r, _)| matches!(r, Record::ClaimLine(_))).count(), 4);
+
+    let no_tariff = JW323.replacen("<jw323:ProductTarief>1250</jw323:ProductTarief>", "", 1);
+    assert_eq!(rules(&run(&no_tariff).1), ["CD087"]);
+
+    // Dates out of order, a period across months, a product code of another category.
+    let out_of_order =
+        replace_nth(JW323, "<ijw:Einddatum>2026-04-30</ijw:Einddatum>", "<ijw:Einddatum>2026-04-10</ijw:Einddatum>", 2);
+    let out_of_order = replace_nth(
+        &out_of_order,
+        "<ijw:Begindatum>2026-04-01</ijw:Begindatum>",
+        "<ijw:Begindatum>2026-04-20</ijw:Begindatum>",
+        2,
+    );
+    assert_eq!(rules(&run(&out_of_order).1), ["CS003"]);
+    let wrong_category = JW323.replacen("<jw323:ProductCode>45A03", "<jw323:ProductCode>43A03", 1);
+    assert_eq!(rules(&run(&wrong_category).1), ["S329"]);
+    let bad_date = JW301.replacen("<jw301:Ingangsdatum>2026-04-01", "<jw301:Ingangsdatum>2026-02-30", 1);
+    assert_eq!(rules(&run(&bad_date).1), ["XSD"]);
+    let reversed = JW301.replacen("<jw301:Einddatum>2026-07-14", "<jw301:Einddatum>2026-03-14", 1);
+    assert_eq!(rules(&run(&reversed).1), ["CS003"]);
+}
+
+#[test]
+fn entities_and_envelopes() {
+    let with_entity = JW323.replace("<jw323:DeclaratieNummer>DN001", "<jw323:DeclaratieNummer>DN&#48;01");
+    let (records, summary) = run(&with_entity);
+    assert!(summary.is_clean());
+    assert!(records.iter().any(|(r, _)| matches!(r, Record::Claim(c) if c.number == "DN001")));
+    let unknown = JW323.replace("<jw323:DeclaratieNummer>DN001", "<jw323:DeclaratieNummer>&foo;");
+    assert!(!run(&unknown).1.file_problems.is_empty());
+}
+
+/// Replaces the n-th (1-based) occurrence of a pattern.
+fn replace_nth(text: &str, pattern: &str, with: &str, n: usize) -> String {
+    let at = text.match_indices(pattern).nth(n - 1).map(|(i, _)| i).expect("pattern occurs");
+    format!("{}{}{}", &text[..at], with, &text[at + pattern.len()..])
+}
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn on_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2000)) {
+            let _ = read(bytes.as_slice(), &key(), |_, _| {});
+        }
+
+        #[test]
+        fn on_truncated_and_mutated_claims(cut in 0usize..4000, at in 0usize..4000, byte in any::<u8>()) {
+            let mut bytes = JW323.as_bytes().to_vec();
+            let at = at % bytes.len();
+            bytes[at] = byte;
+            bytes.truncate(cut.min(bytes.len()));
+            let mut lines = 0;
+            let summary = read(bytes.as_slice(), &key(), |r, _| if matches!(r, Record::ClaimLine(_)) { lines += 1 });
+            // A damaged file is either still whole and valid, or reported.
+            prop_assert!(summary.is_clean() || !summary.file_problems.is_empty() || !summary.record_problems.is_empty() || lines <= 5);
+        }
+    }
+}
