@@ -14,6 +14,7 @@ pub mod csv_format;
 pub mod envelope;
 pub mod generator;
 pub mod model;
+pub mod rules;
 pub mod xml;
 
 pub use bsn::{check_bsn, Pseudonymiser};

@@ -164,8 +164,9 @@ pub struct Claim {
     pub period_start: Date,
     pub period_end: Date,
     pub date: Date,
-    /// Debit positive, credit negative, in euro cents.
-    pub total_cents: i64,
+    /// Debit positive, credit negative, in euro cents. A CSV file has no claim total: the
+    /// importer adds up the lines.
+    pub total_cents: Option<i64>,
 }
 
 /// A 323 Prestatie: one line of a claim.

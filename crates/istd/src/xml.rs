@@ -7,16 +7,12 @@
 
 use crate::bsn::{check_bsn, Pseudonym, Pseudonymiser};
 use crate::model::*;
+use crate::rules::{self, Break};
 use quick_xml::events::Event;
 use quick_xml::Reader;
 use std::io::BufRead;
-use time::macros::{date, format_description};
+use time::macros::format_description;
 use time::Date;
-
-/// Product categories exist as two digits; units as the WJ756 list.
-const UNITS: [&str; 7] = ["01", "04", "14", "16", "82", "83", "84"];
-/// The first day a 3.x claim period may start (CS100).
-const FIRST_CLAIM_DAY: Date = date!(2021 - 01 - 01);
 
 fn parse_date(s: &str) -> Option<Date> {
     Date::parse(s.trim(), format_description!("[year]-[month]-[day]")).ok()
@@ -183,6 +179,13 @@ impl<'a> Check<'a> {
         }
     }
 
+    /// Records the rules a complete record breaks.
+    fn extend(&mut self, breaks: Vec<Break>) {
+        for b in breaks {
+            self.fail(b.field, b.rule, b.message);
+        }
+    }
+
     fn ok(&self) -> bool {
         self.problems.len() == self.before
     }
@@ -191,25 +194,6 @@ impl<'a> Check<'a> {
     fn attach(&mut self, record: &Record) {
         for p in &mut self.problems[self.before..] {
             p.record = Some(record.clone());
-        }
-    }
-}
-
-fn check_product_code(check: &mut Check, category: Option<&str>, code: Option<&str>, field: &str) {
-    if let Some(category) = category {
-        if category.len() != 2 || !category.bytes().all(|b| b.is_ascii_digit()) {
-            check.fail(field, "XSD", format!("Productcategorie '{category}' bestaat niet uit twee cijfers."));
-        }
-    }
-    if let Some(code) = code {
-        if code.is_empty() || code.len() > 5 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            check.fail(field, "XSD", format!("Productcode '{code}' heeft 1 tot 5 letters of cijfers."));
-        } else if let (Some(category), Some(stated)) =
-            (category, code.get(..2).filter(|p| p.bytes().all(|b| b.is_ascii_digit())))
-        {
-            if stated != category {
-                check.fail(field, "S329", format!("Productcode {code} hoort niet bij categorie {category}."));
-            }
         }
     }
 }
@@ -339,46 +323,13 @@ impl<'p, F: FnMut(Record, Position)> State<'p, F> {
         let number = c.integer(&f, "ToewijzingNummer", true, 999_999_999).flatten();
         let category = f.get("Product/Categorie").map(|s| s.trim().to_string());
         let code = f.get("Product/Code").map(|s| s.trim().to_string());
-        check_product_code(&mut c, category.as_deref(), code.as_deref(), "Product");
         let assigned_on = c.date(&f, "Toewijzingsdatum", true).flatten();
         let assigned_at = c.required(&f, "Toewijzingstijd").map(|s| s.trim().to_string());
         let starts_on = c.date(&f, "Ingangsdatum", true).flatten();
         let ends_on = c.date(&f, "Einddatum", false);
-        if let (Some(start), Some(Some(end))) = (starts_on, ends_on) {
-            if end < start {
-                c.fail("Einddatum", "CS003", "De einddatum ligt vóór de ingangsdatum.");
-            }
-        }
-        let reason = f.get("RedenWijziging").map(|s| s.trim().to_string());
-        match reason.as_deref() {
-            Some("01") => {
-                c.fail("RedenWijziging", "CS336", "Reden wijziging 01 is vervallen en mag niet worden gebruikt.")
-            }
-            Some("13") if ends_on.flatten() != starts_on => c.fail(
-                "RedenWijziging",
-                "CS335",
-                "Bij reden 13 (verwijderd) is de einddatum gelijk aan de ingangsdatum.",
-            ),
-            _ => {}
-        }
         let volume = c.integer(&f, "Omvang/Volume", false, 99_999_999);
-        let unit = f.get("Omvang/Eenheid").map(|s| s.trim().to_string());
-        if let Some(u) = &unit {
-            if !UNITS.contains(&u.as_str()) {
-                c.fail("Omvang/Eenheid", "XSD", format!("Eenheid '{u}' staat niet in codelijst WJ756."));
-            }
-        }
-        let frequency = f.get("Omvang/Frequentie").map(|s| s.trim().to_string());
         let budget = c.integer(&f, "Budget", false, 99_999_999);
-        if volume.flatten().is_some() && budget.flatten().is_some() {
-            c.fail("Budget", "CD077", "Omvang en budget sluiten elkaar uit.");
-        }
-        if budget.flatten().is_none() && category.is_none() {
-            c.fail("Product", "CD079", "Zonder budget is het product verplicht.");
-        }
-        let complete = c.ok();
         if let (
-            true,
             Some(number),
             Some(assigned_on),
             Some(assigned_at),
@@ -386,9 +337,9 @@ impl<'p, F: FnMut(Record, Position)> State<'p, F> {
             Some(ends_on),
             Some(volume),
             Some(budget),
-        ) = (complete, number, assigned_on, assigned_at, starts_on, ends_on, volume, budget)
+        ) = (number, assigned_on, assigned_at, starts_on, ends_on, volume, budget)
         {
-            let record = Record::Assignment(Assignment {
+            let assignment = Assignment {
                 client,
                 number,
                 product: ProductRef { category, code },
@@ -396,13 +347,18 @@ impl<'p, F: FnMut(Record, Position)> State<'p, F> {
                 assigned_at,
                 starts_on,
                 ends_on,
-                change_reason: reason,
+                change_reason: f.get("RedenWijziging").map(|s| s.trim().to_string()),
                 volume,
-                unit,
-                frequency,
+                unit: f.get("Omvang/Eenheid").map(|s| s.trim().to_string()),
+                frequency: f.get("Omvang/Frequentie").map(|s| s.trim().to_string()),
                 budget_cents: budget,
-            });
-            self.emit(record, at);
+            };
+            c.extend(rules::assignment(&assignment));
+            let record = Record::Assignment(assignment);
+            c.attach(&record);
+            if c.ok() {
+                self.emit(record, at);
+            }
         }
         self.summary.record_problems.extend(problems);
     }
@@ -415,41 +371,29 @@ impl<'p, F: FnMut(Record, Position)> State<'p, F> {
         let mut problems = Vec::new();
         let mut c = Check::new(element, at, &mut problems);
         let number = c.integer(&f, "ToewijzingNummer", false, 999_999_999);
-        let category = f.get("Product/Categorie").map(|s| s.trim().to_string());
-        let code = f.get("Product/Code").map(|s| s.trim().to_string());
-        check_product_code(&mut c, category.as_deref(), code.as_deref(), "Product");
         let starts_on = c.date(&f, "Begindatum", true).flatten();
         let ends_on = c.date(&f, "Einddatum", stop);
-        if let (Some(start), Some(Some(end))) = (starts_on, ends_on) {
-            if end < start {
-                c.fail("Einddatum", "CS003", "De einddatum ligt vóór de begindatum.");
-            }
-        }
         let status = c.required(&f, "StatusAanlevering").map(|s| s.trim().to_string());
-        if let Some(s) = &status {
-            if s != "1" && s != "3" {
-                c.fail("StatusAanlevering", "CS058", "StatusAanlevering is 1 (eerste aanlevering) of 3 (verwijderen).");
-            }
-        }
-        let reason = f.get("RedenBeeindiging").map(|s| s.trim().to_string());
-        if stop && reason.is_none() {
-            c.fail("RedenBeeindiging", "XSD", "Een stopbericht noemt de reden van beëindiging.");
-        }
-        let complete = c.ok();
-        if let (true, Some(number), Some(starts_on), Some(ends_on), Some(status)) =
-            (complete, number, starts_on, ends_on, status)
-        {
-            let record = Record::CareEvent(CareEvent {
+        if let (Some(number), Some(starts_on), Some(ends_on), Some(status)) = (number, starts_on, ends_on, status) {
+            let event = CareEvent {
                 client,
                 stop,
                 number,
-                product: ProductRef { category, code },
+                product: ProductRef {
+                    category: f.get("Product/Categorie").map(|s| s.trim().to_string()),
+                    code: f.get("Product/Code").map(|s| s.trim().to_string()),
+                },
                 starts_on,
                 ends_on,
-                reason,
+                reason: f.get("RedenBeeindiging").map(|s| s.trim().to_string()),
                 status,
-            });
-            self.emit(record, at);
+            };
+            c.extend(rules::care_event(&event));
+            let record = Record::CareEvent(event);
+            c.attach(&record);
+            if c.ok() {
+                self.emit(record, at);
+            }
         }
         self.summary.record_problems.extend(problems);
     }
@@ -465,31 +409,23 @@ impl<'p, F: FnMut(Record, Position)> State<'p, F> {
         let mut problems = Vec::new();
         let mut c = Check::new("Declaratie", at, &mut problems);
         let number = c.required(&f, "DeclaratieNummer").map(|s| s.trim().to_string());
-        if let Some(n) = &number {
-            if n.len() > 12 || !n.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                c.fail("DeclaratieNummer", "CS319", "Een declaratienummer heeft 1 tot 12 letters of cijfers.");
-            }
-        }
         let start = c.date(&f, "DeclaratiePeriode/Begindatum", true).flatten();
         let end = c.date(&f, "DeclaratiePeriode/Einddatum", true).flatten();
-        if let (Some(s), Some(e)) = (start, end) {
-            if !is_one_calendar_month(s, e) {
-                c.fail("DeclaratiePeriode", "CS340", "De declaratieperiode is precies één kalendermaand.");
-            }
-            if s < FIRST_CLAIM_DAY {
-                c.fail("DeclaratiePeriode", "CS100", "Een declaratieperiode begint niet vóór 1 januari 2021.");
-            }
-        }
         let date = c.date(&f, "DeclaratieDagtekening", true).flatten();
         let total =
             c.signed(&f, "TotaalIngediendBedrag/TotaalBedrag", "TotaalIngediendBedrag/DebetCredit", 999_999_999_999);
+        let claim = match (number, start, end, date, total) {
+            (Some(number), Some(period_start), Some(period_end), Some(date), Some(total)) => {
+                let claim = Claim { number, period_start, period_end, date, total_cents: Some(total) };
+                c.extend(rules::claim(&claim));
+                Some(claim)
+            }
+            _ => None,
+        };
         // A broken claim header makes the whole file unusable: its lines have no claim to belong to.
         let ok = problems.is_empty();
         self.summary.file_problems.extend(problems);
-        if let (true, Some(number), Some(period_start), Some(period_end), Some(date), Some(total_cents)) =
-            (ok, number, start, end, date, total)
-        {
-            let claim = Claim { number, period_start, period_end, date, total_cents };
+        if let (true, Some(claim)) = (ok, claim) {
             self.claim = Some(claim.clone());
             self.emit(Record::Claim(claim), at);
         }
@@ -511,102 +447,46 @@ impl<'p, F: FnMut(Record, Position)> State<'p, F> {
         let mut problems = Vec::new();
         let mut c = Check::new("Prestatie", at, &mut problems);
         let reference = c.required(&f, "ReferentieNummer").map(|s| s.trim().to_string());
-        let previous = f.get("VorigReferentieNummer").map(|s| s.trim().to_string());
         let number = c.integer(&f, "ToewijzingNummer", true, 999_999_999).flatten();
         let category = c.required(&f, "ProductCategorie").map(|s| s.trim().to_string());
-        let code = f.get("ProductCode").map(|s| s.trim().to_string());
-        check_product_code(&mut c, category.as_deref(), code.as_deref(), "ProductCode");
         let start = c.date(&f, "ProductPeriode/Begindatum", true).flatten();
         let end = c.date(&f, "ProductPeriode/Einddatum", true).flatten();
-        if let (Some(s), Some(e)) = (start, end) {
-            if e < s {
-                c.fail("ProductPeriode", "CS003", "De einddatum ligt vóór de begindatum.");
-            } else if !within_one_month(s, e) {
-                c.fail("ProductPeriode", "CS337", "De productperiode ligt binnen één kalendermaand.");
-            }
-        }
         let volume = c.integer(&f, "GeleverdVolume", true, 99_999_999).flatten();
         let unit = c.required(&f, "Eenheid").map(|s| s.trim().to_string());
-        if let Some(u) = &unit {
-            if !UNITS.contains(&u.as_str()) {
-                c.fail("Eenheid", "XSD", format!("Eenheid '{u}' staat niet in codelijst WJ756."));
-            }
-        }
-        let tariff = c.integer(&f, "ProductTarief", false, 99_999_999).flatten();
+        let tariff = c.integer(&f, "ProductTarief", false, 99_999_999);
         let amount = c.signed(&f, "IngediendBedrag/Bedrag", "IngediendBedrag/DebetCredit", 99_999_999);
-        if let (Some(volume), Some(unit), Some(amount)) = (volume, unit.as_deref(), amount) {
-            let magnitude = amount.abs();
-            if unit == "83" {
-                if magnitude != volume {
-                    c.fail(
-                        "IngediendBedrag",
-                        "CS339",
-                        "Bij eenheid 83 (euro's) is het bedrag gelijk aan het geleverde volume.",
-                    );
-                }
-            } else {
-                match tariff {
-                    None => c.fail(
-                        "ProductTarief",
-                        "CD087",
-                        "Het producttarief is verplicht, behalve bij eenheid 83 (euro's).",
-                    ),
-                    Some(t) => match expected_amount(volume, unit, t) {
-                        Some((plain, per_minute)) if magnitude == plain || Some(magnitude) == per_minute => {}
-                        Some((plain, per_minute)) => c.fail(
-                            "IngediendBedrag",
-                            "TR346",
-                            format!(
-                                "Bedrag {magnitude} cent is niet volume × tarief ({plain} cent{}).",
-                                per_minute
-                                    .map(|m| format!(", of {m} cent bij een uurtarief per minuut"))
-                                    .unwrap_or_default()
-                            ),
-                        ),
-                        None => c.fail("IngediendBedrag", "TR346", "Volume × tarief is te groot."),
-                    },
-                }
-            }
-        }
-        if amount.is_some_and(|a| a < 0) && previous.is_none() {
-            c.fail(
-                "VorigReferentieNummer",
-                "CD060",
-                "Een creditregel noemt het referentienummer van de regel die hij crediteert.",
-            );
-        }
-        let complete = c.ok();
-        let record = match (reference, number, category, start, end, volume, unit, amount) {
-            (
-                Some(reference),
-                Some(assignment_number),
-                Some(category),
-                Some(period_start),
-                Some(period_end),
-                Some(volume),
-                Some(unit),
-                Some(amount_cents),
-            ) => Some(Record::ClaimLine(ClaimLine {
+        if let (
+            Some(reference),
+            Some(assignment_number),
+            Some(category),
+            Some(period_start),
+            Some(period_end),
+            Some(volume),
+            Some(unit),
+            Some(tariff_cents),
+            Some(amount_cents),
+        ) = (reference, number, category, start, end, volume, unit, tariff, amount)
+        {
+            let line = ClaimLine {
                 client,
                 reference,
-                previous_reference: previous,
+                previous_reference: f.get("VorigReferentieNummer").map(|s| s.trim().to_string()),
                 assignment_number,
                 category,
-                code,
+                code: f.get("ProductCode").map(|s| s.trim().to_string()),
                 period_start,
                 period_end,
                 volume,
                 unit,
-                tariff_cents: tariff,
+                tariff_cents,
                 amount_cents,
-            })),
-            _ => None,
-        };
-        if let Some(record) = &record {
-            c.attach(record);
-        }
-        if let (true, Some(record)) = (complete, record) {
-            self.emit(record, at);
+            };
+            c.extend(rules::claim_line(&line));
+            let record = Record::ClaimLine(line);
+            c.attach(&record);
+            if c.ok() {
+                self.emit(record, at);
+            }
         }
         self.summary.record_problems.extend(problems);
     }
@@ -821,8 +701,8 @@ pub fn read<R: BufRead>(input: R, pseudonymiser: &Pseudonymiser, sink: impl FnMu
                         b"Declaratie" => {
                             state.emit_claim();
                             if let Some(claim) = &state.claim {
-                                if claim.total_cents != state.lines_total {
-                                    let (total, lines) = (claim.total_cents, state.lines_total);
+                                if claim.total_cents != Some(state.lines_total) {
+                                    let (total, lines) = (claim.total_cents.unwrap_or(0), state.lines_total);
                                     state.file_problem(
                                         at,
                                         "Declaratie/TotaalIngediendBedrag",

@@ -34,7 +34,7 @@ fn reads_the_sample_claim() {
     );
     assert_eq!(h.parties(), ("0384", "65656055"));
     let Record::Claim(claim) = &records[1].0 else { panic!("claim second") };
-    assert_eq!((claim.number.as_str(), claim.total_cents), ("DN001", 79_000));
+    assert_eq!((claim.number.as_str(), claim.total_cents), ("DN001", Some(79_000)));
     let lines: Vec<_> = records
         .iter()
         .filter_map(|(r, _)| match r {
