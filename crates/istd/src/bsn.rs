@@ -30,7 +30,7 @@ impl std::fmt::Debug for Pseudonymiser {
 }
 
 /// A client's pseudonym: 32 hexadecimal characters (128 bits of the HMAC).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct Pseudonym(pub String);
 
 impl Pseudonymiser {

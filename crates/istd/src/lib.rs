@@ -10,6 +10,7 @@
 //! messages (a claim needs an assignment, a tariff must match the contract) are the importer's.
 
 pub mod bsn;
+pub mod checks;
 pub mod csv_format;
 pub mod envelope;
 pub mod generator;

@@ -1,11 +1,11 @@
 //! What the messages say, as records, and the problems found in them.
 
 use crate::bsn::Pseudonym;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::{Date, Month};
 
 /// Youth care (iJw) or social support (iWmo).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Standard {
     #[serde(rename = "ijw")]
     Ijw,
@@ -47,7 +47,7 @@ impl Standard {
 }
 
 /// The messages Samenspel reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum MessageKind {
     Assignment,
     Start,
@@ -94,7 +94,7 @@ impl MessageKind {
 }
 
 /// The header every message starts with.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Header {
     pub standard: Standard,
     pub kind: MessageKind,
@@ -119,14 +119,14 @@ impl Header {
 }
 
 /// A product as a message names it: category and, for a specific product, a code.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ProductRef {
     pub category: Option<String>,
     pub code: Option<String>,
 }
 
 /// A 301 ToegewezenProduct.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Assignment {
     pub client: Pseudonym,
     pub number: i64,
@@ -144,7 +144,7 @@ pub struct Assignment {
 }
 
 /// A 305 StartProduct or 307 StopProduct.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CareEvent {
     pub client: Pseudonym,
     pub stop: bool,
@@ -158,7 +158,7 @@ pub struct CareEvent {
 }
 
 /// The claim (323 Declaratie) around its lines.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claim {
     pub number: String,
     pub period_start: Date,
@@ -170,7 +170,7 @@ pub struct Claim {
 }
 
 /// A 323 Prestatie: one line of a claim.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClaimLine {
     pub client: Pseudonym,
     pub reference: String,
@@ -188,7 +188,7 @@ pub struct ClaimLine {
 }
 
 /// The municipality's answer to a claim (325 DeclaratieAntwoord).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClaimAnswer {
     pub claim_number: String,
     pub submitted_cents: i64,
@@ -196,7 +196,7 @@ pub struct ClaimAnswer {
 }
 
 /// A line the municipality rejected in its answer, with the return codes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RejectedLine {
     pub client: Pseudonym,
     pub reference: String,
@@ -206,7 +206,7 @@ pub struct RejectedLine {
 }
 
 /// One record, handed to the importer as soon as it is complete.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Record {
     Header(Header),
     Assignment(Assignment),
@@ -218,7 +218,7 @@ pub enum Record {
 }
 
 /// Where in a file something was found.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Position {
     /// Byte offset of the record (or element) in the file.
     pub offset: u64,
@@ -227,7 +227,7 @@ pub struct Position {
 }
 
 /// A problem with a record or a file: where, which field, which rule, and why (in Dutch).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
     pub position: Position,
     /// The element or column, e.g. `Prestatie/IngediendBedrag`.
@@ -250,7 +250,7 @@ impl std::fmt::Display for Problem {
 }
 
 /// What reading a whole file found.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReadSummary {
     pub records: u64,
     /// Problems with single records: the rest of the file is usable.
