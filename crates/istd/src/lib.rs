@@ -18,5 +18,9 @@ pub mod model;
 pub mod rules;
 pub mod xml;
 
-pub use bsn::{check_bsn, Pseudonymiser};
+pub use bsn::{check_bsn, Pseudonym, Pseudonymiser};
+pub use generator::{
+    generate, generate_to_dir, world, write_large_claim, Care, Offer, Plan, PlanMunicipality, PlanTariff, Summary,
+    World,
+};
 pub use model::*;

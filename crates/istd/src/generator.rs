@@ -1,1 +1,0 @@
-//! Realistic synthetic messages (written later in this issue).
