@@ -282,32 +282,21 @@ impl<'p, F: FnMut(Record, Position)> State<'p, F> {
         }
     }
 
-    fn client_bsn(&mut self, bsn: &str, at: Position, element: &'static str) {
+    fn client_bsn(&mut self, bsn: &str) {
         let bsn = bsn.trim();
-        if check_bsn(bsn) {
-            self.client = Some(self.pseudonymiser.pseudonym(bsn));
-            self.client_valid = true;
-        } else {
-            // The BSN itself goes nowhere: not in the message, not in a log.
-            self.client = None;
-            self.client_valid = false;
-            self.summary.record_problems.push(Problem {
-                position: at,
-                field: format!("{element}/Bsn"),
-                rule: "CS002".into(),
-                message: "Het BSN voldoet niet aan de elfproef; de regels van deze cliënt zijn niet ingelezen.".into(),
-                record: None,
-            });
-        }
+        // The BSN itself goes nowhere: not in a message, not in a log. Each record of the client
+        // is reported (and counted) on its own.
+        self.client_valid = check_bsn(bsn);
+        self.client = self.client_valid.then(|| self.pseudonymiser.pseudonym(bsn));
     }
 
     fn client_or_skip(&mut self, at: Position, element: &'static str) -> Option<Pseudonym> {
         if !self.client_valid {
             self.summary.record_problems.push(Problem {
                 position: at,
-                field: element.into(),
+                field: format!("{element}/Bsn"),
                 rule: "CS002".into(),
-                message: "Hoort bij een cliënt met een ongeldig BSN.".into(),
+                message: "Het BSN van de cliënt voldoet niet aan de elfproef; deze regel is niet ingelezen.".into(),
                 record: None,
             });
         }
@@ -660,7 +649,7 @@ pub fn read<R: BufRead>(input: R, pseudonymiser: &Pseudonymiser, sink: impl FnMu
                 if let Some(key) = field_key(&parent, &name) {
                     let value = std::mem::take(&mut text);
                     match (key, state.scope) {
-                        ("Bsn", _) => state.client_bsn(&value, at, "Client"),
+                        ("Bsn", _) => state.client_bsn(&value),
                         (_, Some(Scope::Header | Scope::Claim | Scope::Answer))
                             if !state.claim_emitted || state.scope == Some(Scope::Header) =>
                         {

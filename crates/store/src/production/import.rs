@@ -1,0 +1,1401 @@
+//! Importing one file of production data: recognise it (message, envelope or CSV), skip it when
+//! the same file was imported before, read it on a blocking thread while the records are
+//! checked and written in one transaction, and keep a report.
+//!
+//! A file-level problem (malformed, wrong namespace or release, totals that do not add up, a
+//! missing CSV column) rolls everything back: nothing of the file remains but the report. A
+//! record-level problem puts that record in quarantine with its reasons; the rest of the file
+//! is imported. Records already present (same reference, same assignment version) are counted
+//! as duplicates and add nothing.
+
+use super::tx::{on_tx, Tx};
+use crate::{insert_audit, now, Actor, AuditEntry, Result, Store, StoreError};
+use samenspel_istd::checks::{Context, Facts, Issue};
+use samenspel_istd::{csv_format, envelope, xml, Position, Problem, Pseudonymiser, Record, Standard};
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
+use std::io::{BufReader, Read};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use time::Date;
+
+/// Where the bytes come from: an upload in memory or a file on disk (read twice: once for its
+/// fingerprint, once to import it, so a large file never has to fit in memory).
+#[derive(Debug, Clone)]
+pub enum ImportSource {
+    Bytes(Arc<Vec<u8>>),
+    File(PathBuf),
+}
+
+impl ImportSource {
+    fn open(&self) -> std::io::Result<Box<dyn Read + Send>> {
+        Ok(match self {
+            ImportSource::Bytes(bytes) => Box::new(std::io::Cursor::new(SharedBytes(bytes.clone()))),
+            ImportSource::File(path) => Box::new(std::fs::File::open(path)?),
+        })
+    }
+}
+
+struct SharedBytes(Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for SharedBytes {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_slice()
+    }
+}
+
+/// What the import of a file is asked to do.
+#[derive(Debug, Clone)]
+pub struct ImportRequest {
+    pub region_id: i64,
+    pub file_name: String,
+    /// A member imports only its own municipality's data (`GM0518`).
+    pub scope: Option<String>,
+    /// Dates after today are refused (TR135).
+    pub today: Date,
+}
+
+/// How far an import is, for a progress bar; shared with the thread that reads.
+#[derive(Debug, Default)]
+pub struct ImportProgress {
+    pub bytes_total: AtomicU64,
+    pub bytes_read: AtomicU64,
+    pub records: AtomicU64,
+    pub finished: AtomicBool,
+}
+
+impl ImportProgress {
+    /// Percentage of the file read, 0–100.
+    pub fn percent(&self) -> u8 {
+        let total = self.bytes_total.load(Ordering::Relaxed).max(1);
+        let read = self.bytes_read.load(Ordering::Relaxed).min(total);
+        u8::try_from(read * 100 / total).unwrap_or(100)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Xml,
+    Csv,
+}
+
+/// A file recognised and registered, ready to be read (or already settled).
+#[derive(Debug)]
+pub struct PreparedImport {
+    pub import_id: i64,
+    /// `bezig` when it still has to run; `dubbel` or `afgewezen` when it was settled at once.
+    pub status: String,
+    source: ImportSource,
+    format: Option<Format>,
+    bytes: u64,
+    request: ImportRequest,
+}
+
+/// Counts of an import as it ends.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImportCounts {
+    pub records: i64,
+    pub accepted: i64,
+    pub quarantined: i64,
+    pub duplicates: i64,
+    pub warnings: i64,
+}
+
+/// One problem row to write.
+#[derive(Debug, Clone)]
+pub(crate) struct ProblemInsert {
+    pub import_id: i64,
+    pub line: Option<i64>,
+    pub offset: i64,
+    pub field: String,
+    pub rule: String,
+    pub message: String,
+    pub severity: &'static str,
+    pub municipality: Option<String>,
+    pub provider_id: Option<i64>,
+    pub record_json: Option<String>,
+    pub context_json: Option<String>,
+    pub status: &'static str,
+}
+
+impl ProblemInsert {
+    fn from_reader(import_id: i64, p: &Problem, municipality: Option<String>) -> ProblemInsert {
+        ProblemInsert {
+            import_id,
+            line: p.position.line.and_then(|l| i64::try_from(l).ok()),
+            offset: i64::try_from(p.position.offset).unwrap_or(i64::MAX),
+            field: p.field.clone(),
+            rule: p.rule.clone(),
+            message: p.message.clone(),
+            severity: "fout",
+            municipality,
+            provider_id: None,
+            record_json: None,
+            context_json: None,
+            status: "blijvend",
+        }
+    }
+}
+
+/// Counts bytes as the reader takes them.
+struct Counting<R> {
+    inner: R,
+    progress: Arc<ImportProgress>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.bytes_read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+const BATCH: usize = 1000;
+
+/// Fingerprint and size of a source.
+fn fingerprint(source: &ImportSource) -> std::io::Result<(String, u64)> {
+    let mut input = source.open()?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = input.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        hasher.update(&buf[..n]);
+    }
+    Ok((hex::encode(hasher.finalize()), size))
+}
+
+fn head(source: &ImportSource) -> std::io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(8192);
+    source.open()?.take(8192).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+fn io_problem(e: &std::io::Error) -> Problem {
+    Problem {
+        position: Position::default(),
+        field: "bestand".into(),
+        rule: "BESTAND".into(),
+        message: format!("Het bestand kon niet worden gelezen: {e}."),
+        record: None,
+    }
+}
+
+impl Store {
+    /// Registers a file: a file imported before is settled as `dubbel`, an unknown format as
+    /// `afgewezen`; otherwise the import is `bezig` and [`Store::run_import`] does the work.
+    pub async fn prepare_import(
+        &self,
+        request: ImportRequest,
+        source: ImportSource,
+        actor: &Actor,
+    ) -> Result<PreparedImport> {
+        let (sha, bytes) = match fingerprint(&source) {
+            Ok(x) => x,
+            Err(e) => {
+                let id = self.settle(&request, "onbekend", "xml", "afgewezen", 0, "", None, actor).await?;
+                self.record_file_problems(id, request.region_id, &[io_problem(&e)]).await?;
+                return Ok(PreparedImport {
+                    import_id: id,
+                    status: "afgewezen".into(),
+                    source,
+                    format: None,
+                    bytes: 0,
+                    request,
+                });
+            }
+        };
+        if let Some(earlier) = self.completed_import_with_hash(request.region_id, &sha).await? {
+            let id = self.settle(&request, "onbekend", "xml", "dubbel", bytes, &sha, Some(earlier), actor).await?;
+            return Ok(PreparedImport { import_id: id, status: "dubbel".into(), source, format: None, bytes, request });
+        }
+        let head = head(&source).unwrap_or_default();
+        let trimmed: &[u8] = {
+            let start = head.iter().position(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF);
+            start.map(|s| &head[s..]).unwrap_or(&[])
+        };
+        let (format, source) = if envelope::is_envelope(&head) {
+            match source.open().map_err(|e| envelope::EnvelopeError::Io(e.to_string())).and_then(envelope::unwrap) {
+                Ok(info) => (Some(Format::Xml), ImportSource::Bytes(Arc::new(info.payload))),
+                Err(e) => {
+                    let id = self.settle(&request, "GGK-envelop", "xml", "afgewezen", bytes, &sha, None, actor).await?;
+                    let problem = Problem {
+                        position: Position::default(),
+                        field: "GGK:bericht".into(),
+                        rule: "ENVELOP".into(),
+                        message: format!("{}.", capitalise(&e.to_string())),
+                        record: None,
+                    };
+                    self.record_file_problems(id, request.region_id, &[problem]).await?;
+                    return Ok(PreparedImport {
+                        import_id: id,
+                        status: "afgewezen".into(),
+                        source,
+                        format: None,
+                        bytes,
+                        request,
+                    });
+                }
+            }
+        } else if trimmed.starts_with(b"<") {
+            (Some(Format::Xml), source)
+        } else if csv_format::looks_like_csv(&head) {
+            (Some(Format::Csv), source)
+        } else {
+            (None, source)
+        };
+        let Some(format) = format else {
+            let id = self.settle(&request, "onbekend", "csv", "afgewezen", bytes, &sha, None, actor).await?;
+            let problem = Problem {
+                position: Position { offset: 0, line: Some(1) },
+                field: "bestand".into(),
+                rule: "FORMAAT".into(),
+                message: "Onbekend bestandsformaat: verwacht een iJw- of iWmo-bericht (XML), een GGK-envelop of een \
+                          CSV-bestand van Samenspel (zie de kolommen in de handleiding)."
+                    .into(),
+                record: None,
+            };
+            self.record_file_problems(id, request.region_id, &[problem]).await?;
+            return Ok(PreparedImport {
+                import_id: id,
+                status: "afgewezen".into(),
+                source,
+                format: None,
+                bytes,
+                request,
+            });
+        };
+        let label = if format == Format::Csv { "CSV" } else { "XML" };
+        let format_code = if format == Format::Csv { "csv" } else { "xml" };
+        let id = self.settle(&request, label, format_code, "bezig", bytes, &sha, None, actor).await?;
+        Ok(PreparedImport { import_id: id, status: "bezig".into(), source, format: Some(format), bytes, request })
+    }
+
+    /// Reads, checks and stores a prepared file. Returns the counts; the report is in the database.
+    pub async fn run_import(
+        &self,
+        prepared: PreparedImport,
+        key: &Pseudonymiser,
+        progress: Arc<ImportProgress>,
+        actor: &Actor,
+    ) -> Result<ImportCounts> {
+        progress.bytes_total.store(prepared.bytes, Ordering::Relaxed);
+        let Some(format) = prepared.format.filter(|_| prepared.status == "bezig") else {
+            progress.finished.store(true, Ordering::Relaxed);
+            return Ok(ImportCounts::default());
+        };
+        let request = prepared.request.clone();
+        let import_id = prepared.import_id;
+        let facts = self.load_facts(request.region_id, request.today, request.scope.as_deref()).await?;
+
+        let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<(Record, Position)>>(8);
+        let (source, key, reading) = (prepared.source.clone(), key.clone(), progress.clone());
+        let reader = tokio::task::spawn_blocking(move || {
+            let input = match source.open() {
+                Ok(input) => input,
+                Err(e) => {
+                    return samenspel_istd::ReadSummary { file_problems: vec![io_problem(&e)], ..Default::default() }
+                }
+            };
+            let input = BufReader::with_capacity(256 * 1024, Counting { inner: input, progress: reading });
+            let mut batch = Vec::with_capacity(BATCH);
+            let mut open = true;
+            let mut sink = |record: Record, at: Position| {
+                batch.push((record, at));
+                if batch.len() >= BATCH && open {
+                    open = sender.blocking_send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).is_ok();
+                }
+            };
+            let summary = match format {
+                Format::Xml => xml::read(input, &key, &mut sink),
+                Format::Csv => csv_format::read(input, &key, &mut sink),
+            };
+            if open && !batch.is_empty() {
+                let _ = sender.blocking_send(batch);
+            }
+            summary
+        });
+
+        let mut tx = self.begin_tx().await?;
+        let mut state = ImportState::new(request.region_id, import_id, facts);
+        let outcome: Result<()> = async {
+            while let Some(batch) = receiver.recv().await {
+                for (record, at) in batch {
+                    state.take(&mut tx, record, at).await?;
+                }
+                progress.records.store(state.counts.records as u64, Ordering::Relaxed);
+                state.flush(&mut tx, false).await?;
+            }
+            Ok(())
+        }
+        .await;
+        // Let the reader finish (it stops sending once the channel is gone).
+        drop(receiver);
+        let summary = reader.await.map_err(|e| StoreError::conflict("bestand", format!("inlezen afgebroken: {e}")))?;
+        if let Err(e) = outcome {
+            tx.rollback().await.ok();
+            progress.finished.store(true, Ordering::Relaxed);
+            return Err(e);
+        }
+        let message =
+            state.message.clone().unwrap_or_else(|| if format == Format::Csv { "CSV".into() } else { "XML".into() });
+        if !summary.file_problems.is_empty() {
+            tx.rollback().await?;
+            self.record_file_problems(import_id, request.region_id, &summary.file_problems).await?;
+            self.finish_import_row(
+                import_id,
+                "afgewezen",
+                &message,
+                &ImportCounts::default(),
+                request.region_id,
+                actor,
+            )
+            .await?;
+            progress.finished.store(true, Ordering::Relaxed);
+            return Ok(ImportCounts::default());
+        }
+        state.flush(&mut tx, true).await?;
+        let municipality = state.single_municipality();
+        // A record with several broken rules counts once.
+        let refused: HashSet<u64> = summary.record_problems.iter().map(|p| p.position.offset).collect();
+        for p in &summary.record_problems {
+            state.problems.push(ProblemInsert::from_reader(import_id, p, municipality.clone()));
+        }
+        state.counts.quarantined += refused.len() as i64;
+        state.counts.records += refused.len() as i64;
+        state.write_problems(&mut tx).await?;
+        state.write_rollups(&mut tx).await?;
+        let counts = state.counts.clone();
+        finish_in_tx(&mut tx, import_id, "klaar", &message, &counts, request.region_id, actor).await?;
+        tx.commit().await?;
+        progress.records.store(counts.records as u64, Ordering::Relaxed);
+        progress.finished.store(true, Ordering::Relaxed);
+        Ok(counts)
+    }
+
+    /// Prepare and run in one go (the command line).
+    pub async fn import_file(
+        &self,
+        request: ImportRequest,
+        source: ImportSource,
+        key: &Pseudonymiser,
+        actor: &Actor,
+    ) -> Result<(i64, ImportCounts)> {
+        let prepared = self.prepare_import(request, source, actor).await?;
+        let id = prepared.import_id;
+        let counts = self.run_import(prepared, key, Arc::new(ImportProgress::default()), actor).await?;
+        Ok((id, counts))
+    }
+
+    async fn completed_import_with_hash(&self, region_id: i64, sha: &str) -> Result<Option<i64>> {
+        Ok(crate::on_pool!(self, |pool| sqlx::query_scalar(
+            "SELECT id FROM imports WHERE region_id = $1 AND sha256 = $2 AND status = 'klaar'"
+        )
+        .bind(region_id)
+        .bind(sha)
+        .fetch_optional(pool)
+        .await)?)
+    }
+
+    /// Writes the import row (and, for a settled one, its audit entry).
+    #[allow(clippy::too_many_arguments)]
+    async fn settle(
+        &self,
+        request: &ImportRequest,
+        message: &str,
+        format: &str,
+        status: &str,
+        bytes: u64,
+        sha: &str,
+        duplicate_of: Option<i64>,
+        actor: &Actor,
+    ) -> Result<i64> {
+        let finished = (status != "bezig").then(now);
+        let bytes = i64::try_from(bytes).unwrap_or(i64::MAX);
+        crate::on_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO imports (region_id, file_name, sha256, format, message, status, bytes, records, accepted, \
+                 quarantined, duplicates, warnings, municipality_scope, duplicate_of, imported_by, started_at, finished_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 0, 0, 0, 0, $8, $9, $10, $11, $12) RETURNING id",
+            )
+            .bind(request.region_id)
+            .bind(&request.file_name)
+            .bind(sha)
+            .bind(format)
+            .bind(message)
+            .bind(status)
+            .bind(bytes)
+            .bind(&request.scope)
+            .bind(duplicate_of)
+            .bind(&actor.login)
+            .bind(now())
+            .bind(finished)
+            .fetch_one(&mut *tx)
+            .await?;
+            if status != "bezig" {
+                let entry = AuditEntry::new("importeren", "import", id).region(request.region_id).after(
+                    &serde_json::json!({"bestand": request.file_name, "status": status, "dubbelVan": duplicate_of}),
+                );
+                insert_audit!(&mut *tx, actor, &entry)?;
+            }
+            tx.commit().await?;
+            Ok(id)
+        })
+    }
+
+    async fn record_file_problems(&self, import_id: i64, region_id: i64, problems: &[Problem]) -> Result<()> {
+        let mut tx = self.begin_tx().await?;
+        let rows: Vec<ProblemInsert> =
+            problems.iter().map(|p| ProblemInsert::from_reader(import_id, p, None)).collect();
+        insert_problems(&mut tx, region_id, &rows).await?;
+        tx.commit().await
+    }
+
+    async fn finish_import_row(
+        &self,
+        import_id: i64,
+        status: &str,
+        message: &str,
+        counts: &ImportCounts,
+        region_id: i64,
+        actor: &Actor,
+    ) -> Result<()> {
+        let mut tx = self.begin_tx().await?;
+        finish_in_tx(&mut tx, import_id, status, message, counts, region_id, actor).await?;
+        tx.commit().await
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+async fn finish_in_tx(
+    tx: &mut Tx,
+    import_id: i64,
+    status: &str,
+    message: &str,
+    counts: &ImportCounts,
+    region_id: i64,
+    actor: &Actor,
+) -> Result<()> {
+    let entry = AuditEntry::new("importeren", "import", import_id)
+        .region(region_id)
+        .after(&serde_json::json!({"status": status, "bericht": message, "aantallen": counts}));
+    on_tx!(tx, |conn| {
+        sqlx::query(
+            "UPDATE imports SET status = $1, message = $2, records = $3, accepted = $4, quarantined = $5, \
+             duplicates = $6, warnings = $7, finished_at = $8 WHERE id = $9",
+        )
+        .bind(status)
+        .bind(message)
+        .bind(counts.records)
+        .bind(counts.accepted)
+        .bind(counts.quarantined)
+        .bind(counts.duplicates)
+        .bind(counts.warnings)
+        .bind(now())
+        .bind(import_id)
+        .execute(&mut *conn)
+        .await?;
+        insert_audit!(&mut *conn, actor, &entry)?;
+    });
+    Ok(())
+}
+
+pub(crate) async fn insert_problems(tx: &mut Tx, region_id: i64, rows: &[ProblemInsert]) -> Result<()> {
+    for chunk in rows.chunks(500) {
+        on_tx!(tx, |conn| {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO import_problems (import_id, region_id, line, byte_offset, field, rule, message, severity, \
+                 municipality_code, provider_id, record_json, context_json, status) ",
+            );
+            q.push_values(chunk, |mut b, p| {
+                b.push_bind(p.import_id)
+                    .push_bind(region_id)
+                    .push_bind(p.line)
+                    .push_bind(p.offset)
+                    .push_bind(&p.field)
+                    .push_bind(&p.rule)
+                    .push_bind(&p.message)
+                    .push_bind(p.severity)
+                    .push_bind(&p.municipality)
+                    .push_bind(p.provider_id)
+                    .push_bind(&p.record_json)
+                    .push_bind(&p.context_json)
+                    .push_bind(p.status);
+            });
+            q.build().execute(&mut *conn).await?;
+        });
+    }
+    Ok(())
+}
+
+/// An accepted claim line waiting to be written.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingLine {
+    import_id: i64,
+    claim_id: i64,
+    ctx: Arc<Context>,
+    provider_id: i64,
+    line: samenspel_istd::ClaimLine,
+    lot_id: Option<i64>,
+    contract_tariff: Option<i64>,
+    at: Position,
+}
+
+#[derive(Debug, Clone)]
+struct PendingAssignment {
+    import_id: i64,
+    ctx: Arc<Context>,
+    provider_id: i64,
+    assignment: samenspel_istd::Assignment,
+}
+
+#[derive(Debug, Clone)]
+struct PendingEvent {
+    import_id: i64,
+    ctx: Arc<Context>,
+    provider_id: i64,
+    event: samenspel_istd::CareEvent,
+}
+
+#[derive(Debug, Clone)]
+enum PendingAnswer {
+    Claim { ctx: Arc<Context>, answer: samenspel_istd::ClaimAnswer, at: Position, import_id: i64 },
+    Line { ctx: Arc<Context>, line: samenspel_istd::RejectedLine, at: Position, import_id: i64 },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct SpendKey {
+    law: &'static str,
+    month: i32,
+    municipality: String,
+    provider_id: i64,
+    lot_id: i64,
+    category: String,
+    code: String,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct SpendDelta {
+    amount: i64,
+    volume: i64,
+    lines: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct ClientKey {
+    law: &'static str,
+    year: i32,
+    municipality: String,
+    provider_id: i64,
+    category: String,
+    client: String,
+}
+
+/// The claim the lines being read belong to.
+#[derive(Debug, Clone)]
+struct ClaimState {
+    ctx: Arc<Context>,
+    id: Option<i64>,
+    issues: Vec<Issue>,
+}
+
+fn law(standard: Standard) -> &'static str {
+    standard.law()
+}
+
+fn month_of(day: Date) -> i32 {
+    day.year() * 100 + i32::from(u8::from(day.month()))
+}
+
+/// Everything an import (or a re-processing of quarantine) keeps between records.
+pub(crate) struct ImportState {
+    region_id: i64,
+    pub(crate) import_id: i64,
+    pub(crate) facts: Facts,
+    loaded: HashSet<(Standard, String)>,
+    ctx: Option<Arc<Context>>,
+    ctx_issues: Vec<Issue>,
+    claim: Option<ClaimState>,
+    pub(crate) message: Option<String>,
+    municipalities: HashSet<String>,
+    assignments: Vec<PendingAssignment>,
+    events: Vec<PendingEvent>,
+    lines: Vec<PendingLine>,
+    answers: Vec<PendingAnswer>,
+    pub(crate) problems: Vec<ProblemInsert>,
+    spend: HashMap<SpendKey, SpendDelta>,
+    clients: HashMap<ClientKey, i64>,
+    claim_totals: HashMap<i64, i64>,
+    pub(crate) counts: ImportCounts,
+    /// Per import, records accepted (for re-processing).
+    pub(crate) accepted_per_import: HashMap<i64, i64>,
+    /// (import, byte offset) of every record quarantined by this state.
+    pub(crate) quarantined_keys: HashSet<(i64, i64)>,
+}
+
+impl ImportState {
+    pub(crate) fn new(region_id: i64, import_id: i64, facts: Facts) -> ImportState {
+        ImportState {
+            region_id,
+            import_id,
+            facts,
+            loaded: HashSet::new(),
+            ctx: None,
+            ctx_issues: Vec::new(),
+            claim: None,
+            message: None,
+            municipalities: HashSet::new(),
+            assignments: Vec::new(),
+            events: Vec::new(),
+            lines: Vec::new(),
+            answers: Vec::new(),
+            problems: Vec::new(),
+            spend: HashMap::new(),
+            clients: HashMap::new(),
+            claim_totals: HashMap::new(),
+            counts: ImportCounts::default(),
+            accepted_per_import: HashMap::new(),
+            quarantined_keys: HashSet::new(),
+        }
+    }
+
+    /// The one municipality all records were for, if there was one (for reader problems).
+    fn single_municipality(&self) -> Option<String> {
+        (self.municipalities.len() == 1).then(|| self.municipalities.iter().next().map(|m| format!("GM{m}"))).flatten()
+    }
+
+    fn provider_id(&self, ctx: &Context) -> Option<i64> {
+        self.facts.providers.get(&ctx.provider_agb).copied()
+    }
+
+    fn accepted(&mut self, import_id: i64) {
+        self.counts.accepted += 1;
+        *self.accepted_per_import.entry(import_id).or_default() += 1;
+    }
+
+    /// Puts a record in quarantine with its issues.
+    pub(crate) fn quarantine(&mut self, ctx: &Context, record: &Record, at: Position, issues: Vec<Issue>) {
+        self.counts.quarantined += 1;
+        self.quarantined_keys.insert((self.import_id, i64::try_from(at.offset).unwrap_or(i64::MAX)));
+        let reprocessable = issues.iter().all(|i| i.reprocessable);
+        let record_json = serde_json::to_string(record).ok();
+        let context_json = serde_json::to_string(ctx).ok();
+        let provider_id = self.provider_id(ctx);
+        for i in issues {
+            self.problems.push(ProblemInsert {
+                import_id: self.import_id,
+                line: at.line.and_then(|l| i64::try_from(l).ok()),
+                offset: i64::try_from(at.offset).unwrap_or(i64::MAX),
+                field: i.field,
+                rule: i.rule,
+                message: i.message,
+                severity: "fout",
+                municipality: Some(ctx.municipality_code()),
+                provider_id,
+                record_json: record_json.clone(),
+                context_json: context_json.clone(),
+                status: if reprocessable { "open" } else { "blijvend" },
+            });
+        }
+    }
+
+    fn warn(&mut self, ctx: &Context, at: Position, issues: Vec<Issue>) {
+        let provider_id = self.provider_id(ctx);
+        for i in issues {
+            self.counts.warnings += 1;
+            self.problems.push(ProblemInsert {
+                import_id: self.import_id,
+                line: at.line.and_then(|l| i64::try_from(l).ok()),
+                offset: i64::try_from(at.offset).unwrap_or(i64::MAX),
+                field: i.field,
+                rule: i.rule,
+                message: i.message,
+                severity: "waarschuwing",
+                municipality: Some(ctx.municipality_code()),
+                provider_id,
+                record_json: None,
+                context_json: None,
+                status: "verwerkt",
+            });
+        }
+    }
+
+    /// Takes one record from the reader (or from quarantine).
+    pub(crate) async fn take(&mut self, tx: &mut Tx, record: Record, at: Position) -> Result<()> {
+        match record {
+            Record::Header(h) => {
+                if self.message.is_none() {
+                    self.message = Some(if h.message_id.is_empty() {
+                        format!("CSV {}", h.kind.name(h.standard))
+                    } else {
+                        h.kind.name(h.standard)
+                    });
+                }
+                self.set_context(tx, Context::from_header(&h)).await?;
+            }
+            Record::Claim(c) => {
+                let Some(ctx) = self.ctx.clone() else { return Ok(()) };
+                self.set_claim(tx, &ctx, c).await?;
+            }
+            other => {
+                let Some(ctx) = self.ctx.clone() else { return Ok(()) };
+                self.counts.records += 1;
+                self.take_fact(tx, ctx, other, at).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A new message context: its parties' issues, and the assignments of its municipality.
+    pub(crate) async fn set_context(&mut self, tx: &mut Tx, ctx: Context) -> Result<()> {
+        self.ctx_issues = self.facts.context_issues(&ctx);
+        let key = (ctx.standard, ctx.municipality.clone());
+        if self.ctx_issues.is_empty() && !self.loaded.contains(&key) {
+            tx.load_assignments(&mut self.facts, self.region_id, ctx.standard, &ctx.municipality).await?;
+            self.loaded.insert(key);
+        }
+        self.municipalities.insert(ctx.municipality.clone());
+        self.ctx = Some(Arc::new(ctx));
+        self.claim = None;
+        Ok(())
+    }
+
+    /// A claim: stored once (per provider and law its number is unique, TR333), then its lines.
+    pub(crate) async fn set_claim(&mut self, tx: &mut Tx, ctx: &Context, claim: samenspel_istd::Claim) -> Result<()> {
+        let mut issues = self.facts.check_claim(ctx, &claim);
+        let claim_ctx = Arc::new(Context { claim: Some(claim.clone()), ..ctx.clone() });
+        let mut id = None;
+        if issues.is_empty() {
+            let provider_id = self.provider_id(ctx).unwrap_or_default();
+            match self.upsert_claim(tx, ctx, provider_id, &claim).await? {
+                Ok(claim_id) => id = Some(claim_id),
+                Err(issue) => issues.push(issue),
+            }
+        }
+        self.claim = Some(ClaimState { ctx: claim_ctx, id, issues });
+        Ok(())
+    }
+
+    async fn upsert_claim(
+        &mut self,
+        tx: &mut Tx,
+        ctx: &Context,
+        provider_id: i64,
+        claim: &samenspel_istd::Claim,
+    ) -> Result<std::result::Result<i64, Issue>> {
+        let (region_id, import_id, law) = (self.region_id, self.import_id, law(ctx.standard));
+        let existing: Option<(i64, Date)> = on_tx!(tx, |conn| {
+            sqlx::query(
+                "INSERT INTO claims (region_id, import_id, law, municipality_code, provider_id, number, period_start, \
+                 period_end, claim_date, submitted_cents) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(region_id)
+            .bind(import_id)
+            .bind(law)
+            .bind(ctx.municipality_code())
+            .bind(provider_id)
+            .bind(&claim.number)
+            .bind(claim.period_start)
+            .bind(claim.period_end)
+            .bind(claim.date)
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query_as(
+                "SELECT id, period_start FROM claims WHERE region_id = $1 AND law = $2 AND provider_id = $3 AND number = $4",
+            )
+            .bind(region_id)
+            .bind(law)
+            .bind(provider_id)
+            .bind(&claim.number)
+            .fetch_optional(&mut *conn)
+            .await?
+        });
+        Ok(match existing {
+            Some((id, start)) if start == claim.period_start => Ok(id),
+            _ => Err(Issue {
+                field: "DeclaratieNummer".into(),
+                rule: "TR333".into(),
+                message: format!(
+                    "Declaratienummer {} is door deze aanbieder al gebruikt voor een andere periode.",
+                    claim.number
+                ),
+                reprocessable: false,
+            }),
+        })
+    }
+
+    async fn take_fact(&mut self, _tx: &mut Tx, ctx: Arc<Context>, record: Record, at: Position) -> Result<()> {
+        let import_id = self.import_id;
+        match record {
+            Record::Assignment(a) => match self.facts.check_assignment(&ctx, &a) {
+                Ok(provider_id) => {
+                    self.assignments.push(PendingAssignment { import_id, ctx, provider_id, assignment: a })
+                }
+                Err(issues) => self.quarantine(&ctx, &Record::Assignment(a), at, issues),
+            },
+            Record::CareEvent(e) => match self.facts.check_event(&ctx, &e) {
+                Ok(provider_id) => self.events.push(PendingEvent { import_id, ctx, provider_id, event: e }),
+                Err(issues) => self.quarantine(&ctx, &Record::CareEvent(e), at, issues),
+            },
+            Record::ClaimLine(l) => {
+                let Some(claim) = self.claim.clone() else { return Ok(()) };
+                if !claim.issues.is_empty() {
+                    self.quarantine(&claim.ctx, &Record::ClaimLine(l), at, claim.issues.clone());
+                    return Ok(());
+                }
+                match (self.facts.check_line(&claim.ctx, &l), claim.id) {
+                    (Ok(placed), Some(claim_id)) => {
+                        if !placed.warnings.is_empty() {
+                            self.warn(&claim.ctx, at, placed.warnings);
+                        }
+                        self.lines.push(PendingLine {
+                            import_id,
+                            claim_id,
+                            ctx: claim.ctx.clone(),
+                            provider_id: placed.provider_id,
+                            line: l,
+                            lot_id: placed.lot_id,
+                            contract_tariff: placed.contract_tariff_cents,
+                            at,
+                        });
+                    }
+                    (Err(issues), _) => self.quarantine(&claim.ctx, &Record::ClaimLine(l), at, issues),
+                    (Ok(_), None) => {}
+                }
+            }
+            Record::ClaimAnswer(answer) => {
+                if !self.ctx_issues.is_empty() {
+                    let issues = self.ctx_issues.clone();
+                    self.quarantine(&ctx, &Record::ClaimAnswer(answer), at, issues);
+                } else {
+                    self.answers.push(PendingAnswer::Claim { ctx, answer, at, import_id });
+                }
+            }
+            Record::RejectedLine(line) => {
+                if !self.ctx_issues.is_empty() {
+                    let issues = self.ctx_issues.clone();
+                    self.quarantine(&ctx, &Record::RejectedLine(line), at, issues);
+                } else {
+                    self.answers.push(PendingAnswer::Line { ctx, line, at, import_id });
+                }
+            }
+            Record::Header(_) | Record::Claim(_) => {}
+        }
+        Ok(())
+    }
+
+    /// Writes what is pending when there is enough of it, or everything at the end.
+    pub(crate) async fn flush(&mut self, tx: &mut Tx, all: bool) -> Result<()> {
+        if all || self.assignments.len() >= BATCH {
+            self.write_assignments(tx).await?;
+        }
+        if all || self.events.len() >= BATCH {
+            self.write_events(tx).await?;
+        }
+        if all || self.lines.len() >= BATCH {
+            // Assignments first: lines read later may rest on them only in memory so far.
+            self.write_assignments(tx).await?;
+            self.write_lines(tx).await?;
+        }
+        if all {
+            self.write_answers(tx).await?;
+        }
+        if self.problems.len() >= BATCH * 5 {
+            self.write_problems(tx).await?;
+        }
+        Ok(())
+    }
+
+    async fn write_assignments(&mut self, tx: &mut Tx) -> Result<()> {
+        if self.assignments.is_empty() {
+            return Ok(());
+        }
+        // Two versions of one assignment in a batch: only the newest goes to the database.
+        let mut newest: HashMap<(Standard, String, i64), usize> = HashMap::new();
+        let pending = std::mem::take(&mut self.assignments);
+        for (i, p) in pending.iter().enumerate() {
+            let key = (p.ctx.standard, p.ctx.municipality.clone(), p.assignment.number);
+            let version = |j: usize| (pending[j].assignment.assigned_on, pending[j].assignment.assigned_at.clone());
+            match newest.get(&key) {
+                Some(&j) if version(j) >= version(i) => {}
+                _ => {
+                    newest.insert(key, i);
+                }
+            }
+        }
+        let chosen: Vec<&PendingAssignment> = {
+            let mut idx: Vec<usize> = newest.values().copied().collect();
+            idx.sort_unstable();
+            idx.into_iter().map(|i| &pending[i]).collect()
+        };
+        self.counts.duplicates += (pending.len() - chosen.len()) as i64;
+        let region_id = self.region_id;
+        let mut written = 0usize;
+        let mut written_per_import: HashMap<i64, i64> = HashMap::new();
+        for chunk in chosen.chunks(500) {
+            let ids: Vec<i64> = on_tx!(tx, |conn| {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO assignments (region_id, import_id, law, municipality_code, provider_id, client, number, \
+                     category, product_code, assigned_on, assigned_at, starts_on, ends_on, change_reason, volume, unit, \
+                     frequency, budget_cents) ",
+                );
+                q.push_values(chunk, |mut b, p| {
+                    let a = &p.assignment;
+                    b.push_bind(region_id)
+                        .push_bind(p.import_id)
+                        .push_bind(law(p.ctx.standard))
+                        .push_bind(p.ctx.municipality_code())
+                        .push_bind(p.provider_id)
+                        .push_bind(a.client.0.clone())
+                        .push_bind(a.number)
+                        .push_bind(a.product.category.clone())
+                        .push_bind(a.product.code.clone())
+                        .push_bind(a.assigned_on)
+                        .push_bind(a.assigned_at.clone())
+                        .push_bind(a.starts_on)
+                        .push_bind(a.ends_on)
+                        .push_bind(a.change_reason.clone())
+                        .push_bind(a.volume)
+                        .push_bind(a.unit.clone())
+                        .push_bind(a.frequency.clone())
+                        .push_bind(a.budget_cents);
+                });
+                q.push(
+                    " ON CONFLICT (region_id, law, municipality_code, number) DO UPDATE SET \
+                     import_id = excluded.import_id, provider_id = excluded.provider_id, client = excluded.client, \
+                     category = excluded.category, product_code = excluded.product_code, \
+                     assigned_on = excluded.assigned_on, assigned_at = excluded.assigned_at, \
+                     starts_on = excluded.starts_on, ends_on = excluded.ends_on, change_reason = excluded.change_reason, \
+                     volume = excluded.volume, unit = excluded.unit, frequency = excluded.frequency, \
+                     budget_cents = excluded.budget_cents \
+                     WHERE excluded.assigned_on > assignments.assigned_on \
+                     OR (excluded.assigned_on = assignments.assigned_on AND excluded.assigned_at > assignments.assigned_at) \
+                     RETURNING number",
+                );
+                q.build_query_scalar::<i64>().fetch_all(&mut *conn).await?
+            });
+            // Rows not returned were this version or an older one: nothing new.
+            let returned: HashSet<i64> = ids.into_iter().collect();
+            for p in chunk {
+                if returned.contains(&p.assignment.number) {
+                    written += 1;
+                    *written_per_import.entry(p.import_id).or_default() += 1;
+                }
+            }
+        }
+        self.counts.accepted += written as i64;
+        self.counts.duplicates += (chosen.len() - written) as i64;
+        for (import, n) in written_per_import {
+            *self.accepted_per_import.entry(import).or_default() += n;
+        }
+        Ok(())
+    }
+
+    async fn write_events(&mut self, tx: &mut Tx) -> Result<()> {
+        let pending = std::mem::take(&mut self.events);
+        let region_id = self.region_id;
+        for p in pending {
+            let e = &p.event;
+            let inserted = on_tx!(tx, |conn| sqlx::query(
+                "INSERT INTO care_events (region_id, import_id, law, municipality_code, provider_id, client, \
+                 assignment_number, category, product_code, starts_on, ends_on, stop, reason, status) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING",
+            )
+            .bind(region_id)
+            .bind(p.import_id)
+            .bind(law(p.ctx.standard))
+            .bind(p.ctx.municipality_code())
+            .bind(p.provider_id)
+            .bind(&e.client.0)
+            .bind(e.number)
+            .bind(&e.product.category)
+            .bind(&e.product.code)
+            .bind(e.starts_on)
+            .bind(e.ends_on)
+            .bind(e.stop)
+            .bind(&e.reason)
+            .bind(&e.status)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected());
+            if inserted > 0 {
+                self.accepted(p.import_id);
+            } else {
+                self.counts.duplicates += 1;
+            }
+        }
+        Ok(())
+    }
+
+    async fn write_lines(&mut self, tx: &mut Tx) -> Result<()> {
+        let pending = std::mem::take(&mut self.lines);
+        if pending.is_empty() {
+            return Ok(());
+        }
+        // Debits first, so a credit can find the line it credits in the same file (TR323).
+        let (credits, debits): (Vec<PendingLine>, Vec<PendingLine>) =
+            pending.into_iter().partition(|p| p.line.amount_cents < 0);
+        self.insert_lines(tx, debits).await?;
+        let mut valid = Vec::new();
+        for p in credits {
+            let original = match &p.line.previous_reference {
+                Some(previous) => self.find_line(tx, &p, previous).await?,
+                None => None,
+            };
+            if original.is_some() {
+                valid.push(p);
+            } else {
+                let issue = Issue {
+                    field: "VorigReferentieNummer".into(),
+                    rule: "TR323".into(),
+                    message: format!(
+                        "De gecrediteerde regel {} is niet bekend; de creditregel blijft in quarantaine tot die is ingelezen.",
+                        p.line.previous_reference.as_deref().unwrap_or("")
+                    ),
+                    reprocessable: true,
+                };
+                let import_id = std::mem::replace(&mut self.import_id, p.import_id);
+                self.quarantine(&p.ctx, &Record::ClaimLine(p.line.clone()), p.at, vec![issue]);
+                self.import_id = import_id;
+            }
+        }
+        self.insert_lines(tx, valid).await
+    }
+
+    /// The stored line with a reference: (client, amount, period start, assignment number).
+    async fn find_line(
+        &self,
+        tx: &mut Tx,
+        p: &PendingLine,
+        reference: &str,
+    ) -> Result<Option<(String, i64, Date, i64)>> {
+        Ok(on_tx!(tx, |conn| sqlx::query_as(
+            "SELECT client, amount_cents, period_start, assignment_number FROM claim_lines \
+             WHERE region_id = $1 AND law = $2 AND provider_id = $3 AND reference = $4",
+        )
+        .bind(self.region_id)
+        .bind(law(p.ctx.standard))
+        .bind(p.provider_id)
+        .bind(reference)
+        .fetch_optional(&mut *conn)
+        .await)?)
+    }
+
+    async fn insert_lines(&mut self, tx: &mut Tx, lines: Vec<PendingLine>) -> Result<()> {
+        let region_id = self.region_id;
+        for chunk in lines.chunks(BATCH) {
+            let inserted: Vec<(String, i64)> = on_tx!(tx, |conn| {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO claim_lines (region_id, import_id, claim_id, law, municipality_code, provider_id, client, \
+                     reference, previous_reference, assignment_number, category, product_code, lot_id, period_start, \
+                     period_end, month, volume, unit, tariff_cents, amount_cents, contract_tariff_cents, rejected) ",
+                );
+                q.push_values(chunk, |mut b, p| {
+                    let l = &p.line;
+                    b.push_bind(region_id)
+                        .push_bind(p.import_id)
+                        .push_bind(p.claim_id)
+                        .push_bind(law(p.ctx.standard))
+                        .push_bind(p.ctx.municipality_code())
+                        .push_bind(p.provider_id)
+                        .push_bind(l.client.0.clone())
+                        .push_bind(l.reference.clone())
+                        .push_bind(l.previous_reference.clone())
+                        .push_bind(l.assignment_number)
+                        .push_bind(l.category.clone())
+                        .push_bind(l.code.clone())
+                        .push_bind(p.lot_id)
+                        .push_bind(l.period_start)
+                        .push_bind(l.period_end)
+                        .push_bind(month_of(l.period_start))
+                        .push_bind(l.volume)
+                        .push_bind(l.unit.clone())
+                        .push_bind(l.tariff_cents)
+                        .push_bind(l.amount_cents)
+                        .push_bind(p.contract_tariff)
+                        .push_bind(false);
+                });
+                q.push(" ON CONFLICT DO NOTHING RETURNING reference, provider_id");
+                q.build_query_as::<(String, i64)>().fetch_all(&mut *conn).await?
+            });
+            let inserted: HashSet<(String, i64)> = inserted.into_iter().collect();
+            for p in chunk {
+                if inserted.contains(&(p.line.reference.clone(), p.provider_id)) {
+                    self.count_line(p, 1);
+                    self.accepted(p.import_id);
+                    continue;
+                }
+                // The reference is taken: the same line again, or a different line (TR314).
+                let same =
+                    self.find_line(tx, p, &p.line.reference).await?.is_some_and(|(client, amount, start, number)| {
+                        client == p.line.client.0
+                            && amount == p.line.amount_cents
+                            && start == p.line.period_start
+                            && number == p.line.assignment_number
+                    });
+                if same {
+                    self.counts.duplicates += 1;
+                } else {
+                    let issue = Issue {
+                        field: "ReferentieNummer".into(),
+                        rule: "TR314".into(),
+                        message: format!(
+                            "Referentienummer {} is door deze aanbieder al gebruikt voor een andere prestatie.",
+                            p.line.reference
+                        ),
+                        reprocessable: false,
+                    };
+                    let import_id = std::mem::replace(&mut self.import_id, p.import_id);
+                    self.quarantine(&p.ctx, &Record::ClaimLine(p.line.clone()), p.at, vec![issue]);
+                    self.import_id = import_id;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds (sign 1) or removes (sign −1, a rejected line) a line from the aggregates.
+    fn count_line(&mut self, p: &PendingLine, sign: i64) {
+        let l = &p.line;
+        self.add_spend(
+            law(p.ctx.standard),
+            month_of(l.period_start),
+            p.ctx.municipality_code(),
+            p.provider_id,
+            p.lot_id.unwrap_or(0),
+            l.category.clone(),
+            l.code.clone().unwrap_or_default(),
+            &l.client.0,
+            sign * l.amount_cents,
+            sign * l.amount_cents.signum().max(-1) * l.volume,
+            sign,
+        );
+        *self.claim_totals.entry(p.claim_id).or_default() += sign * l.amount_cents;
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add_spend(
+        &mut self,
+        law: &'static str,
+        month: i32,
+        municipality: String,
+        provider_id: i64,
+        lot_id: i64,
+        category: String,
+        code: String,
+        client: &str,
+        amount: i64,
+        volume: i64,
+        lines: i64,
+    ) {
+        let client_key = ClientKey {
+            law,
+            year: month / 100,
+            municipality: municipality.clone(),
+            provider_id,
+            category: category.clone(),
+            client: client.to_string(),
+        };
+        *self.clients.entry(client_key).or_default() += amount;
+        let d =
+            self.spend.entry(SpendKey { law, month, municipality, provider_id, lot_id, category, code }).or_default();
+        d.amount += amount;
+        d.volume += volume;
+        d.lines += lines;
+    }
+
+    async fn write_answers(&mut self, tx: &mut Tx) -> Result<()> {
+        let region_id = self.region_id;
+        for answer in std::mem::take(&mut self.answers) {
+            match answer {
+                PendingAnswer::Claim { ctx, answer, at, import_id } => {
+                    let provider_id = self.provider_id(&ctx).unwrap_or_default();
+                    let updated =
+                        on_tx!(tx, |conn| {
+                            sqlx::query(
+                        "UPDATE claims SET granted_cents = $1 WHERE region_id = $2 AND law = $3 AND provider_id = $4 \
+                         AND number = $5",
+                    )
+                    .bind(answer.granted_cents)
+                    .bind(region_id)
+                    .bind(law(ctx.standard))
+                    .bind(provider_id)
+                    .bind(&answer.claim_number)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected()
+                        });
+                    if updated > 0 {
+                        self.accepted(import_id);
+                    } else {
+                        let issue = Issue {
+                            field: "DeclaratieNummer".into(),
+                            rule: "TR337".into(),
+                            message: format!(
+                                "Declaratie {} is (nog) niet ingelezen; het antwoord blijft in quarantaine tot de declaratie er is.",
+                                answer.claim_number
+                            ),
+                            reprocessable: true,
+                        };
+                        let previous = std::mem::replace(&mut self.import_id, import_id);
+                        self.quarantine(&ctx, &Record::ClaimAnswer(answer), at, vec![issue]);
+                        self.import_id = previous;
+                    }
+                }
+                PendingAnswer::Line { ctx, line, at, import_id } => {
+                    let provider_id = self.provider_id(&ctx).unwrap_or_default();
+                    type Rejected = (String, i32, Option<i64>, String, Option<String>, i64, i64, String, i64);
+                    let row: Option<Rejected> =
+                        on_tx!(tx, |conn| {
+                            sqlx::query_as(
+                        "UPDATE claim_lines SET rejected = $1 WHERE region_id = $2 AND law = $3 AND provider_id = $4 \
+                         AND reference = $5 AND rejected = $6 RETURNING municipality_code, month, lot_id, category, \
+                         product_code, amount_cents, volume, client, claim_id",
+                    )
+                    .bind(true)
+                    .bind(region_id)
+                    .bind(law(ctx.standard))
+                    .bind(provider_id)
+                    .bind(&line.reference)
+                    .bind(false)
+                    .fetch_optional(&mut *conn)
+                    .await?
+                        });
+                    match row {
+                        Some((municipality, month, lot, category, code, amount, volume, client, claim_id)) => {
+                            self.add_spend(
+                                law(ctx.standard),
+                                month,
+                                municipality,
+                                provider_id,
+                                lot.unwrap_or(0),
+                                category,
+                                code.unwrap_or_default(),
+                                &client,
+                                -amount,
+                                -amount.signum().max(-1) * volume,
+                                -1,
+                            );
+                            *self.claim_totals.entry(claim_id).or_default() -= amount;
+                            self.accepted(import_id);
+                        }
+                        None => {
+                            let known = on_tx!(tx, |conn| {
+                                sqlx::query_scalar::<_, i64>(
+                                "SELECT COUNT(*) FROM claim_lines WHERE region_id = $1 AND law = $2 AND provider_id = $3 \
+                                 AND reference = $4",
+                            )
+                            .bind(region_id)
+                            .bind(law(ctx.standard))
+                            .bind(provider_id)
+                            .bind(&line.reference)
+                            .fetch_one(&mut *conn)
+                            .await?
+                            });
+                            if known > 0 {
+                                self.counts.duplicates += 1;
+                            } else {
+                                let issue = Issue {
+                                    field: "ReferentieNummer".into(),
+                                    rule: "TR342".into(),
+                                    message: format!(
+                                        "De afgewezen prestatie {} is (nog) niet ingelezen; zij blijft in quarantaine tot de declaratie er is.",
+                                        line.reference
+                                    ),
+                                    reprocessable: true,
+                                };
+                                let previous = std::mem::replace(&mut self.import_id, import_id);
+                                self.quarantine(&ctx, &Record::RejectedLine(line), at, vec![issue]);
+                                self.import_id = previous;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn write_problems(&mut self, tx: &mut Tx) -> Result<()> {
+        let rows = std::mem::take(&mut self.problems);
+        insert_problems(tx, self.region_id, &rows).await
+    }
+
+    /// Adds the aggregates of this import to the spend tables and the claim totals.
+    pub(crate) async fn write_rollups(&mut self, tx: &mut Tx) -> Result<()> {
+        let region_id = self.region_id;
+        let spend: Vec<(SpendKey, SpendDelta)> = std::mem::take(&mut self.spend).into_iter().collect();
+        for chunk in spend.chunks(500) {
+            on_tx!(tx, |conn| {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO spend_months (region_id, law, month, municipality_code, provider_id, lot_id, category, \
+                     product_code, amount_cents, volume, lines) ",
+                );
+                q.push_values(chunk, |mut b, (k, d)| {
+                    b.push_bind(region_id)
+                        .push_bind(k.law)
+                        .push_bind(k.month)
+                        .push_bind(k.municipality.clone())
+                        .push_bind(k.provider_id)
+                        .push_bind(k.lot_id)
+                        .push_bind(k.category.clone())
+                        .push_bind(k.code.clone())
+                        .push_bind(d.amount)
+                        .push_bind(d.volume)
+                        .push_bind(d.lines);
+                });
+                q.push(
+                    " ON CONFLICT (region_id, law, month, municipality_code, provider_id, lot_id, category, product_code) \
+                     DO UPDATE SET amount_cents = spend_months.amount_cents + excluded.amount_cents, \
+                     volume = spend_months.volume + excluded.volume, lines = spend_months.lines + excluded.lines",
+                );
+                q.build().execute(&mut *conn).await?;
+            });
+        }
+        let clients: Vec<(ClientKey, i64)> = std::mem::take(&mut self.clients).into_iter().collect();
+        for chunk in clients.chunks(1000) {
+            on_tx!(tx, |conn| {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO client_years (region_id, law, year, municipality_code, provider_id, category, client, \
+                     amount_cents) ",
+                );
+                q.push_values(chunk, |mut b, (k, amount)| {
+                    b.push_bind(region_id)
+                        .push_bind(k.law)
+                        .push_bind(k.year)
+                        .push_bind(k.municipality.clone())
+                        .push_bind(k.provider_id)
+                        .push_bind(k.category.clone())
+                        .push_bind(k.client.clone())
+                        .push_bind(*amount);
+                });
+                q.push(
+                    " ON CONFLICT (region_id, law, year, municipality_code, provider_id, category, client) \
+                     DO UPDATE SET amount_cents = client_years.amount_cents + excluded.amount_cents",
+                );
+                q.build().execute(&mut *conn).await?;
+            });
+        }
+        for (claim_id, delta) in std::mem::take(&mut self.claim_totals) {
+            on_tx!(tx, |conn| sqlx::query("UPDATE claims SET submitted_cents = submitted_cents + $1 WHERE id = $2")
+                .bind(delta)
+                .bind(claim_id)
+                .execute(&mut *conn)
+                .await
+                .map(|_| ()))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,12 @@
+//! Production data: imports with their reports and quarantine, assignments, starts and stops,
+//! claims and their lines, and the spend aggregates the views read.
+
+mod facts;
+pub mod import;
+pub mod quarantine;
+pub(crate) mod tx;
+pub mod views;
+
+pub use import::{ImportCounts, ImportProgress, ImportRequest, ImportSource, PreparedImport};
+pub use quarantine::ReprocessOutcome;
+pub use views::{AssignmentRow, ClaimLineRow, ClientRowFilter, ImportRow, ProblemRow};

@@ -1,0 +1,420 @@
+//! Importing production data, on the backend the environment selects: what is accepted, what
+//! is quarantined and why, what a second import adds (nothing), what a broken file leaves
+//! (nothing), and how quarantine is processed again after a fix.
+
+use samenspel_domain::procurement::{ContractStatus, FundingVariant, Law, Period, Route, Unit};
+use samenspel_domain::region::Domain;
+use samenspel_domain::{AgbCode, Cents, YouthRegionCode};
+use samenspel_istd::Pseudonymiser;
+use samenspel_store::catalogue::ProductDetails;
+use samenspel_store::contracts::{ContractDetails, TariffDetails};
+use samenspel_store::lots::LotDetails;
+use samenspel_store::production::{ImportCounts, ImportRequest, ImportSource};
+use samenspel_store::providers::ProviderDetails;
+use samenspel_store::testing::fresh_store;
+use samenspel_store::{on_pool, Actor, Store};
+use std::sync::Arc;
+use time::macros::date;
+
+const PROVIDER: &str = "98000001";
+const OTHER_PROVIDER: &str = "98000002";
+
+struct Fixture {
+    store: Store,
+    region: i64,
+    key: Pseudonymiser,
+}
+
+async fn fixture() -> Fixture {
+    let store = fresh_store().await.unwrap();
+    let new = store
+        .new_region_from_youth_region(&YouthRegionCode::parse("JZ24").unwrap(), Domain::Youth, date!(2015 - 01 - 01))
+        .await
+        .unwrap();
+    let region = store.create_region(&new, &Actor::cli()).await.unwrap().id;
+    let mut products = Vec::new();
+    for (code, unit) in [("45A03", Unit::Hour), ("45A04", Unit::Hour)] {
+        let details = ProductDetails {
+            law: Law::Youth,
+            category: "45".into(),
+            code: Some(code.into()),
+            name: format!("Jeugdhulp {code}"),
+            unit,
+            funding_variant: FundingVariant::EffortBased,
+            own_code: false,
+            active: true,
+        };
+        products.push(store.create_product(region, &details, &Actor::cli()).await.unwrap().id);
+    }
+    let period = Period::new(date!(2025 - 01 - 01), Some(date!(2028 - 12 - 31))).unwrap();
+    let lot = LotDetails {
+        name: "Ambulant".into(),
+        description: None,
+        route: Route::Tender,
+        period,
+        products: products.clone(),
+    };
+    let lot = store.create_lot(region, &lot, &Actor::cli()).await.unwrap().id;
+    let mut provider_ids = Vec::new();
+    for (name, agb) in [("Zorg West", PROVIDER), ("Zorg Oost", OTHER_PROVIDER)] {
+        let details = ProviderDetails {
+            name: name.into(),
+            agb_code: Some(AgbCode::parse(agb).unwrap()),
+            kvk_number: None,
+            city: None,
+            email: None,
+            phone: None,
+            active: true,
+        };
+        provider_ids.push(store.create_provider(region, &details, &Actor::cli()).await.unwrap().id);
+    }
+    let contract = ContractDetails {
+        provider_id: provider_ids[0],
+        lot_id: lot,
+        period,
+        status: ContractStatus::Active,
+        reference: None,
+    };
+    let contract = store.create_contract(region, &contract, &Actor::cli()).await.unwrap().id;
+    for (product, amount) in [(products[0], 1250), (products[1], 1500)] {
+        let tariff = TariffDetails {
+            product_id: product,
+            year: 2026,
+            municipality: None,
+            amount: Cents(amount),
+            unit: Unit::Hour,
+            build_up: None,
+        };
+        store.add_tariff(region, contract, &tariff, &Actor::cli()).await.unwrap();
+    }
+    Fixture { store, region, key: Pseudonymiser::new(&[9; 32]).unwrap() }
+}
+
+fn header(code: u16, message: &str, from: &str, to: &str, id: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+<m:Bericht xmlns:ijw=\"http://www.istandaarden.nl/ijw/3_2/basisschema/schema\" xmlns:m=\"http://www.istandaarden.nl/ijw/3_2/{message}/schema\">\n\
+<m:Header><m:BerichtCode>{code}</m:BerichtCode><m:BerichtVersie>3</m:BerichtVersie><m:BerichtSubversie>2</m:BerichtSubversie>\
+<m:Afzender>{from}</m:Afzender><m:Ontvanger>{to}</m:Ontvanger>\
+<m:BerichtIdentificatie><ijw:Identificatie>{id}</ijw:Identificatie><ijw:Dagtekening>2026-05-03</ijw:Dagtekening></m:BerichtIdentificatie>\
+<m:XsdVersie><ijw:BasisschemaXsdVersie>1.0.0</ijw:BasisschemaXsdVersie><ijw:BerichtXsdVersie>1.0.0</ijw:BerichtXsdVersie></m:XsdVersie></m:Header>\n"
+    )
+}
+
+/// A 301 from Delft (0503) to a provider: (number, code, start, end).
+fn assignments(provider: &str, bsn: &str, products: &[(i64, &str, &str, &str)], id: &str) -> String {
+    let mut xml = header(436, "jw301", "0503", provider, id);
+    xml.push_str(&format!("<m:Client><m:Bsn>{bsn}</m:Bsn><m:ToegewezenProducten>\n"));
+    for (number, code, start, end) in products {
+        xml.push_str(&format!(
+            "<m:ToegewezenProduct><m:ToewijzingNummer>{number}</m:ToewijzingNummer>\
+<m:Product><ijw:Categorie>45</ijw:Categorie><ijw:Code>{code}</ijw:Code></m:Product>\
+<m:Toewijzingsdatum>2026-03-20</m:Toewijzingsdatum><m:Toewijzingstijd>10:00:00</m:Toewijzingstijd>\
+<m:Ingangsdatum>{start}</m:Ingangsdatum><m:Einddatum>{end}</m:Einddatum>\
+<m:Omvang><ijw:Volume>8</ijw:Volume><ijw:Eenheid>04</ijw:Eenheid><ijw:Frequentie>4</ijw:Frequentie></m:Omvang>\
+</m:ToegewezenProduct>\n"
+        ));
+    }
+    xml.push_str("</m:ToegewezenProducten></m:Client></m:Bericht>\n");
+    xml
+}
+
+/// A claim line: (bsn, reference, assignment, code, volume, tariff, amount, credit of).
+type Line<'a> = (&'a str, &'a str, i64, &'a str, i64, i64, i64, Option<&'a str>);
+
+fn claim(provider: &str, number: &str, lines: &[Line], id: &str) -> String {
+    let total: i64 = lines.iter().map(|l| if l.7.is_some() { -l.6 } else { l.6 }).sum();
+    let mut xml = header(490, "jw323", provider, "0503", id);
+    xml.push_str(&format!(
+        "<m:Declaratie><m:DeclaratieNummer>{number}</m:DeclaratieNummer>\
+<m:DeclaratiePeriode><ijw:Begindatum>2026-04-01</ijw:Begindatum><ijw:Einddatum>2026-04-30</ijw:Einddatum></m:DeclaratiePeriode>\
+<m:DeclaratieDagtekening>2026-05-03</m:DeclaratieDagtekening>\
+<m:TotaalIngediendBedrag><ijw:TotaalBedrag>{}</ijw:TotaalBedrag><ijw:DebetCredit>{}</ijw:DebetCredit></m:TotaalIngediendBedrag>\
+<m:Clienten>\n",
+        total.abs(),
+        if total < 0 { "C" } else { "D" }
+    ));
+    for (bsn, reference, number, code, volume, tariff, amount, credit_of) in lines {
+        let previous = credit_of
+            .map(|p| format!("<ijw:VorigReferentieNummer>{p}</ijw:VorigReferentieNummer>"))
+            .unwrap_or_default();
+        xml.push_str(&format!(
+            "<m:Client><m:Bsn>{bsn}</m:Bsn><m:Prestaties><m:Prestatie>\
+<m:ProductReferentie><ijw:ReferentieNummer>{reference}</ijw:ReferentieNummer>{previous}</m:ProductReferentie>\
+<m:ToewijzingNummer>{number}</m:ToewijzingNummer><m:ProductCategorie>45</m:ProductCategorie><m:ProductCode>{code}</m:ProductCode>\
+<m:ProductPeriode><ijw:Begindatum>2026-04-01</ijw:Begindatum><ijw:Einddatum>2026-04-30</ijw:Einddatum></m:ProductPeriode>\
+<m:GeleverdVolume>{volume}</m:GeleverdVolume><m:Eenheid>04</m:Eenheid><m:ProductTarief>{tariff}</m:ProductTarief>\
+<m:IngediendBedrag><ijw:Bedrag>{amount}</ijw:Bedrag><ijw:DebetCredit>{}</ijw:DebetCredit></m:IngediendBedrag>\
+</m:Prestatie></m:Prestaties></m:Client>\n",
+            if credit_of.is_some() { "C" } else { "D" }
+        ));
+    }
+    xml.push_str("</m:Clienten></m:Declaratie></m:Bericht>\n");
+    xml
+}
+
+fn answer(provider: &str, number: &str, submitted: i64, granted: i64, rejected: &[(&str, &str, i64)]) -> String {
+    let mut xml = header(491, "jw325", "0503", provider, "A1");
+    xml.push_str(&format!(
+        "<m:DeclaratieAntwoord><m:DeclaratieNummer>{number}</m:DeclaratieNummer>\
+<m:TotaalIngediendBedrag><ijw:TotaalBedrag>{submitted}</ijw:TotaalBedrag><ijw:DebetCredit>D</ijw:DebetCredit></m:TotaalIngediendBedrag>\
+<m:TotaalToegekendBedrag><ijw:TotaalBedrag>{granted}</ijw:TotaalBedrag><ijw:DebetCredit>D</ijw:DebetCredit></m:TotaalToegekendBedrag>\
+<m:Clienten>"
+    ));
+    for (bsn, reference, amount) in rejected {
+        xml.push_str(&format!(
+            "<m:Client><m:Bsn>{bsn}</m:Bsn><m:Prestaties><m:Prestatie>\
+<m:ProductReferentie><ijw:ReferentieNummer>{reference}</ijw:ReferentieNummer></m:ProductReferentie>\
+<m:ProductPeriode><ijw:Begindatum>2026-04-01</ijw:Begindatum><ijw:Einddatum>2026-04-30</ijw:Einddatum></m:ProductPeriode>\
+<m:IngediendBedrag><ijw:Bedrag>{amount}</ijw:Bedrag><ijw:DebetCredit>D</ijw:DebetCredit></m:IngediendBedrag>\
+<m:RetourCodes><m:RetourCode>0611</m:RetourCode></m:RetourCodes></m:Prestatie></m:Prestaties></m:Client>"
+        ));
+    }
+    xml.push_str("</m:Clienten></m:DeclaratieAntwoord></m:Bericht>\n");
+    xml
+}
+
+impl Fixture {
+    async fn import(&self, name: &str, text: &str) -> (i64, ImportCounts, String) {
+        self.import_as(name, text, None).await
+    }
+
+    async fn import_as(&self, name: &str, text: &str, scope: Option<&str>) -> (i64, ImportCounts, String) {
+        let request = ImportRequest {
+            region_id: self.region,
+            file_name: name.into(),
+            scope: scope.map(str::to_string),
+            today: date!(2026 - 11 - 22),
+        };
+        let source = ImportSource::Bytes(Arc::new(text.as_bytes().to_vec()));
+        let (id, counts) = self.store.import_file(request, source, &self.key, &Actor::cli()).await.unwrap();
+        let status = self.store.import(self.region, id).await.unwrap().status;
+        (id, counts, status)
+    }
+
+    async fn scalar(&self, sql: &str) -> i64 {
+        on_pool!(&self.store, |pool| sqlx::query_scalar::<_, i64>(sql).bind(self.region).fetch_one(pool).await.unwrap())
+    }
+
+    async fn spend(&self) -> i64 {
+        self.scalar("SELECT CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) FROM spend_months WHERE region_id = $1")
+            .await
+    }
+
+    async fn problems(&self, import_id: i64) -> Vec<(Option<i64>, String, String, String)> {
+        let page =
+            self.store.import_problems(self.region, import_id, samenspel_store::PageRequest::all()).await.unwrap();
+        page.items.into_iter().map(|p| (p.line, p.field, p.rule, p.status)).collect()
+    }
+}
+
+const ANNA: &str = "999900006";
+const BEN: &str = "999900018";
+
+#[tokio::test]
+async fn claims_need_their_assignment_and_quarantine_is_processed_again() {
+    let f = fixture().await;
+    let (_, counts, status) = f
+        .import(
+            "301-anna.xml",
+            &assignments(
+                PROVIDER,
+                ANNA,
+                &[(1001, "45A03", "2026-04-01", "2026-12-31"), (1002, "45A04", "2026-04-01", "2026-06-30")],
+                "T1",
+            ),
+        )
+        .await;
+    assert_eq!((status.as_str(), counts.accepted, counts.quarantined), ("klaar", 2, 0));
+
+    let lines: Vec<Line> = vec![
+        (ANNA, "R1", 1001, "45A03", 8, 1250, 10_000, None),
+        (ANNA, "R2", 1002, "45A04", 4, 1500, 6_000, None),
+        (BEN, "R3", 2001, "45A03", 2, 1250, 2_500, None),
+    ];
+    let claim_xml = claim(PROVIDER, "D1", &lines, "C1");
+    let (first, counts, status) = f.import("323-april.xml", &claim_xml).await;
+    assert_eq!((status.as_str(), counts.records, counts.accepted, counts.quarantined), ("klaar", 3, 2, 1));
+    let problems = f.problems(first).await;
+    assert_eq!(problems.len(), 1);
+    assert_eq!(
+        (problems[0].1.as_str(), problems[0].2.as_str(), problems[0].3.as_str()),
+        ("ToewijzingNummer", "TR338", "open")
+    );
+    assert!(problems[0].0.is_some(), "the problem names its line");
+    assert_eq!(f.spend().await, 16_000);
+    assert_eq!(f.scalar("SELECT submitted_cents FROM claims WHERE region_id = $1").await, 16_000);
+
+    // The same file again adds nothing.
+    let (_, counts, status) = f.import("323-april-again.xml", &claim_xml).await;
+    assert_eq!((status.as_str(), counts.accepted), ("dubbel", 0));
+    assert_eq!(f.scalar("SELECT COUNT(*) FROM claim_lines WHERE region_id = $1").await, 2);
+
+    // Ben's assignment arrives; processing the quarantine again takes his line in.
+    f.import("301-ben.xml", &assignments(PROVIDER, BEN, &[(2001, "45A03", "2026-04-01", "2026-12-31")], "T2")).await;
+    assert_eq!(f.store.open_quarantine(f.region).await.unwrap(), 1);
+    let outcome = f.store.reprocess_quarantine(f.region, date!(2026 - 11 - 22), &Actor::cli()).await.unwrap();
+    assert_eq!((outcome.tried, outcome.resolved, outcome.still_open), (1, 1, 0));
+    assert_eq!(f.store.open_quarantine(f.region).await.unwrap(), 0);
+    assert_eq!(f.spend().await, 18_500);
+    let import = f.store.import(f.region, first).await.unwrap();
+    assert_eq!((import.accepted, import.quarantined), (3, 0));
+    assert_eq!(f.problems(first).await[0].3, "verwerkt");
+    // Running it again finds nothing to do.
+    let again = f.store.reprocess_quarantine(f.region, date!(2026 - 11 - 22), &Actor::cli()).await.unwrap();
+    assert_eq!(again.tried, 0);
+
+    // A corrected file with the same lines and one more adds only the new line.
+    let mut more = lines.clone();
+    more.push((ANNA, "R4", 1001, "45A03", 1, 1250, 1_250, None));
+    let (_, counts, _) = f.import("323-april-corrected.xml", &claim(PROVIDER, "D1", &more, "C2")).await;
+    assert_eq!((counts.accepted, counts.duplicates), (1, 3));
+    assert_eq!(f.spend().await, 19_750);
+}
+
+#[tokio::test]
+async fn the_answer_rejects_lines_and_credits_cancel_debits() {
+    let f = fixture().await;
+    f.import("301.xml", &assignments(PROVIDER, ANNA, &[(1001, "45A03", "2026-01-01", "2026-12-31")], "T1")).await;
+    let lines: Vec<Line> =
+        vec![(ANNA, "R1", 1001, "45A03", 8, 1250, 10_000, None), (ANNA, "R2", 1001, "45A03", 2, 1250, 2_500, None)];
+    f.import("323.xml", &claim(PROVIDER, "D1", &lines, "C1")).await;
+    let (id, counts, _) = f.import("325.xml", &answer(PROVIDER, "D1", 12_500, 10_000, &[(ANNA, "R2", 2_500)])).await;
+    assert_eq!((counts.accepted, counts.quarantined), (2, 0), "{:?}", f.problems(id).await);
+    assert_eq!(f.spend().await, 10_000);
+    assert_eq!(f.scalar("SELECT granted_cents FROM claims WHERE region_id = $1").await, 10_000);
+    assert_eq!(f.scalar("SELECT COUNT(*) FROM claim_lines WHERE region_id = $1 AND rejected").await, 1);
+
+    // A credit of R1 in the next claim cancels it; a credit of an unknown line waits.
+    let credits: Vec<Line> = vec![
+        (ANNA, "R5", 1001, "45A03", 8, 1250, 10_000, Some("R1")),
+        (ANNA, "R6", 1001, "45A03", 8, 1250, 10_000, Some("R9")),
+    ];
+    let (id, counts, _) = f.import("323-credit.xml", &claim(PROVIDER, "D2", &credits, "C2")).await;
+    assert_eq!((counts.accepted, counts.quarantined), (1, 1));
+    assert_eq!(f.problems(id).await[0].2, "TR323");
+    assert_eq!(f.spend().await, 0);
+    assert_eq!(f.scalar("SELECT COUNT(*) FROM client_years WHERE region_id = $1 AND amount_cents = 0").await, 1);
+}
+
+#[tokio::test]
+async fn tariffs_differing_from_the_contract_are_imported_with_a_warning() {
+    let f = fixture().await;
+    f.import("301.xml", &assignments(PROVIDER, ANNA, &[(1001, "45A03", "2026-01-01", "2026-12-31")], "T1")).await;
+    f.import("301-oost.xml", &assignments(OTHER_PROVIDER, BEN, &[(1002, "45A03", "2026-01-01", "2026-12-31")], "T2"))
+        .await;
+    let (id, counts, _) =
+        f.import("323.xml", &claim(PROVIDER, "D1", &[(ANNA, "R1", 1001, "45A03", 8, 1300, 10_400, None)], "C1")).await;
+    assert_eq!((counts.accepted, counts.warnings), (1, 1));
+    let problems = f.problems(id).await;
+    assert_eq!((problems[0].2.as_str(), problems[0].3.as_str()), ("TR418", "verwerkt"));
+    assert_eq!(
+        f.scalar("SELECT COUNT(*) FROM claim_lines WHERE region_id = $1 AND tariff_cents > contract_tariff_cents")
+            .await,
+        1
+    );
+    // Without a contract the line counts, outside any lot.
+    let (_, counts, _) = f
+        .import("323-oost.xml", &claim(OTHER_PROVIDER, "D1", &[(BEN, "R1", 1002, "45A03", 2, 1250, 2_500, None)], "C1"))
+        .await;
+    assert_eq!((counts.accepted, counts.warnings), (1, 1));
+    assert_eq!(
+        f.scalar("SELECT CAST(SUM(amount_cents) AS BIGINT) FROM spend_months WHERE region_id = $1 AND lot_id = 0")
+            .await,
+        2_500
+    );
+}
+
+#[tokio::test]
+async fn a_broken_file_leaves_nothing_but_its_report() {
+    let f = fixture().await;
+    f.import("301.xml", &assignments(PROVIDER, ANNA, &[(1001, "45A03", "2026-01-01", "2026-12-31")], "T1")).await;
+    let good = claim(PROVIDER, "D1", &[(ANNA, "R1", 1001, "45A03", 8, 1250, 10_000, None)], "C1");
+    for (name, text, rule) in [
+        ("afgebroken.xml", good[..good.len() - 60].to_string(), "XSD"),
+        ("totaal.xml", good.replace("<ijw:TotaalBedrag>10000<", "<ijw:TotaalBedrag>10001<"), "TR358"),
+        ("release.xml", good.replace("ijw/3_2/jw323", "ijw/3_1/jw323"), "XSD"),
+        ("onzin.txt", "dit is geen bericht".to_string(), "FORMAAT"),
+    ] {
+        let (id, counts, status) = f.import(name, &text).await;
+        assert_eq!((status.as_str(), counts.accepted), ("afgewezen", 0), "{name}");
+        let problems = f.problems(id).await;
+        assert!(problems.iter().any(|p| p.2 == rule), "{name}: {problems:?}");
+    }
+    assert_eq!(f.scalar("SELECT COUNT(*) FROM claim_lines WHERE region_id = $1").await, 0);
+    assert_eq!(f.scalar("SELECT COUNT(*) FROM claims WHERE region_id = $1").await, 0);
+    // A rejected file may be imported once fixed: the fingerprint only blocks completed imports.
+    let (_, counts, status) = f.import("goed.xml", &good).await;
+    assert_eq!((status.as_str(), counts.accepted), ("klaar", 1));
+}
+
+#[tokio::test]
+async fn the_bsn_is_never_stored_and_members_import_only_their_own() {
+    let f = fixture().await;
+    f.import("301.xml", &assignments(PROVIDER, ANNA, &[(1001, "45A03", "2026-01-01", "2026-12-31")], "T1")).await;
+    let bad_bsn = claim(PROVIDER, "D1", &[("999900007", "R1", 1001, "45A03", 8, 1250, 10_000, None)], "C1");
+    let (id, counts, _) = f.import("323.xml", &bad_bsn).await;
+    assert_eq!((counts.accepted, counts.quarantined), (0, 1));
+    assert_eq!(f.problems(id).await[0].2, "CS002");
+    f.import("323-goed.xml", &claim(PROVIDER, "D2", &[(ANNA, "R2", 1001, "45A03", 8, 1250, 10_000, None)], "C2")).await;
+    for table in ["assignments", "claim_lines", "import_problems", "client_years", "audit_log"] {
+        let sql = format!(
+            "SELECT COUNT(*) FROM {table} WHERE CAST(({}) AS TEXT) LIKE '%99990000%' AND $1 > 0",
+            match table {
+                "assignments" | "claim_lines" | "client_years" => "client",
+                "import_problems" => "COALESCE(record_json, '') || COALESCE(context_json, '') || message",
+                _ => "COALESCE(before_json, '') || COALESCE(after_json, '')",
+            }
+        );
+        assert_eq!(f.scalar(&sql).await, 0, "a BSN in {table}");
+    }
+    let pseudonym = f.key.pseudonym(ANNA).0;
+    let stored = on_pool!(&f.store, |pool| sqlx::query_scalar::<_, String>("SELECT client FROM claim_lines LIMIT 1")
+        .fetch_one(pool)
+        .await
+        .unwrap());
+    assert_eq!(stored, pseudonym);
+
+    // A member of Delft imports Delft's data; Pijnacker-Nootdorp's claim is refused.
+    let delft = f
+        .import_as(
+            "323-delft.xml",
+            &claim(PROVIDER, "D3", &[(ANNA, "R3", 1001, "45A03", 1, 1250, 1_250, None)], "C3"),
+            Some("GM0503"),
+        )
+        .await;
+    assert_eq!(delft.1.accepted, 1);
+    let elsewhere = f
+        .import_as(
+            "323-pn.xml",
+            &claim(PROVIDER, "D4", &[(ANNA, "R4", 1001, "45A03", 1, 1250, 1_250, None)], "C4"),
+            Some("GM1926"),
+        )
+        .await;
+    assert_eq!((elsewhere.1.accepted, elsewhere.1.quarantined), (0, 1));
+    let problems = f.problems(elsewhere.0).await;
+    assert_eq!((problems[0].2.as_str(), problems[0].3.as_str()), ("RECHTEN", "blijvend"));
+}
+
+#[tokio::test]
+async fn csv_claims_import_like_messages() {
+    let f = fixture().await;
+    f.import("301.xml", &assignments(PROVIDER, ANNA, &[(1001, "45A03", "2026-01-01", "2026-12-31")], "T1")).await;
+    let csv = format!(
+        "wet;gemeente;aanbieder;declaratienummer;bsn;referentienummer;toewijzingnummer;productcategorie;productcode;\
+begindatum;einddatum;volume;eenheid;tarief;bedrag\n\
+jeugd;0503;{PROVIDER};K1;{ANNA};C1;1001;45;45A03;1-4-2026;30-4-2026;8;04;12,50;100,00\n\
+jeugd;0503;{PROVIDER};K1;{ANNA};C2;1001;45;45A03;1-5-2026;31-5-2026;4;04;12,50;50,00\n\
+jeugd;0503;{PROVIDER};K1;{ANNA};C3;1001;45;45A03;1-5-2026;31-5-2026;4;04;12,50;51,00\n"
+    );
+    let (id, counts, status) = f.import("declaraties.csv", &csv).await;
+    assert_eq!((status.as_str(), counts.records, counts.accepted, counts.quarantined), ("klaar", 3, 2, 1));
+    assert_eq!(f.problems(id).await[0].2, "TR346");
+    assert_eq!(f.spend().await, 15_000);
+    let months = f.scalar("SELECT COUNT(DISTINCT month) FROM spend_months WHERE region_id = $1").await;
+    assert_eq!(months, 2);
+    let missing = "wet;gemeente;aanbieder;declaratienummer;bsn\njeugd;0503;98000001;K2;999900006\n";
+    let (id, _, status) = f.import("kapot.csv", missing).await;
+    assert_eq!(status, "afgewezen");
+    assert!(f.problems(id).await.iter().all(|p| p.2 == "CSV"));
+}
