@@ -2,3 +2,5 @@
 //! explained. Property-tested.
 
 pub mod burden;
+pub mod signals;
+pub mod spend;

@@ -1222,9 +1222,8 @@ impl ImportState {
             match answer {
                 PendingAnswer::Claim { ctx, answer, at, import_id } => {
                     let provider_id = self.provider_id(&ctx).unwrap_or_default();
-                    let updated =
-                        on_tx!(tx, |conn| {
-                            sqlx::query(
+                    let updated = on_tx!(tx, |conn| {
+                        sqlx::query(
                         "UPDATE claims SET granted_cents = $1 WHERE region_id = $2 AND law = $3 AND provider_id = $4 \
                          AND number = $5",
                     )
@@ -1236,7 +1235,7 @@ impl ImportState {
                     .execute(&mut *conn)
                     .await?
                     .rows_affected()
-                        });
+                    });
                     if updated > 0 {
                         self.accepted(import_id);
                     } else {
@@ -1257,9 +1256,8 @@ impl ImportState {
                 PendingAnswer::Line { ctx, line, at, import_id } => {
                     let provider_id = self.provider_id(&ctx).unwrap_or_default();
                     type Rejected = (String, i32, Option<i64>, String, Option<String>, i64, i64, String, i64);
-                    let row: Option<Rejected> =
-                        on_tx!(tx, |conn| {
-                            sqlx::query_as(
+                    let row: Option<Rejected> = on_tx!(tx, |conn| {
+                        sqlx::query_as(
                         "UPDATE claim_lines SET rejected = $1 WHERE region_id = $2 AND law = $3 AND provider_id = $4 \
                          AND reference = $5 AND rejected = $6 RETURNING municipality_code, month, lot_id, category, \
                          product_code, amount_cents, volume, client, claim_id",
@@ -1272,7 +1270,7 @@ impl ImportState {
                     .bind(false)
                     .fetch_optional(&mut *conn)
                     .await?
-                        });
+                    });
                     match row {
                         Some((municipality, month, lot, category, code, amount, volume, client, claim_id)) => {
                             self.add_spend(
