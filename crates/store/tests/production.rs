@@ -418,3 +418,75 @@ jeugd;0503;{PROVIDER};K1;{ANNA};C3;1001;45;45A03;1-5-2026;31-5-2026;4;04;12,50;5
     assert_eq!(status, "afgewezen");
     assert!(f.problems(id).await.iter().all(|p| p.2 == "CSV"));
 }
+
+#[tokio::test]
+async fn a_generated_year_imports_cleanly_and_the_views_add_up() {
+    use samenspel_istd::{Care, Offer, Plan, PlanMunicipality, PlanTariff, Standard};
+    use samenspel_store::production::{Dimension, SpendFilter};
+    let f = fixture().await;
+    let offer = |code: &str, cents: i64| Offer {
+        provider: PROVIDER.into(),
+        category: "45".into(),
+        code: code.into(),
+        unit: "04".into(),
+        care: Care::Ambulant,
+        tariffs: vec![PlanTariff { year: 2026, municipality: None, cents }],
+    };
+    let plan = Plan {
+        standard: Standard::Ijw,
+        municipalities: vec![
+            PlanMunicipality { code: "0503".into(), weight: 1000 },
+            PlanMunicipality { code: "0518".into(), weight: 2000 },
+        ],
+        offers: vec![offer("45A03", 1250), offer("45A04", 1500)],
+        first_month: date!(2026 - 01 - 01),
+        months: 10,
+        clients_per_1000: 30,
+        seed: 7,
+        today: date!(2026 - 11 - 22),
+    };
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let summary = samenspel_istd::generate(&plan, |name, bytes| {
+        files.push((name.to_string(), bytes.to_vec()));
+        Ok(())
+    })
+    .unwrap();
+    files.sort();
+    let mut accepted = 0;
+    for (name, bytes) in &files {
+        let (id, counts, status) = f.import(name, std::str::from_utf8(bytes).unwrap()).await;
+        assert_eq!(
+            (status.as_str(), counts.quarantined, counts.warnings),
+            ("klaar", 0, 0),
+            "{name}: {:?}",
+            f.problems(id).await
+        );
+        accepted += counts.accepted;
+    }
+    assert!(accepted > 0);
+    let lines = f.scalar("SELECT COUNT(*) FROM claim_lines WHERE region_id = $1").await;
+    assert_eq!(lines as u64, summary.claim_lines);
+    assert_eq!(
+        f.scalar("SELECT COUNT(*) FROM claim_lines WHERE region_id = $1 AND rejected").await as u64,
+        summary.rejected_lines
+    );
+    assert_eq!(summary.answers, summary.claims, "every iJw claim is answered");
+    assert_eq!(f.spend().await, summary.granted_cents, "spend is what was granted");
+
+    // Every view adds up to the same total.
+    let filter = SpendFilter::year(2026);
+    for dimension in Dimension::ALL {
+        let cells = f.store.spend(f.region, dimension, &filter).await.unwrap();
+        assert_eq!(cells.iter().map(|c| c.amount_cents).sum::<i64>(), summary.granted_cents, "{dimension:?}");
+    }
+    let members = f.store.spend(f.region, Dimension::Member, &filter).await.unwrap();
+    assert_eq!(members.iter().map(|c| c.key.as_str()).collect::<Vec<_>>(), ["GM0503", "GM0518"]);
+    let months = f.store.spend(f.region, Dimension::Month, &filter).await.unwrap();
+    assert_eq!(months.len(), 10);
+    let clients = f.store.clients(f.region, "gemeente", &filter).await.unwrap();
+    assert!(clients.iter().all(|c| c.clients > 0));
+    let running = f.store.running_assignments(f.region, 2026, Some("jeugd")).await.unwrap();
+    assert_eq!(running.len(), 2);
+    assert!(running.iter().all(|(_, months)| months[0] > 0));
+    assert_eq!(f.store.last_spend_month(f.region, 2026).await.unwrap(), Some(202610));
+}

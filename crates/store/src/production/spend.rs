@@ -1,0 +1,267 @@
+//! The aggregates the spend views read: from `spend_months` and `client_years`, which the
+//! importer keeps up to date, so a view never scans claim lines.
+
+use crate::{on_pool, Result, Store};
+use serde::Serialize;
+use time::Date;
+
+/// What a spend view groups by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Dimension {
+    Member,
+    Provider,
+    Lot,
+    Product,
+    Month,
+}
+
+impl Dimension {
+    pub const ALL: [Dimension; 5] =
+        [Dimension::Member, Dimension::Provider, Dimension::Lot, Dimension::Product, Dimension::Month];
+
+    /// The URL and API name.
+    pub fn code(self) -> &'static str {
+        match self {
+            Dimension::Member => "gemeente",
+            Dimension::Provider => "aanbieder",
+            Dimension::Lot => "perceel",
+            Dimension::Product => "product",
+            Dimension::Month => "maand",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Dimension> {
+        Dimension::ALL.into_iter().find(|d| d.code() == s)
+    }
+
+    fn column(self) -> &'static str {
+        match self {
+            Dimension::Member => "municipality_code",
+            Dimension::Provider => "CAST(provider_id AS TEXT)",
+            Dimension::Lot => "CAST(lot_id AS TEXT)",
+            Dimension::Product => "category || ' ' || product_code",
+            Dimension::Month => "CAST(month AS TEXT)",
+        }
+    }
+}
+
+/// Which spend to add up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpendFilter {
+    pub year: i32,
+    /// `jeugd` or `wmo`; both when absent.
+    pub law: Option<String>,
+    pub municipality: Option<String>,
+    pub provider_id: Option<i64>,
+    /// yyyymm, inclusive; defaults to the whole year.
+    pub from_month: Option<i32>,
+    pub to_month: Option<i32>,
+}
+
+impl SpendFilter {
+    pub fn year(year: i32) -> SpendFilter {
+        SpendFilter { year, law: None, municipality: None, provider_id: None, from_month: None, to_month: None }
+    }
+
+    fn months(&self) -> (i32, i32) {
+        (self.from_month.unwrap_or(self.year * 100 + 1), self.to_month.unwrap_or(self.year * 100 + 12))
+    }
+}
+
+/// One group of a spend view: its key (a GM code, provider id, lot id (0 = no contract),
+/// `category code`, or yyyymm) and its totals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct SpendCell {
+    pub key: String,
+    pub amount_cents: i64,
+    pub volume: i64,
+    pub lines: i64,
+}
+
+/// Clients and money per group for a year (from `client_years`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ClientCell {
+    pub key: String,
+    pub clients: i64,
+    pub amount_cents: i64,
+}
+
+const CONDITION: &str = "region_id = $1 AND month >= $2 AND month <= $3 AND ($4 = '' OR law = $4) \
+    AND ($5 = '' OR municipality_code = $5) AND ($6 = 0 OR provider_id = $6)";
+
+impl Store {
+    /// Spend grouped by one dimension.
+    pub async fn spend(&self, region_id: i64, dimension: Dimension, filter: &SpendFilter) -> Result<Vec<SpendCell>> {
+        let key = dimension.column();
+        let sql = format!(
+            "SELECT {key} AS key, CAST(SUM(amount_cents) AS BIGINT) AS amount_cents, CAST(SUM(volume) AS BIGINT) AS volume, \
+             CAST(SUM(lines) AS BIGINT) AS lines FROM spend_months WHERE {CONDITION} GROUP BY {key} ORDER BY {key}"
+        );
+        let (from, to) = filter.months();
+        on_pool!(self, |pool| Ok(sqlx::query_as::<_, SpendCell>(&sql)
+            .bind(region_id)
+            .bind(from)
+            .bind(to)
+            .bind(filter.law.clone().unwrap_or_default())
+            .bind(filter.municipality.clone().unwrap_or_default())
+            .bind(filter.provider_id.unwrap_or(0))
+            .fetch_all(pool)
+            .await?))
+    }
+
+    /// Spend per member and month, for the forecasts: (GM code, yyyymm, cents).
+    pub async fn spend_per_member_month(
+        &self,
+        region_id: i64,
+        filter: &SpendFilter,
+    ) -> Result<Vec<(String, i32, i64)>> {
+        let sql = format!(
+            "SELECT municipality_code, month, CAST(SUM(amount_cents) AS BIGINT) FROM spend_months WHERE {CONDITION} \
+             GROUP BY municipality_code, month ORDER BY municipality_code, month"
+        );
+        let (from, to) = filter.months();
+        on_pool!(self, |pool| Ok(sqlx::query_as(&sql)
+            .bind(region_id)
+            .bind(from)
+            .bind(to)
+            .bind(filter.law.clone().unwrap_or_default())
+            .bind(filter.municipality.clone().unwrap_or_default())
+            .bind(filter.provider_id.unwrap_or(0))
+            .fetch_all(pool)
+            .await?))
+    }
+
+    /// Clients (distinct pseudonyms) and money in a year, grouped by member, provider or
+    /// provider and category (`provider_id category`).
+    pub async fn clients(&self, region_id: i64, by: &str, filter: &SpendFilter) -> Result<Vec<ClientCell>> {
+        let key = match by {
+            "gemeente" => "municipality_code",
+            "aanbieder" => "CAST(provider_id AS TEXT)",
+            _ => "CAST(provider_id AS TEXT) || ' ' || category",
+        };
+        let sql = format!(
+            "SELECT {key} AS key, COUNT(DISTINCT client) AS clients, CAST(SUM(amount_cents) AS BIGINT) AS amount_cents \
+             FROM client_years WHERE region_id = $1 AND year = $2 AND ($3 = '' OR law = $3) \
+             AND ($4 = '' OR municipality_code = $4) AND ($5 = 0 OR provider_id = $5) GROUP BY {key} ORDER BY {key}"
+        );
+        on_pool!(self, |pool| Ok(sqlx::query_as::<_, ClientCell>(&sql)
+            .bind(region_id)
+            .bind(filter.year)
+            .bind(filter.law.clone().unwrap_or_default())
+            .bind(filter.municipality.clone().unwrap_or_default())
+            .bind(filter.provider_id.unwrap_or(0))
+            .fetch_all(pool)
+            .await?))
+    }
+
+    /// The newest month with spend in a year (yyyymm).
+    pub async fn last_spend_month(&self, region_id: i64, year: i32) -> Result<Option<i32>> {
+        on_pool!(self, |pool| Ok(sqlx::query_scalar(
+            "SELECT MAX(month) FROM spend_months WHERE region_id = $1 AND month >= $2 AND month <= $3"
+        )
+        .bind(region_id)
+        .bind(year * 100 + 1)
+        .bind(year * 100 + 12)
+        .fetch_one(pool)
+        .await?))
+    }
+
+    /// Years with spend, newest first.
+    pub async fn spend_years(&self, region_id: i64) -> Result<Vec<i32>> {
+        let months: Vec<i32> = on_pool!(self, |pool| sqlx::query_scalar(
+            "SELECT DISTINCT month / 100 FROM spend_months WHERE region_id = $1 ORDER BY 1 DESC"
+        )
+        .bind(region_id)
+        .fetch_all(pool)
+        .await)?;
+        Ok(months)
+    }
+
+    /// Assignments running in each month of a year per member (deleted ones not counted):
+    /// (GM code, [count per month]).
+    pub async fn running_assignments(
+        &self,
+        region_id: i64,
+        year: i32,
+        law: Option<&str>,
+    ) -> Result<Vec<(String, [u32; 12])>> {
+        let mut bounds = Vec::new();
+        let mut columns = Vec::new();
+        for m in 1..=12u8 {
+            let month = time::Month::try_from(m).unwrap_or(time::Month::January);
+            bounds.push(Date::from_calendar_date(year, month, 1).unwrap_or(Date::MIN));
+            bounds.push(Date::from_calendar_date(year, month, month.length(year)).unwrap_or(Date::MIN));
+            let (first, last) = (2 * usize::from(m) + 1, 2 * usize::from(m) + 2);
+            columns.push(format!(
+                "CAST(SUM(CASE WHEN starts_on <= ${last} AND (ends_on IS NULL OR ends_on >= ${first}) THEN 1 ELSE 0 END) AS BIGINT)"
+            ));
+        }
+        let sql = format!(
+            "SELECT municipality_code, {} FROM assignments WHERE region_id = $1 AND ($2 = '' OR law = $2) \
+             AND (change_reason IS NULL OR change_reason <> '13') GROUP BY municipality_code ORDER BY municipality_code",
+            columns.join(", ")
+        );
+        let law = law.unwrap_or("").to_string();
+        on_pool!(self, |pool| {
+            use sqlx::Row;
+            let mut query = sqlx::query(&sql).bind(region_id).bind(&law);
+            for day in &bounds {
+                query = query.bind(*day);
+            }
+            let mut out = Vec::new();
+            for row in query.fetch_all(pool).await? {
+                let mut months = [0u32; 12];
+                for (i, slot) in months.iter_mut().enumerate() {
+                    *slot = u32::try_from(row.try_get::<i64, _>(i + 1)?).unwrap_or(0);
+                }
+                out.push((row.try_get::<String, _>(0)?, months));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Assignments that started and that ended between two days, per member.
+    pub async fn assignment_flow(
+        &self,
+        region_id: i64,
+        law: Option<&str>,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<(String, i64, i64)>> {
+        let law = law.unwrap_or("").to_string();
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_as(
+            "SELECT municipality_code, \
+             CAST(SUM(CASE WHEN starts_on >= $3 AND starts_on <= $4 THEN 1 ELSE 0 END) AS BIGINT), \
+             CAST(SUM(CASE WHEN ends_on >= $3 AND ends_on <= $4 THEN 1 ELSE 0 END) AS BIGINT) \
+             FROM assignments WHERE region_id = $1 AND ($2 = '' OR law = $2) \
+             AND (change_reason IS NULL OR change_reason <> '13') GROUP BY municipality_code ORDER BY municipality_code",
+        )
+        .bind(region_id)
+        .bind(&law)
+        .bind(from)
+        .bind(to)
+        .fetch_all(pool)
+        .await?)
+        })
+    }
+
+    /// Claim lines above the contracted tariff per provider in a year: (provider, lines,
+    /// cents above the contract = (claimed − contracted tariff) × volume).
+    pub async fn above_tariff(&self, region_id: i64, filter: &SpendFilter) -> Result<Vec<(i64, i64, i64)>> {
+        let (from, to) = filter.months();
+        on_pool!(self, |pool| Ok(sqlx::query_as(
+            "SELECT provider_id, COUNT(*), CAST(SUM((tariff_cents - contract_tariff_cents) * volume) AS BIGINT) \
+             FROM claim_lines WHERE region_id = $1 AND month >= $2 AND month <= $3 AND ($4 = '' OR law = $4) \
+             AND ($5 = '' OR municipality_code = $5) AND tariff_cents > contract_tariff_cents AND NOT rejected \
+             GROUP BY provider_id ORDER BY 3 DESC",
+        )
+        .bind(region_id)
+        .bind(from)
+        .bind(to)
+        .bind(filter.law.clone().unwrap_or_default())
+        .bind(filter.municipality.clone().unwrap_or_default())
+        .fetch_all(pool)
+        .await?))
+    }
+}
