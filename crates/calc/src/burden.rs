@@ -121,8 +121,9 @@ impl Step {
                     c.tariffs.retain(|t| !(t.product == *product && t.municipality.is_some()));
                 }
                 Step::JoinTheBus { lot_id, municipality, .. } if c.lot_id == *lot_id => {
+                    // Only a member in convoy joins; one buying locally stays outside the lot.
                     for (m, form) in &mut c.members {
-                        if m == municipality {
+                        if m == municipality && *form == CollaborationForm::Convoy {
                             *form = CollaborationForm::SameBus;
                         }
                     }

@@ -271,6 +271,51 @@ impl RegionAccess {
     pub fn can_apply_for(&self, provider_id: i64) -> bool {
         self.providers.contains(&provider_id)
     }
+
+    /// Importing production data: the region for all its members, a member for itself only.
+    pub fn can_import_production(&self) -> bool {
+        self.admin || !self.municipalities.is_empty()
+    }
+
+    /// The municipality a member's import is limited to; `None` for the region (no limit).
+    pub fn import_scope(&self) -> Option<&MunicipalityCode> {
+        if self.admin {
+            None
+        } else {
+            self.municipalities.first()
+        }
+    }
+
+    /// Import reports (counts, rules, lines; no client data): who may import.
+    pub fn can_view_imports(&self) -> bool {
+        self.can_import_production()
+    }
+
+    /// Processing the quarantine again touches every member's data: the region only.
+    pub fn can_reprocess_quarantine(&self) -> bool {
+        self.admin
+    }
+
+    /// Client-level rows (pseudonymised assignments and claim lines) are shown only to the
+    /// client's own municipality: not to the region's team, not to other members.
+    pub fn can_view_client_rows_of(&self, municipality: &MunicipalityCode) -> bool {
+        self.municipalities.contains(municipality)
+    }
+
+    /// A provider sees its own production, client rows included (its own clients).
+    pub fn can_view_production_of(&self, provider_id: i64) -> bool {
+        self.providers.contains(&provider_id)
+    }
+
+    /// Whether this user sees any client-level rows at all.
+    pub fn sees_client_rows(&self) -> bool {
+        !self.municipalities.is_empty() || !self.providers.is_empty()
+    }
+
+    /// Spend, budgets, forecasts and signals in aggregate: everyone in the region.
+    pub fn can_view_spend(&self) -> bool {
+        self.any()
+    }
 }
 
 #[cfg(test)]
@@ -335,6 +380,27 @@ mod tests {
         let observer = principal(vec![(1, Role::Observer)]).in_region(1);
         assert!(observer.can_view_contracts_of(8) && !observer.can_view_applications_of(8));
         assert!(principal(vec![(1, Role::RegionAdmin)]).in_region(1).can_manage_procurement());
+    }
+
+    #[test]
+    fn production_rights() {
+        let admin = principal(vec![(1, Role::RegionAdmin)]).in_region(1);
+        let member = principal(vec![(1, Role::Member(gm("GM0503")))]).in_region(1);
+        let provider = principal(vec![(1, Role::Provider(7))]).in_region(1);
+        let coach = principal(vec![(1, Role::Coach)]).in_region(1);
+        assert!(admin.can_import_production() && admin.import_scope().is_none() && admin.can_reprocess_quarantine());
+        assert!(member.can_import_production() && member.import_scope() == Some(&gm("GM0503")));
+        assert!(!member.can_reprocess_quarantine());
+        assert!(!provider.can_import_production() && !coach.can_import_production());
+        // Client rows: the own municipality only, not even the region's team.
+        assert!(member.can_view_client_rows_of(&gm("GM0503")) && !member.can_view_client_rows_of(&gm("GM0518")));
+        assert!(!admin.can_view_client_rows_of(&gm("GM0503")) && !admin.sees_client_rows());
+        assert!(provider.can_view_production_of(7) && !provider.can_view_production_of(8));
+        assert!(!member.can_view_production_of(7));
+        for access in [&admin, &member, &provider, &coach] {
+            assert!(access.can_view_spend());
+        }
+        assert!(!principal(vec![]).in_region(1).can_view_spend());
     }
 
     #[test]

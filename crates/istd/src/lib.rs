@@ -16,6 +16,7 @@ pub mod envelope;
 pub mod generator;
 pub mod model;
 pub mod rules;
+pub mod sniff;
 pub mod xml;
 
 pub use bsn::{check_bsn, Pseudonym, Pseudonymiser};

@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `user`, `token`, `regio`, `referentie`, `kerncijfers`.
+//! The command line: `serve`, `migrate`, `user`, `token`, `regio`, `referentie`, `kerncijfers`,
+//! `import`, `generate`.
 
 use anyhow::{anyhow, bail, Context};
 use clap::{Args, Parser, Subcommand};
@@ -38,6 +39,10 @@ pub struct DatabaseArg {
     /// Database: sqlite://PAD (ingebed, standaard) of postgres://GEBRUIKER:WACHTWOORD@HOST/DATABASE.
     #[arg(long, global = true, env = "DATABASE_URL", default_value = DEFAULT_DATABASE, hide_env_values = true)]
     pub database: String,
+    /// Map met de regiosleutels die het BSN pseudonimiseren. Bewaar ze buiten de database en
+    /// maak er een aparte reservekopie van: zonder sleutel krijgt dezelfde cliënt een nieuw pseudoniem.
+    #[arg(long, global = true, env = "SAMENSPEL_SLEUTELMAP", default_value = samenspel_web::DEFAULT_KEY_DIR)]
+    pub sleutelmap: std::path::PathBuf,
 }
 
 #[derive(Subcommand, Debug)]
@@ -61,6 +66,50 @@ pub enum Command {
     /// Lees kerncijfers (jeugdigen, budgetten) in uit CSV.
     #[command(subcommand)]
     Kerncijfers(KerncijfersCommand),
+    /// Lees productiegegevens in: iJw/iWmo-berichten 301, 305, 307, 323, 325 (XML, kaal of in
+    /// een GGK-envelop) of CSV. Toont per bestand het verslag; eindigt met een foutcode als er
+    /// iets is afgekeurd of in quarantaine staat.
+    Import(ImportArgs),
+    /// Schrijf synthetische, realistische berichten voor een regio (demo's, tests, benchmarks).
+    Generate(GenerateArgs),
+    /// Vul de database met de demoregio (zoals `serve --demo`) zonder de server te starten.
+    Demo {
+        /// Zonder een jaar gegenereerde productie.
+        #[arg(long)]
+        zonder_productie: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// Bestanden of mappen (alle bestanden erin).
+    #[arg(required = true)]
+    pub bestanden: Vec<std::path::PathBuf>,
+    /// Code van de regio; zonder deze optie volgt de regio uit de gemeente in elk bestand.
+    #[arg(long)]
+    pub regio: Option<String>,
+    /// Toon per bestand hoogstens zoveel problemen (alle staan in het verslag in Samenspel).
+    #[arg(long, default_value_t = 50)]
+    pub max_problemen: u32,
+}
+
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    /// Map om de berichten in te schrijven (wordt aangemaakt).
+    #[arg(long)]
+    pub out: std::path::PathBuf,
+    /// Regio uit de database (leden, aanbieders, contracten en tarieven); zonder deze optie de demoregio Haaglanden.
+    #[arg(long)]
+    pub regio: Option<String>,
+    /// Aantal maanden, tot en met de laatste volledige maand.
+    #[arg(long, default_value_t = 12)]
+    pub maanden: u32,
+    /// Startwaarde van de toevalsgenerator: dezelfde waarde geeft dezelfde bestanden.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Cliënten per 1000 (inwoners / 100) van een gemeente over de hele periode.
+    #[arg(long, default_value_t = 60)]
+    pub clienten_per_1000: u32,
 }
 
 #[derive(Args, Debug)]
@@ -233,7 +282,7 @@ pub enum KerncijfersCommand {
     },
 }
 
-async fn open(database: &str) -> anyhow::Result<Store> {
+pub(crate) async fn open(database: &str) -> anyhow::Result<Store> {
     let store = Store::connect(database).await?;
     store.prepare().await?;
     Ok(store)
@@ -277,8 +326,17 @@ async fn grant(store: &Store, user_id: i64, args: &RoleArgs) -> anyhow::Result<(
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let database = cli.database.database;
+    let keys = samenspel_store::keys::RegionKeys::new(cli.database.sleutelmap);
     match cli.command {
-        Command::Serve(args) => serve(&database, args).await?,
+        Command::Serve(args) => serve(&database, args, keys).await?,
+        Command::Import(args) => return crate::production::import(&database, &keys, args).await,
+        Command::Generate(args) => crate::production::generate(&database, args).await?,
+        Command::Demo { zonder_productie } => {
+            let store = open(&database).await?;
+            let production =
+                (!zonder_productie).then(|| demo::DemoProduction::year(keys.clone(), samenspel_store::now().date()));
+            report_demo(demo::seed(&store, std::env::var("SAMENSPEL_DEMO_PASSWORD").ok(), production).await?);
+        }
         Command::Migrate => {
             let store = Store::connect(&database).await?;
             match store.prepare().await? {
@@ -419,29 +477,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn serve(database: &str, args: ServeArgs) -> anyhow::Result<()> {
+async fn serve(database: &str, args: ServeArgs, keys: samenspel_store::keys::RegionKeys) -> anyhow::Result<()> {
     let store = open(database).await?;
     if args.demo {
         let password = std::env::var("SAMENSPEL_DEMO_PASSWORD").ok();
-        match demo::seed(&store, password).await? {
-            Seeded::Created { generated_password } => {
-                println!(
-                    "Demoregio Haaglanden aangemaakt (echte gemeenten uit de CBS-gegevens, fictieve zorgaanbieders)."
-                );
-                let logins: Vec<&str> = demo::demo_accounts().iter().map(|(l, _, _)| *l).collect();
-                println!("Demo-accounts: {}", logins.join(", "));
-                match generated_password {
-                    Some(p) => println!("Wachtwoord voor alle demo-accounts (wordt maar één keer getoond): {p}"),
-                    None => println!("Wachtwoord voor alle demo-accounts: de waarde van SAMENSPEL_DEMO_PASSWORD."),
-                }
-            }
-            Seeded::AlreadyPresent => println!("Demoregio bestaat al; de demo-accounts houden hun wachtwoord."),
-        }
+        let production = demo::DemoProduction::year(keys.clone(), samenspel_store::now().date());
+        report_demo(demo::seed(&store, password, Some(production)).await?);
     }
     let settings = Settings {
         secure_cookies: !args.insecure_cookies,
         session_idle: time::Duration::minutes(args.session_minutes.clamp(1, 24 * 60)),
         trust_forwarded_for: args.trust_proxy,
+        keys,
         ..Settings::default()
     };
     let listener = tokio::net::TcpListener::bind(args.bind)
@@ -466,6 +513,21 @@ async fn serve(database: &str, args: ServeArgs) -> anyhow::Result<()> {
     samenspel_web::serve(listener, AppState::new(store.clone(), settings), shutdown_signal()).await?;
     store.close().await;
     Ok(())
+}
+
+fn report_demo(seeded: Seeded) {
+    match seeded {
+        Seeded::Created { generated_password } => {
+            println!("Demoregio Haaglanden aangemaakt (echte gemeenten uit de CBS-gegevens, fictieve zorgaanbieders).");
+            let logins: Vec<&str> = demo::demo_accounts().iter().map(|(l, _, _)| *l).collect();
+            println!("Demo-accounts: {}", logins.join(", "));
+            match generated_password {
+                Some(p) => println!("Wachtwoord voor alle demo-accounts (wordt maar één keer getoond): {p}"),
+                None => println!("Wachtwoord voor alle demo-accounts: de waarde van SAMENSPEL_DEMO_PASSWORD."),
+            }
+        }
+        Seeded::AlreadyPresent => println!("Demoregio bestaat al; de demo-accounts houden hun wachtwoord."),
+    }
 }
 
 async fn shutdown_signal() {

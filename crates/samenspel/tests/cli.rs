@@ -168,3 +168,77 @@ fn a_newer_cbs_year_is_loaded_from_files() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("342 gemeenten (inwoners 2025"), "{}", text(&out.stdout));
 }
+
+fn samenspel_in(dir: &std::path::Path, database: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_samenspel"))
+        .current_dir(dir)
+        .arg("--database")
+        .arg(database)
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env("SAMENSPEL_DEMO_PASSWORD", "cli test wachtwoord demo")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn generated_messages_import_from_the_command_line_and_rejections_fail_the_run() {
+    let (dir, db) = temp_database();
+    let keys = dir.path.join("sleutels");
+    let keys = keys.to_str().unwrap();
+    let out = samenspel_in(&dir.path, &db, &["demo", "--zonder-productie"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let messages = dir.path.join("berichten");
+    let out = samenspel_in(
+        &dir.path,
+        &db,
+        &["generate", "--out", messages.to_str().unwrap(), "--maanden", "3", "--seed", "5", "--clienten-per-1000", "8"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("berichten geschreven"), "{}", text(&out.stdout));
+    let files = std::fs::read_dir(&messages).unwrap().count();
+    assert!(files > 10);
+
+    // The region follows from the municipality in each file; assignments go first.
+    let out = samenspel_in(&dir.path, &db, &["--sleutelmap", keys, "import", messages.to_str().unwrap()]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(stdout.contains("JW301 ingelezen in haaglanden"), "{stdout}");
+    assert!(stdout.contains(&format!("Totaal {files} bestand(en)")), "{stdout}");
+    assert!(stdout.contains(" 0 in quarantaine, 0 dubbel"), "{stdout}");
+    assert!(std::path::Path::new(keys).join("haaglanden.key").exists(), "the region key lives outside the database");
+
+    // Again: nothing is added.
+    let out = samenspel_in(&dir.path, &db, &["--sleutelmap", keys, "import", messages.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert_eq!(text(&out.stdout).matches("al eerder ingelezen").count(), files);
+
+    // A hand-broken claim: one amount changed, so the total no longer adds up.
+    let claim = std::fs::read_dir(&messages)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("JW323"))
+        .unwrap();
+    let xml = std::fs::read_to_string(&claim).unwrap();
+    let broken = xml.replacen("<ijw:Bedrag>", "<ijw:Bedrag>1", 1);
+    let broken_path = dir.path.join("kapot.xml");
+    std::fs::write(&broken_path, broken).unwrap();
+    let csv_path = dir.path.join("declaraties.csv");
+    std::fs::write(
+        &csv_path,
+        "wet;gemeente;aanbieder;declaratienummer;bsn;referentienummer;toewijzingnummer;productcategorie;begindatum;\
+einddatum;volume;eenheid;tarief;bedrag\njeugd;0518;98000001;CSV1;999900007;CSV-R1;1;45;1-4-2026;30-4-2026;1;04;80,00;80,00\n",
+    )
+    .unwrap();
+    let out = samenspel_in(
+        &dir.path,
+        &db,
+        &["--sleutelmap", keys, "import", broken_path.to_str().unwrap(), csv_path.to_str().unwrap()],
+    );
+    let stdout = text(&out.stdout);
+    assert!(!out.status.success(), "rejections fail the run: {stdout}");
+    assert!(stdout.contains("kapot.xml: afgewezen"), "{stdout}");
+    assert!(stdout.contains("[TR358, fout]") || stdout.contains("[TR346, fout]"), "{stdout}");
+    assert!(stdout.contains("regel 2, bsn:") && stdout.contains("[CS002, fout]"), "{stdout}");
+    assert!(!stdout.contains("999900007"), "the BSN is never shown");
+}

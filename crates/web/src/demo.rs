@@ -6,9 +6,11 @@ use samenspel_domain::access::Role;
 use samenspel_domain::account::{check_password, NewAccount};
 use samenspel_domain::region::Domain;
 use samenspel_domain::{AgbCode, KvkNumber, MunicipalityCode, YouthRegionCode};
+use samenspel_store::keys::RegionKeys;
 use samenspel_store::providers::ProviderDetails;
 use samenspel_store::{Actor, Store, StoreError};
 use time::macros::date;
+use time::Date;
 
 pub const DEMO_REGION: &str = "haaglanden";
 pub const DEMO_YOUTH_REGION: &str = "JZ24";
@@ -44,6 +46,8 @@ pub enum DemoError {
     WeakPassword(String),
     #[error("wachtwoord versleutelen mislukt: {0}")]
     Hash(String),
+    #[error("demoproductie maken mislukt: {0}")]
+    Generate(String),
 }
 
 /// What seeding did.
@@ -56,8 +60,31 @@ pub enum Seeded {
     AlreadyPresent,
 }
 
-/// Creates the demo region and accounts unless the region exists already.
-pub async fn seed(store: &Store, password: Option<String>) -> Result<Seeded, DemoError> {
+/// How much production the demo region gets, through the real import path.
+#[derive(Debug, Clone)]
+pub struct DemoProduction {
+    pub keys: RegionKeys,
+    /// Months up to the last complete one before `today`.
+    pub months: u32,
+    /// Clients per 1000 of the generator's weight (inhabitants / 100).
+    pub clients_per_1000: u32,
+    pub today: Date,
+}
+
+impl DemoProduction {
+    /// A year of production at a scale that imports in seconds.
+    pub fn year(keys: RegionKeys, today: Date) -> DemoProduction {
+        DemoProduction { keys, months: 12, clients_per_1000: 60, today }
+    }
+}
+
+/// Creates the demo region and accounts unless the region exists already, and with
+/// `production` a generated stretch of messages imported as a region admin would.
+pub async fn seed(
+    store: &Store,
+    password: Option<String>,
+    production: Option<DemoProduction>,
+) -> Result<Seeded, DemoError> {
     if store.region_by_code(DEMO_REGION).await?.is_some() {
         return Ok(Seeded::AlreadyPresent);
     }
@@ -105,7 +132,72 @@ pub async fn seed(store: &Store, password: Option<String>) -> Result<Seeded, Dem
         };
         store.add_grant(user.id, region.id, &role, &actor).await?;
     }
+    if let Some(production) = production {
+        seed_production(store, &region, &production, &actor).await?;
+    }
     Ok(Seeded::Created { generated_password: generated.then_some(password) })
+}
+
+/// The generator plan of the demo region: its members and contracts, with one provider that
+/// claims more than its contract allows.
+pub async fn demo_plan(
+    store: &Store,
+    region: &samenspel_store::regions::RegionRow,
+    months: u32,
+    clients_per_1000: u32,
+    today: Date,
+) -> Result<samenspel_istd::Plan, StoreError> {
+    let mut plan = crate::production::plan_for_region(store, region, months, 2026, today).await?;
+    plan.clients_per_1000 = clients_per_1000;
+    // Het Westland claims its old specialist tariff in 2026: claims above the contract.
+    for offer in plan.offers.iter_mut().filter(|o| o.provider == "98000002" && o.code == "45A05") {
+        for t in offer.tariffs.iter_mut().filter(|t| t.year == 2026 && t.municipality.is_none()) {
+            t.cents += 250;
+        }
+    }
+    Ok(plan)
+}
+
+/// Generates messages for the demo region and imports them file by file, then sets each
+/// member's budget for the current year around its forecast so the spend views have something
+/// to say: most members stay within budget, Westland heads for an overrun.
+async fn seed_production(
+    store: &Store,
+    region: &samenspel_store::regions::RegionRow,
+    production: &DemoProduction,
+    actor: &Actor,
+) -> Result<(), DemoError> {
+    use samenspel_store::production::{ImportProgress, ImportRequest, ImportSession, ImportSource};
+    use std::sync::Arc;
+    let plan = demo_plan(store, region, production.months, production.clients_per_1000, production.today).await?;
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    samenspel_istd::generate(&plan, |name, bytes| {
+        files.push((name.to_string(), bytes.to_vec()));
+        Ok(())
+    })
+    .map_err(|e| DemoError::Generate(e.to_string()))?;
+    files.sort();
+    let key = production.keys.pseudonymiser(&region.code).map_err(|e| DemoError::Generate(e.to_string()))?;
+    let mut session = ImportSession::default();
+    for (name, bytes) in files {
+        let request = ImportRequest { region_id: region.id, file_name: name, scope: None, today: production.today };
+        let prepared = store.prepare_import(request, ImportSource::Bytes(Arc::new(bytes)), actor).await?;
+        store.run_import_in(&mut session, prepared, &key, Arc::new(ImportProgress::default()), actor).await?;
+    }
+    let (year, _) = crate::production::last_complete_month(production.today);
+    let outlook = crate::production::outlook(store, region.id, year, "jeugd", production.today).await?;
+    for member in outlook.members {
+        let factor = if member.municipality_code == "GM1783" { 92 } else { 104 + (member.forecast.year_end % 7) };
+        let budget = member.forecast.year_end * factor / 100;
+        let figures = samenspel_domain::figures::MemberFigures {
+            youths: None,
+            budget_youth: Some(samenspel_domain::Cents(budget.max(0))),
+            budget_wmo: None,
+        };
+        let code = MunicipalityCode::parse(&member.municipality_code).expect("member code");
+        store.set_figures(region.id, &code, year, &figures, actor).await?;
+    }
+    Ok(())
 }
 
 /// A realistic set of procurement facts: a youth-care catalogue on national codes, five lots
@@ -261,6 +353,9 @@ async fn seed_procurement(store: &Store, region_id: i64, providers: &[i64], acto
     }
     // A cost build-up shows the ambulant tariff is realistic.
     let c = store.create_contract(region_id, &contract(2, 2), actor).await?;
+    // The contracts run since 2025; their 2025 tariffs were indexed into 2026's.
+    store.add_tariff(region_id, c.id, &tariff("43A03", 2025, None, 6_250, Unit::Day), actor).await?;
+    store.add_tariff(region_id, c.id, &tariff("43A07", 2025, None, 28_000, Unit::Day), actor).await?;
     let mut pleegzorg = tariff("43A03", 2026, None, 6_450, Unit::Day);
     pleegzorg.build_up =
         Some(CostBuildUp::from_parts([Cents(4_100), Cents(900), Cents(520), Cents(310), Cents(200), Cents(420)]));
@@ -268,8 +363,10 @@ async fn seed_procurement(store: &Store, region_id: i64, providers: &[i64], acto
     store.add_tariff(region_id, c.id, &tariff("43A07", 2026, None, 28_900, Unit::Day), actor).await?;
     store.add_tariff(region_id, c.id, &tariff("43A07", 2026, Some("GM0637"), 30_100, Unit::Day), actor).await?;
     let c = store.create_contract(region_id, &contract(3, 1), actor).await?;
+    store.add_tariff(region_id, c.id, &tariff("41A03", 2025, None, 14_300, Unit::DayPart), actor).await?;
     store.add_tariff(region_id, c.id, &tariff("41A03", 2026, None, 14_750, Unit::DayPart), actor).await?;
     let c = store.create_contract(region_id, &contract(2, 4), actor).await?;
+    store.add_tariff(region_id, c.id, &tariff("48A01", 2025, None, 1_020_000, Unit::PieceOutput), actor).await?;
     store.add_tariff(region_id, c.id, &tariff("48A01", 2026, None, 1_050_000, Unit::PieceOutput), actor).await?;
 
     // De Hofstede applies for the open house; the region has yet to decide.

@@ -14,10 +14,14 @@ pub mod forms;
 pub mod input;
 pub mod pages;
 pub mod procurement;
+pub mod production;
 pub mod security;
 
 use axum::Router;
+use samenspel_store::keys::RegionKeys;
+use samenspel_store::production::ImportProgress;
 use samenspel_store::Store;
+use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -36,6 +40,8 @@ pub struct Settings {
     pub session_max: Duration,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
+    /// Where the region keys that pseudonymise the BSN are kept, outside the database.
+    pub keys: RegionKeys,
 }
 
 impl Default for Settings {
@@ -45,6 +51,7 @@ impl Default for Settings {
             session_idle: Duration::minutes(30),
             session_max: Duration::hours(12),
             trust_forwarded_for: false,
+            keys: RegionKeys::new(DEFAULT_KEY_DIR),
         }
     }
 }
@@ -53,13 +60,23 @@ impl Default for Settings {
 pub struct AppState {
     pub store: Store,
     pub settings: Arc<Settings>,
+    /// Imports running in this process, for their progress bars.
+    pub imports: Arc<std::sync::Mutex<HashMap<i64, Arc<ImportProgress>>>>,
 }
 
 impl AppState {
     pub fn new(store: Store, settings: Settings) -> AppState {
-        AppState { store, settings: Arc::new(settings) }
+        AppState { store, settings: Arc::new(settings), imports: Arc::default() }
+    }
+
+    /// The progress of an import running here, if it is.
+    pub fn import_progress(&self, id: i64) -> Option<Arc<ImportProgress>> {
+        self.imports.lock().ok()?.get(&id).cloned()
     }
 }
+
+/// The default directory of the region keys, relative to the working directory.
+pub const DEFAULT_KEY_DIR: &str = "samenspel-sleutels";
 
 /// The whole application: API, pages, static assets, with the security layers around them.
 pub fn router(state: AppState) -> Router {

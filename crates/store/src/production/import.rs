@@ -92,6 +92,14 @@ pub struct PreparedImport {
     request: ImportRequest,
 }
 
+/// What a batch of imports keeps from file to file: the region's facts as the last committed
+/// import left them.
+#[derive(Debug, Default)]
+pub struct ImportSession {
+    #[allow(clippy::type_complexity)]
+    cached: Option<((i64, Option<String>, Date), Facts, HashSet<(Standard, String)>)>,
+}
+
 /// Counts of an import as it ends.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ImportCounts {
@@ -285,6 +293,19 @@ impl Store {
         progress: Arc<ImportProgress>,
         actor: &Actor,
     ) -> Result<ImportCounts> {
+        self.run_import_in(&mut ImportSession::default(), prepared, key, progress, actor).await
+    }
+
+    /// As [`Store::run_import`], keeping the region's facts in `session` for the next file of a
+    /// batch (a month of messages is thousands of small files).
+    pub async fn run_import_in(
+        &self,
+        session: &mut ImportSession,
+        prepared: PreparedImport,
+        key: &Pseudonymiser,
+        progress: Arc<ImportProgress>,
+        actor: &Actor,
+    ) -> Result<ImportCounts> {
         progress.bytes_total.store(prepared.bytes, Ordering::Relaxed);
         let Some(format) = prepared.format.filter(|_| prepared.status == "bezig") else {
             progress.finished.store(true, Ordering::Relaxed);
@@ -292,7 +313,11 @@ impl Store {
         };
         let request = prepared.request.clone();
         let import_id = prepared.import_id;
-        let facts = self.load_facts(request.region_id, request.today, request.scope.as_deref()).await?;
+        let key_of_facts = (request.region_id, request.scope.clone(), request.today);
+        let (facts, loaded) = match &session.cached {
+            Some((k, facts, loaded)) if *k == key_of_facts => (facts.clone(), loaded.clone()),
+            _ => (self.load_facts(request.region_id, request.today, request.scope.as_deref()).await?, HashSet::new()),
+        };
 
         let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<(Record, Position)>>(8);
         let (source, key, reading) = (prepared.source.clone(), key.clone(), progress.clone());
@@ -324,6 +349,7 @@ impl Store {
 
         let mut tx = self.begin_tx().await?;
         let mut state = ImportState::new(request.region_id, import_id, facts);
+        state.loaded = loaded;
         let outcome: Result<()> = async {
             while let Some(batch) = receiver.recv().await {
                 for (record, at) in batch {
@@ -374,12 +400,14 @@ impl Store {
         let counts = state.counts.clone();
         finish_in_tx(&mut tx, import_id, "klaar", &message, &counts, request.region_id, actor).await?;
         tx.commit().await?;
+        // Only a committed import's facts go on to the next file.
+        session.cached = Some((key_of_facts, state.facts, state.loaded));
         progress.records.store(counts.records as u64, Ordering::Relaxed);
         progress.finished.store(true, Ordering::Relaxed);
         Ok(counts)
     }
 
-    /// Prepare and run in one go (the command line).
+    /// Prepare and run in one go.
     pub async fn import_file(
         &self,
         request: ImportRequest,
@@ -623,7 +651,7 @@ pub(crate) struct ImportState {
     region_id: i64,
     pub(crate) import_id: i64,
     pub(crate) facts: Facts,
-    loaded: HashSet<(Standard, String)>,
+    pub(crate) loaded: HashSet<(Standard, String)>,
     ctx: Option<Arc<Context>>,
     ctx_issues: Vec<Issue>,
     claim: Option<ClaimState>,

@@ -8,7 +8,7 @@ pub mod spend;
 pub(crate) mod tx;
 pub mod views;
 
-pub use import::{ImportCounts, ImportProgress, ImportRequest, ImportSource, PreparedImport};
+pub use import::{ImportCounts, ImportProgress, ImportRequest, ImportSession, ImportSource, PreparedImport};
 pub use quarantine::ReprocessOutcome;
 pub use spend::{ClientCell, Dimension, SpendCell, SpendFilter};
 pub use views::{AssignmentRow, ClaimLineRow, ClientRowFilter, ImportRow, ProblemRow};

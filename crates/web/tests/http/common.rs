@@ -21,14 +21,17 @@ pub struct TestApp {
 pub async fn spawn_on(store: Store) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
-    let state = AppState::new(store.clone(), Settings::default());
+    let keys = samenspel_store::keys::RegionKeys::new(
+        std::env::temp_dir().join(format!("samenspel-test-keys-{}", rand_suffix())),
+    );
+    let state = AppState::new(store.clone(), Settings { keys, ..Settings::default() });
     tokio::spawn(samenspel_web::serve(listener, state, std::future::pending()));
     TestApp { base: format!("http://{addr}"), store }
 }
 
 pub async fn spawn() -> TestApp {
     let store = fresh_store().await.expect("test database");
-    demo::seed(&store, Some(PASSWORD.into())).await.expect("demo seed");
+    demo::seed(&store, Some(PASSWORD.into()), None).await.expect("demo seed");
     spawn_on(store).await
 }
 
@@ -146,4 +149,10 @@ impl Browser {
     pub fn session_cookie(&self) -> Option<String> {
         self.cookies.iter().find(|(k, _)| k == "samenspel_sessie").map(|(_, v)| v.clone())
     }
+}
+
+fn rand_suffix() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    format!("{}-{nanos}", std::process::id())
 }

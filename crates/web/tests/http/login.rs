@@ -232,7 +232,7 @@ async fn two_servers_share_sessions_through_the_database() {
     let url = samenspel_store::testing::fresh_database_url().await.unwrap();
     let store = samenspel_store::Store::connect(&url).await.unwrap();
     store.prepare().await.unwrap();
-    samenspel_web::demo::seed(&store, Some(PASSWORD.into())).await.unwrap();
+    samenspel_web::demo::seed(&store, Some(PASSWORD.into()), None).await.unwrap();
     let first = spawn_on(store).await;
     let second = spawn_on(samenspel_store::Store::connect(&url).await.unwrap()).await;
     let browser = first.login("beheerder").await;
