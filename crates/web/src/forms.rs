@@ -4,7 +4,7 @@
 use crate::auth::secrets::constant_time_eq;
 use crate::auth::{CurrentUser, PageUser};
 use crate::pages::error_page;
-use crate::security::{MAX_BODY_BYTES, MAX_UPLOAD_BYTES};
+use crate::security::{MAX_BODY_BYTES, MAX_MESSAGE_BYTES, MAX_UPLOAD_BYTES};
 use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -111,7 +111,8 @@ impl<S: Send + Sync> FromRequest<S> for CsrfMultipart {
                 .await
                 .map_err(|_| error_page(StatusCode::PAYLOAD_TOO_LARGE, "Het bestand is te groot."))?;
             total += bytes.len();
-            if total > MAX_UPLOAD_BYTES {
+            // The route's body limit decides; this bounds what any form may hold in memory.
+            if total > MAX_MESSAGE_BYTES {
                 return Err(error_page(StatusCode::PAYLOAD_TOO_LARGE, "Het bestand is te groot."));
             }
             match file_name {

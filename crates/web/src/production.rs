@@ -2,15 +2,74 @@
 //! plan from a region's members and contracts, spend with names instead of keys, the year-end
 //! forecast per member against its budget, and the signals for contract management.
 
+use crate::auth::CurrentUser;
+use crate::error::{AppError, AppResult};
+use crate::AppState;
 use samenspel_calc::signals::{self, GrowthFigure, GrowthSignal, PriceFigure, PriceSignal};
 use samenspel_calc::spend::{forecast, Forecast, YearInput};
+use samenspel_domain::access::RegionAccess;
 use samenspel_istd::{Care, Offer, Plan, PlanMunicipality, PlanTariff, Standard};
-use samenspel_store::production::{Dimension, SpendFilter};
+use samenspel_store::production::{Dimension, ImportProgress, ImportRequest, ImportSource, SpendFilter};
 use samenspel_store::regions::RegionRow;
 use samenspel_store::{Result, Store, StoreError};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use time::{Date, Month};
+
+/// Registers an uploaded file and imports it in the background, its progress visible to this
+/// process's pages. Returns the import's id at once.
+pub async fn start_import(
+    state: &AppState,
+    region: &RegionRow,
+    access: &RegionAccess,
+    user: &CurrentUser,
+    door: &str,
+    file_name: &str,
+    bytes: Vec<u8>,
+) -> AppResult<i64> {
+    if !access.can_import_production() {
+        return Err(AppError::forbidden());
+    }
+    let file_name = file_name.trim();
+    if file_name.is_empty() || file_name.len() > 255 {
+        return Err(AppError::bad_request("Geef een bestandsnaam van 1 tot 255 tekens."));
+    }
+    let key = state
+        .settings
+        .keys
+        .pseudonymiser(&region.code)
+        .map_err(|e| AppError::internal(format!("regiosleutel: {e}")))?;
+    let actor = user.actor(door);
+    let request = ImportRequest {
+        region_id: region.id,
+        file_name: file_name.to_string(),
+        scope: access.import_scope().map(|m| m.as_str().to_string()),
+        today: samenspel_store::now().date(),
+    };
+    let prepared = state.store.prepare_import(request, ImportSource::Bytes(Arc::new(bytes)), &actor).await?;
+    let id = prepared.import_id;
+    if prepared.status != "bezig" {
+        return Ok(id);
+    }
+    let progress = Arc::new(ImportProgress::default());
+    if let Ok(mut running) = state.imports.lock() {
+        running.insert(id, progress.clone());
+    }
+    let (store, imports, region_id) = (state.store.clone(), state.imports.clone(), region.id);
+    tokio::spawn(async move {
+        if let Err(e) = store.run_import(prepared, &key, progress, &actor).await {
+            tracing::error!(import = id, error = %e, "import afgebroken");
+            if let Err(e) = store.abandon_import(id, region_id, &e.to_string(), &actor).await {
+                tracing::error!(import = id, error = %e, "afgebroken import markeren mislukt");
+            }
+        }
+        if let Ok(mut running) = imports.lock() {
+            running.remove(&id);
+        }
+    });
+    Ok(id)
+}
 
 /// The last complete calendar month before a day: (year, month).
 pub fn last_complete_month(today: Date) -> (i32, Month) {

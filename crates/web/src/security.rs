@@ -14,6 +14,8 @@ use axum::response::{IntoResponse, Response};
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Largest uploaded file.
 pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
+/// Largest production file (a message is at most 25 MB by OP179; an envelope adds base64).
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 
 /// The API's semantic version, sent in the `API-Version` header of every response.
 pub const API_VERSION: &str = "1.0.0";
@@ -108,9 +110,10 @@ pub async fn problem_responses(request: Request, next: Next) -> Response {
             format!("Deze methode kan hier niet; toegestaan: {allow}.")
         }
         StatusCode::PAYLOAD_TOO_LARGE => format!(
-            "Het verzoek is groter dan toegestaan ({} MiB; bestanden {} MiB).",
+            "Het verzoek is groter dan toegestaan ({} MiB; bestanden {} MiB; productiebestanden {} MiB).",
             MAX_BODY_BYTES / (1024 * 1024),
-            MAX_UPLOAD_BYTES / (1024 * 1024)
+            MAX_UPLOAD_BYTES / (1024 * 1024),
+            MAX_MESSAGE_BYTES / (1024 * 1024)
         ),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "Stuur de gegevens als application/json.".to_string(),
         StatusCode::NOT_FOUND => AppError::not_found().detail,

@@ -421,6 +421,22 @@ impl Store {
         Ok((id, counts))
     }
 
+    /// Ends an import that could not finish (the database failed under it): it is marked
+    /// rejected with the reason, and nothing of it remains.
+    pub async fn abandon_import(&self, import_id: i64, region_id: i64, reason: &str, actor: &Actor) -> Result<()> {
+        let problem = Problem {
+            position: Position::default(),
+            field: "bestand".into(),
+            rule: "VERWERKING".into(),
+            message: format!(
+                "Het inlezen is afgebroken: {reason}. Er is niets van dit bestand opgeslagen; probeer het opnieuw."
+            ),
+            record: None,
+        };
+        self.record_file_problems(import_id, region_id, &[problem]).await?;
+        self.finish_import_row(import_id, "afgewezen", "onbekend", &ImportCounts::default(), region_id, actor).await
+    }
+
     async fn completed_import_with_hash(&self, region_id: i64, sha: &str) -> Result<Option<i64>> {
         Ok(crate::on_pool!(self, |pool| sqlx::query_scalar(
             "SELECT id FROM imports WHERE region_id = $1 AND sha256 = $2 AND status = 'klaar'"

@@ -10,6 +10,7 @@ pub mod json;
 pub mod lots;
 pub mod openapi;
 pub mod pagination;
+pub mod production;
 pub mod providers;
 pub mod reference;
 pub mod regions;
@@ -70,6 +71,21 @@ pub fn router() -> Router<AppState> {
         .route("/regios/{code}/toelatingen/{id}/besluit", post(admission::decide))
         .route("/regios/{code}/toelatingen/{id}/beeindiging", post(admission::end))
         .route("/regios/{code}/administratieve-lasten", get(admission::burden))
+        .route(
+            "/regios/{code}/importen",
+            get(production::list_imports)
+                .post(production::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::security::MAX_MESSAGE_BYTES)),
+        )
+        .route("/regios/{code}/importen/{id}", get(production::get_import))
+        .route("/regios/{code}/importen/{id}/problemen", get(production::import_problems))
+        .route("/regios/{code}/quarantaine/_herverwerk", post(production::reprocess))
+        .route("/regios/{code}/toewijzingen", get(production::assignments))
+        .route("/regios/{code}/declaraties", get(production::claim_lines))
+        .route("/regios/{code}/budgetten", get(production::budgets))
+        .route("/regios/{code}/uitgaven", get(production::spend))
+        .route("/regios/{code}/uitgaven/prognose", get(production::outlook))
+        .route("/regios/{code}/signalen", get(production::signals))
         .fallback(crate::security::not_found)
         .layer(axum::middleware::from_fn(negotiate))
 }

@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document, generated from the handlers and types, served publicly at
 //! `/api/v1/openapi.json`.
 
-use super::{admission, audit, catalogue, contracts, lots, providers, reference, regions, users};
+use super::{admission, audit, catalogue, contracts, lots, production, providers, reference, regions, users};
 use crate::error::{InvalidParam, Problem};
 use crate::security::API_VERSION;
 use axum::http::{header, HeaderValue};
@@ -36,6 +36,9 @@ use utoipa::{Modify, OpenApi};
         contracts::list, contracts::create, contracts::get, contracts::update,
         contracts::tariffs, contracts::add_tariff, contracts::remove_tariff, contracts::index,
         admission::list, admission::apply, admission::get, admission::decide, admission::end, admission::burden,
+        production::list_imports, production::upload, production::get_import, production::import_problems,
+        production::reprocess, production::assignments, production::claim_lines, production::budgets,
+        production::spend, production::outlook, production::signals,
     ),
     components(schemas(Problem, InvalidParam)),
     modifiers(&Security),
@@ -47,6 +50,7 @@ use utoipa::{Modify, OpenApi};
         (name = "gebruikers", description = "Gebruikers en hun rollen"),
         (name = "audit-log", description = "Wie wijzigde wat, wanneer"),
         (name = "inkoop", description = "Productcatalogus, percelen, samenwerkingsvormen, sturing, contracten, tarieven, toelating en administratieve lasten"),
+        (name = "productie", description = "Inlezen van iJw/iWmo-berichten en CSV, toewijzingen en declaraties (cliëntniveau, gepseudonimiseerd, alleen voor de eigen gemeente of aanbieder), budgetten, uitgaven, prognose en signalen"),
     )
 )]
 pub struct ApiDoc;

@@ -5,6 +5,7 @@
 use reqwest::header::{HeaderMap, COOKIE, SET_COOKIE};
 use reqwest::redirect::Policy;
 use reqwest::{Client, Response, StatusCode};
+use samenspel_store::keys::RegionKeys;
 use samenspel_store::testing::fresh_store;
 use samenspel_store::{Actor, Store};
 use samenspel_web::auth::secrets::{new_api_token, token_hash};
@@ -16,17 +17,37 @@ pub const PASSWORD: &str = "demo wachtwoord voor tests";
 pub struct TestApp {
     pub base: String,
     pub store: Store,
+    pub keys: RegionKeys,
+}
+
+fn test_keys() -> RegionKeys {
+    RegionKeys::new(std::env::temp_dir().join(format!("samenspel-test-keys-{}", rand_suffix())))
 }
 
 pub async fn spawn_on(store: Store) -> TestApp {
+    spawn_with_keys(store, test_keys()).await
+}
+
+async fn spawn_with_keys(store: Store, keys: RegionKeys) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
-    let keys = samenspel_store::keys::RegionKeys::new(
-        std::env::temp_dir().join(format!("samenspel-test-keys-{}", rand_suffix())),
-    );
-    let state = AppState::new(store.clone(), Settings { keys, ..Settings::default() });
+    let state = AppState::new(store.clone(), Settings { keys: keys.clone(), ..Settings::default() });
     tokio::spawn(samenspel_web::serve(listener, state, std::future::pending()));
-    TestApp { base: format!("http://{addr}"), store }
+    TestApp { base: format!("http://{addr}"), store, keys }
+}
+
+/// The demo region with a few months of generated production, imported as the demo does.
+pub async fn spawn_with_production() -> TestApp {
+    let store = fresh_store().await.expect("test database");
+    let keys = test_keys();
+    let production = demo::DemoProduction {
+        keys: keys.clone(),
+        months: 4,
+        clients_per_1000: 12,
+        today: samenspel_store::now().date(),
+    };
+    demo::seed(&store, Some(PASSWORD.into()), Some(production)).await.expect("demo seed");
+    spawn_with_keys(store, keys).await
 }
 
 pub async fn spawn() -> TestApp {

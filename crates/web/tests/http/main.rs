@@ -8,3 +8,4 @@ mod login;
 mod openapi;
 mod pages;
 mod procurement;
+mod production;
