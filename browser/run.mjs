@@ -109,14 +109,17 @@ try {
 
   const common = [region, `${region}/leden`, `${region}/kerncijfers`, `${region}/aanbieders`, '/regios', '/gemeenten', '/gemeenten?naam=delf', '/account',
     `${region}/percelen`, `${region}/percelen?datum=2025-06-01`, `${region}/producten`, `${region}/producten?zoek=ambulant&wet=jeugd`,
-    `${region}/contracten`, `${region}/administratieve-lasten`];
+    `${region}/contracten`, `${region}/administratieve-lasten`,
+    `${region}/uitgaven`, `${region}/uitgaven?per=aanbieder`, `${region}/uitgaven?per=perceel`, `${region}/uitgaven?per=product`,
+    `${region}/uitgaven?jaar=2025`, `${region}/signalen`];
   const procurement = [`${region}/toelating`];
+  const clientRows = [`${region}/toewijzingen`, `${region}/declaraties`];
   const roles = {
-    beheerder: { extra: [`${region}/gebruikers`, `${region}/auditlog`, ...procurement], forbidden: [] },
-    gemeente: { extra: [`${region}/gebruikers`, ...procurement], forbidden: [`${region}/auditlog`] },
-    aanbieder: { extra: [`${region}/gebruikers`, ...procurement], forbidden: [`${region}/auditlog`] },
-    coach: { extra: [`${region}/gebruikers`, ...procurement], forbidden: [`${region}/auditlog`] },
-    waarnemer: { extra: [], forbidden: [`${region}/gebruikers`, `${region}/auditlog`, ...procurement] },
+    beheerder: { extra: [`${region}/gebruikers`, `${region}/auditlog`, ...procurement, `${region}/importen`], forbidden: clientRows },
+    gemeente: { extra: [`${region}/gebruikers`, ...procurement, `${region}/importen`, ...clientRows, `${region}/declaraties?pagina=2`], forbidden: [`${region}/auditlog`] },
+    aanbieder: { extra: [`${region}/gebruikers`, ...procurement, ...clientRows], forbidden: [`${region}/auditlog`, `${region}/importen`] },
+    coach: { extra: [`${region}/gebruikers`, ...procurement], forbidden: [`${region}/auditlog`, `${region}/importen`, ...clientRows] },
+    waarnemer: { extra: [], forbidden: [`${region}/gebruikers`, `${region}/auditlog`, ...procurement, `${region}/importen`, ...clientRows] },
   };
 
   for (const [role, { extra, forbidden }] of Object.entries(roles)) {
@@ -133,6 +136,14 @@ try {
       const detail = await firstLink(page, pattern);
       if (detail) await visit(page, detail, role);
     }
+    if (extra.includes(`${region}/importen`)) {
+      await page.goto(base + `${region}/importen`);
+      const detail = await firstLink(page, /\/importen\/\d+$/);
+      if (detail) await visit(page, detail, role);
+    }
+    await page.goto(base + `${region}/uitgaven`);
+    if ((await page.locator('svg[role="img"]').count()) < 2) fail(`${role}: uitgaven zonder grafieken`);
+    if (!(await page.getByRole('cell', { name: 'dreigt over budget' }).first().isVisible())) fail(`${role}: geen gemeente die over budget dreigt`);
     if (extra.includes(`${region}/gebruikers`)) {
       await page.goto(base + `${region}/gebruikers`);
       const user = await firstLink(page, /\/gebruikers\/\d+$/);
@@ -189,6 +200,17 @@ try {
       await page.waitForLoadState();
       if (!(await page.getByText('Het besluit is vastgelegd').isVisible())) fail('beheerder: toelatingsbesluit niet vastgelegd');
       await audit(page, 'beheerder na toelatingsbesluit');
+      // A hand-broken message: rejected, and the report names the line and the rule.
+      await page.goto(base + `${region}/importen`);
+      const broken = '<?xml version="1.0"?>\n<jw323:Bericht xmlns:jw323="http://www.istandaarden.nl/ijw/3_2/jw323/schema">\n<jw323:Header>';
+      await page.getByLabel(/Bestand/).setInputFiles({ name: 'kapot.xml', mimeType: 'text/xml', buffer: Buffer.from(broken) });
+      await page.getByRole('button', { name: 'Inlezen' }).click();
+      await page.waitForLoadState();
+      await page.waitForFunction(() => !document.querySelector('progress'), null, { timeout: 20000 }).catch(() => {});
+      await page.reload();
+      if (!(await page.getByText('Het bestand is afgewezen').isVisible())) fail('beheerder: kapot bestand niet afgewezen');
+      if (!(await page.getByRole('cell', { name: 'XSD', exact: true }).first().isVisible())) fail('beheerder: verslag noemt de regel niet');
+      await audit(page, 'beheerder verslag afgewezen import');
       // Keyboard: the skip link is the first stop and leads to the content.
       await page.keyboard.press('Tab');
       const focused = await page.evaluate(() => document.activeElement && document.activeElement.textContent.trim());
@@ -205,6 +227,19 @@ try {
       await page.getByRole('button', { name: 'Kerncijfers opslaan' }).click();
       await page.waitForLoadState();
       if (!(await page.getByRole('cell', { name: '4.210' }).isVisible())) fail('gemeente: kerncijfers niet opgeslagen');
+      // A claim of its own without an assignment: quarantined, and the member sees the record.
+      await page.goto(base + `${region}/importen`);
+      const csv = 'wet;gemeente;aanbieder;declaratienummer;bsn;referentienummer;toewijzingnummer;productcategorie;productcode;begindatum;einddatum;volume;eenheid;tarief;bedrag\n'
+        + 'jeugd;1842;98000001;BROWSER1;999900006;BR-1;999999;45;45A04;1-1-2026;31-1-2026;1;04;80,66;80,66\n';
+      await page.getByLabel(/Bestand/).setInputFiles({ name: 'eigen.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+      await page.getByRole('button', { name: 'Inlezen' }).click();
+      await page.waitForLoadState();
+      await page.waitForFunction(() => !document.querySelector('progress'), null, { timeout: 20000 }).catch(() => {});
+      await page.reload();
+      if (!(await page.getByRole('cell', { name: 'TR338', exact: true }).isVisible())) fail('gemeente: quarantaine TR338 niet in het verslag');
+      if (!(await page.getByText('Record (gepseudonimiseerd)').isVisible())) fail('gemeente: eigen record niet te zien');
+      if (await page.getByText('999900006').count()) fail('gemeente: BSN zichtbaar');
+      await audit(page, 'gemeente verslag met quarantaine');
     }
     if (role === 'aanbieder') {
       await page.goto(base + `${region}/aanbieders`);

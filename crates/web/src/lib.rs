@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod chart;
 pub mod demo;
 pub mod error;
 pub mod forms;

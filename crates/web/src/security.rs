@@ -21,7 +21,8 @@ pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 pub const API_VERSION: &str = "1.0.0";
 
 /// Pages may load styles, images and scripts from Samenspel itself only.
-const HTML_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; \
+const HTML_CSP: &str =
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; connect-src 'self'; \
      font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 const OTHER_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 

@@ -10,6 +10,7 @@ mod home;
 mod login;
 mod members;
 mod procurement;
+mod production;
 mod providers;
 mod reference;
 mod users;
@@ -80,6 +81,18 @@ pub fn router() -> Router<AppState> {
         .route("/regios/{code}/toelating/{id}/besluit", post(admission::decide))
         .route("/regios/{code}/toelating/{id}/beeindiging", post(admission::end))
         .route("/regios/{code}/administratieve-lasten", get(admission::burden))
+        .route("/regios/{code}/uitgaven", get(production::spend))
+        .route("/regios/{code}/signalen", get(production::signals))
+        .route(
+            "/regios/{code}/importen",
+            get(production::imports)
+                .post(production::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::security::MAX_MESSAGE_BYTES)),
+        )
+        .route("/regios/{code}/importen/{id}", get(production::import))
+        .route("/regios/{code}/quarantaine/herverwerken", post(production::reprocess))
+        .route("/regios/{code}/toewijzingen", get(production::assignments))
+        .route("/regios/{code}/declaraties", get(production::claim_lines))
 }
 
 /// An error answered with a Dutch page.
@@ -200,6 +213,7 @@ impl Layout {
             (format!("{base}/kerncijfers"), "Kerncijfers"),
             (format!("{base}/aanbieders"), "Zorgaanbieders"),
             (format!("{base}/percelen"), "Inkoop"),
+            (format!("{base}/uitgaven"), "Uitgaven"),
         ];
         if access.can_view_roles_overview() || !access.providers.is_empty() {
             items.push((format!("{base}/gebruikers"), "Gebruikers en rollen"));
@@ -509,16 +523,18 @@ pub fn see_other(location: &str) -> Response {
 const UTRECHT_CSS: &str = include_str!("../../assets/vendor/utrecht-component-library.css");
 const THEME_CSS: &str = include_str!("../../assets/vendor/voorbeeld-theme.css");
 const SAMENSPEL_CSS: &str = include_str!("../../assets/samenspel.css");
+const PROGRESS_JS: &str = include_str!("../../assets/voortgang.js");
 
 /// Static assets, compiled into the binary so it runs from anywhere.
 async fn assets(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
-    let body = match file.as_str() {
-        "vendor/utrecht-component-library.css" => UTRECHT_CSS,
-        "vendor/voorbeeld-theme.css" => THEME_CSS,
-        "samenspel.css" => SAMENSPEL_CSS,
+    let (body, kind) = match file.as_str() {
+        "vendor/utrecht-component-library.css" => (UTRECHT_CSS, "text/css; charset=utf-8"),
+        "vendor/voorbeeld-theme.css" => (THEME_CSS, "text/css; charset=utf-8"),
+        "samenspel.css" => (SAMENSPEL_CSS, "text/css; charset=utf-8"),
+        "voortgang.js" => (PROGRESS_JS, "text/javascript; charset=utf-8"),
         _ => return error_page(StatusCode::NOT_FOUND, &AppError::not_found().detail),
     };
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], body).into_response()
+    ([(header::CONTENT_TYPE, kind)], body).into_response()
 }
 
 /// Dutch display helpers for templates.

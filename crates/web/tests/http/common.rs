@@ -153,6 +153,20 @@ impl Browser {
         response
     }
 
+    /// Posts a multipart form (a file upload) as it is.
+    pub async fn post_multipart(&mut self, path: &str, form: reqwest::multipart::Form) -> Response {
+        let response = client()
+            .post(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .header("origin", self.base.clone())
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        self.remember(response.headers());
+        response
+    }
+
     /// Posts a form with this session's CSRF token added.
     pub async fn submit(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
         let csrf = self.csrf.clone();

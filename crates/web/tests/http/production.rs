@@ -181,3 +181,50 @@ jeugd;1842;98000001;CSVTEST1;999900006;CSV-1;999999;45;45A04;1-1-2026;31-1-2026;
         bad["invalidParams"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["jaar", "per"]);
 }
+
+#[tokio::test]
+async fn pages_upload_with_csrf_and_download_csv() {
+    let app = spawn_with_production().await;
+    let mut member = app.login("gemeente").await;
+    // The spend page and its CSV: semicolons, decimal commas, a byte-order mark.
+    let page = member.get("/regios/haaglanden/uitgaven?per=aanbieder").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("role=\"img\"") && html.contains("Uitgaven per zorgaanbieder"));
+    let csv = member.get("/regios/haaglanden/uitgaven?per=aanbieder&formaat=csv").await;
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let text = csv.text().await.unwrap();
+    assert!(text.starts_with("\u{feff}sleutel;naam;bedrag;volume;regels\r\n"), "{text}");
+    let first = text.lines().nth(1).unwrap();
+    assert!(first.split(';').nth(2).unwrap().contains(','), "decimal comma: {first}");
+    let csv = member.get("/regios/haaglanden/declaraties?formaat=csv").await.text().await.unwrap();
+    assert!(csv.lines().skip(1).all(|l| l.split(';').nth(2) == Some("GM1842")), "own clients only");
+
+    // Uploading through the page needs the form's CSRF token.
+    let body = "wet;gemeente;aanbieder;declaratienummer;bsn;referentienummer;toewijzingnummer;productcategorie;\
+begindatum;einddatum;volume;eenheid;tarief;bedrag\njeugd;1842;98000001;PAGINA1;999900006;P-1;1;45;1-1-2026;31-1-2026;1;04;80,66;80,66\n";
+    let form = |csrf: &str| {
+        reqwest::multipart::Form::new()
+            .text("_csrf", csrf.to_string())
+            .part("bestand", reqwest::multipart::Part::bytes(body.as_bytes().to_vec()).file_name("pagina.csv"))
+    };
+    let refused = member.post_multipart("/regios/haaglanden/importen", form("verkeerd")).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let csrf = member.csrf.clone();
+    let sent = member.post_multipart("/regios/haaglanden/importen", form(&csrf)).await;
+    assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+    let location = sent.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("/regios/haaglanden/importen/"));
+    let mut report = String::new();
+    for _ in 0..100 {
+        report = member.get(&location).await.text().await.unwrap();
+        if !report.contains("<progress") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(report.contains("TR338") && report.contains("regel 2"), "{report}");
+    // The region's team cannot open client rows through the pages either.
+    let mut admin = app.login("beheerder").await;
+    assert_eq!(admin.get("/regios/haaglanden/toewijzingen").await.status(), StatusCode::FORBIDDEN);
+}
