@@ -483,6 +483,12 @@ async fn a_generated_year_imports_cleanly_and_the_views_add_up() {
     assert_eq!(members.iter().map(|c| c.key.as_str()).collect::<Vec<_>>(), ["GM0503", "GM0518"]);
     let months = f.store.spend(f.region, Dimension::Month, &filter).await.unwrap();
     assert_eq!(months.len(), 10);
+    // Narrowed to one member, the detailed cells give that member's total.
+    for member in &members {
+        let narrowed = SpendFilter { municipality: Some(member.key.clone()), ..filter.clone() };
+        let by_provider = f.store.spend(f.region, Dimension::Provider, &narrowed).await.unwrap();
+        assert_eq!(by_provider.iter().map(|c| c.amount_cents).sum::<i64>(), member.amount_cents);
+    }
     let clients = f.store.clients(f.region, "gemeente", &filter).await.unwrap();
     assert!(clients.iter().all(|c| c.clients > 0));
     let running = f.store.running_assignments(f.region, 2026, Some("jeugd")).await.unwrap();

@@ -1406,6 +1406,45 @@ impl ImportState {
                 q.build().execute(&mut *conn).await?;
             });
         }
+        // The same deltas, one dimension at a time.
+        let mut rollup: HashMap<(&'static str, &'static str, String, i32), SpendDelta> = HashMap::new();
+        for (k, d) in &spend {
+            for (dimension, key) in [
+                ("gemeente", k.municipality.clone()),
+                ("aanbieder", k.provider_id.to_string()),
+                ("perceel", k.lot_id.to_string()),
+                ("product", format!("{} {}", k.category, k.code)),
+            ] {
+                let r = rollup.entry((k.law, dimension, key, k.month)).or_default();
+                r.amount += d.amount;
+                r.volume += d.volume;
+                r.lines += d.lines;
+            }
+        }
+        let rollup: Vec<_> = rollup.into_iter().collect();
+        for chunk in rollup.chunks(500) {
+            on_tx!(tx, |conn| {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO spend_rollup (region_id, law, dimension, key, month, amount_cents, volume, lines) ",
+                );
+                q.push_values(chunk, |mut b, ((law, dimension, key, month), d)| {
+                    b.push_bind(region_id)
+                        .push_bind(*law)
+                        .push_bind(*dimension)
+                        .push_bind(key.clone())
+                        .push_bind(*month)
+                        .push_bind(d.amount)
+                        .push_bind(d.volume)
+                        .push_bind(d.lines);
+                });
+                q.push(
+                    " ON CONFLICT (region_id, law, dimension, key, month) \
+                     DO UPDATE SET amount_cents = spend_rollup.amount_cents + excluded.amount_cents, \
+                     volume = spend_rollup.volume + excluded.volume, lines = spend_rollup.lines + excluded.lines",
+                );
+                q.build().execute(&mut *conn).await?;
+            });
+        }
         let clients: Vec<(ClientKey, i64)> = std::mem::take(&mut self.clients).into_iter().collect();
         for chunk in clients.chunks(1000) {
             on_tx!(tx, |conn| {

@@ -90,8 +90,30 @@ const CONDITION: &str = "region_id = $1 AND month >= $2 AND month <= $3 AND ($4 
     AND ($5 = '' OR municipality_code = $5) AND ($6 = 0 OR provider_id = $6)";
 
 impl Store {
-    /// Spend grouped by one dimension.
+    /// Spend grouped by one dimension. Without a member or provider filter it reads the
+    /// per-dimension rollup, which stays small however large the region.
     pub async fn spend(&self, region_id: i64, dimension: Dimension, filter: &SpendFilter) -> Result<Vec<SpendCell>> {
+        if filter.municipality.is_none() && filter.provider_id.is_none() {
+            let (from, to) = filter.months();
+            let (table_dimension, key) = match dimension {
+                Dimension::Month => ("gemeente", "CAST(month AS TEXT)"),
+                d => (d.code(), "key"),
+            };
+            let sql = format!(
+                "SELECT {key} AS key, CAST(SUM(amount_cents) AS BIGINT) AS amount_cents, \
+                 CAST(SUM(volume) AS BIGINT) AS volume, CAST(SUM(lines) AS BIGINT) AS lines FROM spend_rollup \
+                 WHERE region_id = $1 AND dimension = $2 AND month >= $3 AND month <= $4 AND ($5 = '' OR law = $5) \
+                 GROUP BY {key} ORDER BY {key}"
+            );
+            return on_pool!(self, |pool| Ok(sqlx::query_as::<_, SpendCell>(&sql)
+                .bind(region_id)
+                .bind(table_dimension)
+                .bind(from)
+                .bind(to)
+                .bind(filter.law.clone().unwrap_or_default())
+                .fetch_all(pool)
+                .await?));
+        }
         let key = dimension.column();
         let sql = format!(
             "SELECT {key} AS key, CAST(SUM(amount_cents) AS BIGINT) AS amount_cents, CAST(SUM(volume) AS BIGINT) AS volume, \
@@ -115,6 +137,20 @@ impl Store {
         region_id: i64,
         filter: &SpendFilter,
     ) -> Result<Vec<(String, i32, i64)>> {
+        if filter.municipality.is_none() && filter.provider_id.is_none() {
+            let (from, to) = filter.months();
+            return on_pool!(self, |pool| Ok(sqlx::query_as(
+                "SELECT key, month, CAST(SUM(amount_cents) AS BIGINT) FROM spend_rollup WHERE region_id = $1 \
+                 AND dimension = 'gemeente' AND month >= $2 AND month <= $3 AND ($4 = '' OR law = $4) \
+                 GROUP BY key, month ORDER BY key, month"
+            )
+            .bind(region_id)
+            .bind(from)
+            .bind(to)
+            .bind(filter.law.clone().unwrap_or_default())
+            .fetch_all(pool)
+            .await?));
+        }
         let sql = format!(
             "SELECT municipality_code, month, CAST(SUM(amount_cents) AS BIGINT) FROM spend_months WHERE {CONDITION} \
              GROUP BY municipality_code, month ORDER BY municipality_code, month"
@@ -156,24 +192,28 @@ impl Store {
 
     /// The newest month with spend in a year (yyyymm).
     pub async fn last_spend_month(&self, region_id: i64, year: i32) -> Result<Option<i32>> {
-        on_pool!(self, |pool| Ok(sqlx::query_scalar(
-            "SELECT MAX(month) FROM spend_months WHERE region_id = $1 AND month >= $2 AND month <= $3"
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_scalar(
+            "SELECT MAX(month) FROM spend_rollup WHERE region_id = $1 AND dimension = 'gemeente' AND month >= $2 AND month <= $3"
         )
         .bind(region_id)
         .bind(year * 100 + 1)
         .bind(year * 100 + 12)
         .fetch_one(pool)
-        .await?))
+        .await?)
+        })
     }
 
     /// Years with spend, newest first.
     pub async fn spend_years(&self, region_id: i64) -> Result<Vec<i32>> {
-        let months: Vec<i32> = on_pool!(self, |pool| sqlx::query_scalar(
-            "SELECT DISTINCT month / 100 FROM spend_months WHERE region_id = $1 ORDER BY 1 DESC"
+        let months: Vec<i32> = on_pool!(self, |pool| {
+            sqlx::query_scalar(
+            "SELECT DISTINCT month / 100 FROM spend_rollup WHERE region_id = $1 AND dimension = 'gemeente' ORDER BY 1 DESC"
         )
         .bind(region_id)
         .fetch_all(pool)
-        .await)?;
+        .await
+        })?;
         Ok(months)
     }
 
