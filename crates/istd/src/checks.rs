@@ -138,8 +138,9 @@ pub struct Facts {
     /// The region's own codes (not on the national list), per standard.
     pub own_codes: HashSet<(Standard, String)>,
     pub contracts: HashMap<i64, Vec<ContractFact>>,
-    /// (standard, municipality, ToewijzingNummer) → assignment.
-    pub assignments: HashMap<(Standard, String, i64), AssignmentFact>,
+    /// Standard → municipality → ToewijzingNummer → assignment (nested, so a lookup by
+    /// `&str` allocates nothing: it happens for every claim line).
+    pub assignments: HashMap<Standard, HashMap<String, HashMap<i64, AssignmentFact>>>,
 }
 
 /// Where an accepted claim line belongs and how its tariff compares.
@@ -156,6 +157,21 @@ fn euro(cents: i64) -> String {
 }
 
 impl Facts {
+    pub fn assignment(&self, standard: Standard, municipality: &str, number: i64) -> Option<&AssignmentFact> {
+        self.assignments.get(&standard)?.get(municipality)?.get(&number)
+    }
+
+    /// Remembers an assignment unless a newer version of it is known (OP033x1).
+    pub fn remember_assignment(&mut self, standard: Standard, municipality: &str, number: i64, fact: AssignmentFact) {
+        let numbers = self.assignments.entry(standard).or_default().entry(municipality.to_string()).or_default();
+        match numbers.get(&number) {
+            Some(known) if known.version >= fact.version => {}
+            _ => {
+                numbers.insert(number, fact);
+            }
+        }
+    }
+
     /// Rules about the message's parties, which every record under it shares.
     pub fn context_issues(&self, ctx: &Context) -> Vec<Issue> {
         let mut out = Vec::new();
@@ -262,13 +278,7 @@ impl Facts {
         }
         let provider_id = self.providers[&ctx.provider_agb];
         let fact = AssignmentFact::from_record(a, provider_id);
-        let key = (ctx.standard, ctx.municipality.clone(), a.number);
-        match self.assignments.get(&key) {
-            Some(existing) if existing.version > fact.version => {}
-            _ => {
-                self.assignments.insert(key, fact);
-            }
-        }
+        self.remember_assignment(ctx.standard, &ctx.municipality, a.number, fact);
         Ok(provider_id)
     }
 
@@ -280,7 +290,7 @@ impl Facts {
         }
         let provider_id = self.providers[&ctx.provider_agb];
         if let Some(number) = e.number {
-            match self.assignments.get(&(ctx.standard, ctx.municipality.clone(), number)) {
+            match self.assignment(ctx.standard, &ctx.municipality, number) {
                 None => out.push(issue(
                     "ToewijzingNummer",
                     "TR019",
@@ -326,7 +336,7 @@ impl Facts {
             ));
         }
         let number = l.assignment_number;
-        match self.assignments.get(&(ctx.standard, ctx.municipality.clone(), number)) {
+        match self.assignment(ctx.standard, &ctx.municipality, number) {
             None => out.push(issue(
                 "ToewijzingNummer",
                 "TR338",

@@ -18,20 +18,29 @@ fn parse_date(s: &str) -> Option<Date> {
     Date::parse(s.trim(), format_description!("[year]-[month]-[day]")).ok()
 }
 
-/// The fields of the record being read, keyed by `Parent/Name` of their element.
+/// The fields of the record being read, keyed by `Parent/Name` of their element. The values
+/// share one buffer, so reading a record does not allocate per element.
 #[derive(Default)]
 struct Fields {
-    values: Vec<(&'static str, String)>,
+    arena: String,
+    values: Vec<(&'static str, std::ops::Range<usize>)>,
     return_codes: Vec<String>,
     start: Position,
 }
 
 impl Fields {
     fn get(&self, key: &str) -> Option<&str> {
-        self.values.iter().find(|(k, _)| *k == key).map(|(_, v)| v.as_str())
+        self.values.iter().find(|(k, _)| *k == key).map(|(_, r)| &self.arena[r.clone()])
+    }
+
+    fn push(&mut self, key: &'static str, value: &str) {
+        let start = self.arena.len();
+        self.arena.push_str(value);
+        self.values.push((key, start..self.arena.len()));
     }
 
     fn clear(&mut self, start: Position) {
+        self.arena.clear();
         self.values.clear();
         self.return_codes.clear();
         self.start = start;
@@ -571,7 +580,10 @@ pub fn read<R: BufRead>(input: R, pseudonymiser: &Pseudonymiser, sink: impl FnMu
         claim: None,
     };
     let mut buf = Vec::new();
-    let mut stack: Vec<Vec<u8>> = Vec::new();
+    // The open elements' local names, one after another in `names`, each starting at its
+    // offset in `stack`.
+    let mut names: Vec<u8> = Vec::new();
+    let mut stack: Vec<usize> = Vec::new();
     let mut text = String::new();
     let mut line: u64 = 1;
     let mut kind: Option<(Standard, MessageKind)> = None;
@@ -589,7 +601,8 @@ pub fn read<R: BufRead>(input: R, pseudonymiser: &Pseudonymiser, sink: impl FnMu
         match event {
             Event::Start(e) => {
                 line += bytecount(e.attributes_raw().as_bytes());
-                let name = e.local_name().as_ref().as_bytes().to_vec();
+                let local = e.local_name();
+                let name: &[u8] = local.as_ref().as_bytes();
                 if stack.is_empty() {
                     match root_namespace(&e).and_then(|ns| identify(&ns)) {
                         Ok(k) if name == b"Bericht" => kind = Some(k),
@@ -604,7 +617,7 @@ pub fn read<R: BufRead>(input: R, pseudonymiser: &Pseudonymiser, sink: impl FnMu
                     }
                 }
                 let Some((_, message_kind)) = kind else { break };
-                match (name.as_slice(), state.scope) {
+                match (name, state.scope) {
                     (b"Header", None) => {
                         state.scope = Some(Scope::Header);
                         state.message.clear(at);
@@ -640,28 +653,32 @@ pub fn read<R: BufRead>(input: R, pseudonymiser: &Pseudonymiser, sink: impl FnMu
                     }
                     _ => {}
                 }
-                stack.push(name);
+                stack.push(names.len());
+                names.extend_from_slice(name);
                 text.clear();
             }
             Event::End(e) => {
-                let name = e.local_name().as_ref().as_bytes().to_vec();
-                let parent = stack.len().checked_sub(2).map(|i| stack[i].clone()).unwrap_or_default();
-                if let Some(key) = field_key(&parent, &name) {
-                    let value = std::mem::take(&mut text);
+                let local = e.local_name();
+                let name: &[u8] = local.as_ref().as_bytes();
+                let parent: &[u8] = match stack.len() {
+                    n if n >= 2 => &names[stack[n - 2]..stack[n - 1]],
+                    _ => &[],
+                };
+                if let Some(key) = field_key(parent, name) {
                     match (key, state.scope) {
-                        ("Bsn", _) => state.client_bsn(&value),
+                        ("Bsn", _) => state.client_bsn(&text),
                         (_, Some(Scope::Header | Scope::Claim | Scope::Answer))
                             if !state.claim_emitted || state.scope == Some(Scope::Header) =>
                         {
-                            state.message.values.push((key, value));
+                            state.message.push(key, &text);
                         }
-                        _ => state.fields.values.push((key, value)),
+                        _ => state.fields.push(key, &text),
                     }
                 } else if name == b"RetourCode" && state.scope == Some(Scope::Line) {
-                    state.fields.return_codes.push(std::mem::take(&mut text).trim().to_string());
+                    state.fields.return_codes.push(text.trim().to_string());
                 }
                 if let Some((standard, message_kind)) = kind {
-                    match name.as_slice() {
+                    match name {
                         b"Header" => {
                             state.finish_header((standard, message_kind));
                             state.scope = None;
@@ -709,7 +726,9 @@ pub fn read<R: BufRead>(input: R, pseudonymiser: &Pseudonymiser, sink: impl FnMu
                         _ => {}
                     }
                 }
-                stack.pop();
+                if let Some(start) = stack.pop() {
+                    names.truncate(start);
+                }
                 text.clear();
             }
             Event::Empty(e) => {
@@ -762,8 +781,7 @@ pub fn read<R: BufRead>(input: R, pseudonymiser: &Pseudonymiser, sink: impl FnMu
             Event::Comment(c) => line += bytecount(c.xml10_content().as_bytes()),
             Event::Eof => {
                 if !stack.is_empty() {
-                    let open =
-                        String::from_utf8_lossy(stack.last().map(Vec::as_slice).unwrap_or_default()).into_owned();
+                    let open = String::from_utf8_lossy(&names[stack.last().copied().unwrap_or(0)..]).into_owned();
                     state.file_problem(
                         at,
                         &open,

@@ -161,6 +161,9 @@ impl Store {
                 // With a write-ahead log, NORMAL cannot corrupt the database; it only syncs at
                 // checkpoints, which keeps a batch of small imports fast.
                 .synchronous(SqliteSynchronous::Normal)
+                // An import writes hundreds of thousands of rows in one transaction; with the
+                // default 2 MB page cache SQLite spills and rereads pages all the time.
+                .pragma("cache_size", "-65536")
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
             let in_memory = url.contains(":memory:") || url.contains("mode=memory");

@@ -10,6 +10,7 @@
 
 use super::tx::{on_tx, Tx};
 use crate::{insert_audit, now, Actor, AuditEntry, Result, Store, StoreError};
+use rustc_hash::{FxHashMap, FxHashSet};
 use samenspel_istd::checks::{Context, Facts, Issue};
 use samenspel_istd::{csv_format, envelope, xml, Position, Problem, Pseudonymiser, Record, Standard};
 use sha2::{Digest, Sha256};
@@ -161,6 +162,10 @@ impl<R: Read> Read for Counting<R> {
 }
 
 const BATCH: usize = 1000;
+
+const LINE_COLUMNS: &str = "region_id, import_id, claim_id, law, municipality_code, provider_id, client, reference, \
+    previous_reference, assignment_number, category, product_code, lot_id, period_start, period_end, month, volume, unit, \
+    tariff_cents, amount_cents, contract_tariff_cents, rejected";
 
 /// Fingerprint and size of a source.
 fn fingerprint(source: &ImportSource) -> std::io::Result<(String, u64)> {
@@ -589,6 +594,8 @@ pub(crate) struct PendingLine {
     import_id: i64,
     claim_id: i64,
     ctx: Arc<Context>,
+    /// The municipality as stored (`GM0518`), made once per claim.
+    gm: Shared,
     provider_id: i64,
     line: samenspel_istd::ClaimLine,
     lot_id: Option<i64>,
@@ -618,15 +625,19 @@ enum PendingAnswer {
     Line { ctx: Arc<Context>, line: samenspel_istd::RejectedLine, at: Position, import_id: i64 },
 }
 
+/// Strings that repeat on every line (municipality, category, code) are shared, so adding a
+/// line to the aggregates allocates nothing.
+type Shared = Arc<str>;
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct SpendKey {
     law: &'static str,
     month: i32,
-    municipality: String,
+    municipality: Shared,
     provider_id: i64,
     lot_id: i64,
-    category: String,
-    code: String,
+    category: Shared,
+    code: Shared,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -640,16 +651,18 @@ struct SpendDelta {
 struct ClientKey {
     law: &'static str,
     year: i32,
-    municipality: String,
+    municipality: Shared,
     provider_id: i64,
-    category: String,
-    client: String,
+    category: Shared,
+    /// The pseudonym's 32 hexadecimal characters as a number.
+    client: u128,
 }
 
 /// The claim the lines being read belong to.
 #[derive(Debug, Clone)]
 struct ClaimState {
     ctx: Arc<Context>,
+    gm: Shared,
     id: Option<i64>,
     issues: Vec<Issue>,
 }
@@ -678,8 +691,9 @@ pub(crate) struct ImportState {
     lines: Vec<PendingLine>,
     answers: Vec<PendingAnswer>,
     pub(crate) problems: Vec<ProblemInsert>,
-    spend: HashMap<SpendKey, SpendDelta>,
-    clients: HashMap<ClientKey, i64>,
+    spend: FxHashMap<SpendKey, SpendDelta>,
+    clients: FxHashMap<ClientKey, i64>,
+    shared: FxHashSet<Shared>,
     claim_totals: HashMap<i64, i64>,
     pub(crate) counts: ImportCounts,
     /// Per import, records accepted (for re-processing).
@@ -705,8 +719,9 @@ impl ImportState {
             lines: Vec::new(),
             answers: Vec::new(),
             problems: Vec::new(),
-            spend: HashMap::new(),
-            clients: HashMap::new(),
+            spend: FxHashMap::default(),
+            clients: FxHashMap::default(),
+            shared: FxHashSet::default(),
             claim_totals: HashMap::new(),
             counts: ImportCounts::default(),
             accepted_per_import: HashMap::new(),
@@ -827,7 +842,8 @@ impl ImportState {
                 Err(issue) => issues.push(issue),
             }
         }
-        self.claim = Some(ClaimState { ctx: claim_ctx, id, issues });
+        let gm = Arc::from(ctx.municipality_code().as_str());
+        self.claim = Some(ClaimState { ctx: claim_ctx, gm, id, issues });
         Ok(())
     }
 
@@ -908,6 +924,7 @@ impl ImportState {
                             import_id,
                             claim_id,
                             ctx: claim.ctx.clone(),
+                            gm: claim.gm.clone(),
                             provider_id: placed.provider_id,
                             line: l,
                             lot_id: placed.lot_id,
@@ -1140,40 +1157,102 @@ impl ImportState {
     async fn insert_lines(&mut self, tx: &mut Tx, lines: Vec<PendingLine>) -> Result<()> {
         let region_id = self.region_id;
         for chunk in lines.chunks(BATCH) {
-            let inserted: Vec<(String, i64)> = on_tx!(tx, |conn| {
-                let mut q = sqlx::QueryBuilder::new(
-                    "INSERT INTO claim_lines (region_id, import_id, claim_id, law, municipality_code, provider_id, client, \
-                     reference, previous_reference, assignment_number, category, product_code, lot_id, period_start, \
-                     period_end, month, volume, unit, tariff_cents, amount_cents, contract_tariff_cents, rejected) ",
-                );
-                q.push_values(chunk, |mut b, p| {
-                    let l = &p.line;
-                    b.push_bind(region_id)
-                        .push_bind(p.import_id)
-                        .push_bind(p.claim_id)
-                        .push_bind(law(p.ctx.standard))
-                        .push_bind(p.ctx.municipality_code())
-                        .push_bind(p.provider_id)
-                        .push_bind(l.client.0.clone())
-                        .push_bind(l.reference.clone())
-                        .push_bind(l.previous_reference.clone())
-                        .push_bind(l.assignment_number)
-                        .push_bind(l.category.clone())
-                        .push_bind(l.code.clone())
-                        .push_bind(p.lot_id)
-                        .push_bind(l.period_start)
-                        .push_bind(l.period_end)
-                        .push_bind(month_of(l.period_start))
-                        .push_bind(l.volume)
-                        .push_bind(l.unit.clone())
-                        .push_bind(l.tariff_cents)
-                        .push_bind(l.amount_cents)
-                        .push_bind(p.contract_tariff)
-                        .push_bind(false);
-                });
-                q.push(" ON CONFLICT DO NOTHING RETURNING reference, provider_id");
-                q.build_query_as::<(String, i64)>().fetch_all(&mut *conn).await?
-            });
+            // Rows this statement inserts get ids above the highest one now visible; fetching
+            // them back is needed only when some line was already there.
+            let (before, affected) = match tx {
+                Tx::Sqlite(t) => {
+                    let conn = &mut **t;
+                    let before: Option<i64> =
+                        sqlx::query_scalar("SELECT MAX(id) FROM claim_lines").fetch_one(&mut *conn).await?;
+                    let mut q = sqlx::QueryBuilder::new(format!("INSERT INTO claim_lines ({LINE_COLUMNS}) "));
+                    q.push_values(chunk, |mut b, p| {
+                        let l = &p.line;
+                        b.push_bind(region_id)
+                            .push_bind(p.import_id)
+                            .push_bind(p.claim_id)
+                            .push_bind(law(p.ctx.standard))
+                            .push_bind(&*p.gm)
+                            .push_bind(p.provider_id)
+                            .push_bind(l.client.0.as_str())
+                            .push_bind(l.reference.as_str())
+                            .push_bind(l.previous_reference.as_deref())
+                            .push_bind(l.assignment_number)
+                            .push_bind(l.category.as_str())
+                            .push_bind(l.code.as_deref())
+                            .push_bind(p.lot_id)
+                            .push_bind(l.period_start)
+                            .push_bind(l.period_end)
+                            .push_bind(month_of(l.period_start))
+                            .push_bind(l.volume)
+                            .push_bind(l.unit.as_str())
+                            .push_bind(l.tariff_cents)
+                            .push_bind(l.amount_cents)
+                            .push_bind(p.contract_tariff)
+                            .push_bind(false);
+                    });
+                    q.push(" ON CONFLICT DO NOTHING");
+                    let affected = q.build().execute(&mut *conn).await?.rows_affected();
+                    (before.unwrap_or(0), affected)
+                }
+                // PostgreSQL plans a statement with tens of thousands of parameters slowly; one
+                // array per column keeps the statement the same for every batch.
+                Tx::Postgres(t) => {
+                    let conn = &mut **t;
+                    let before: Option<i64> =
+                        sqlx::query_scalar("SELECT MAX(id) FROM claim_lines").fetch_one(&mut *conn).await?;
+                    let col = |f: &dyn Fn(&PendingLine) -> i64| chunk.iter().map(f).collect::<Vec<i64>>();
+                    let text = |f: &dyn Fn(&PendingLine) -> &str| {
+                        chunk.iter().map(|p| f(p).to_string()).collect::<Vec<String>>()
+                    };
+                    let affected = sqlx::query(&format!(
+                        "INSERT INTO claim_lines ({LINE_COLUMNS}) SELECT * FROM UNNEST($1::bigint[], $2::bigint[], \
+                         $3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[], \
+                         $10::bigint[], $11::text[], $12::text[], $13::bigint[], $14::date[], $15::date[], $16::int[], \
+                         $17::bigint[], $18::text[], $19::bigint[], $20::bigint[], $21::bigint[], $22::bool[]) \
+                         ON CONFLICT DO NOTHING"
+                    ))
+                    .bind(vec![region_id; chunk.len()])
+                    .bind(col(&|p| p.import_id))
+                    .bind(col(&|p| p.claim_id))
+                    .bind(text(&|p| law(p.ctx.standard)))
+                    .bind(text(&|p| &p.gm))
+                    .bind(col(&|p| p.provider_id))
+                    .bind(text(&|p| &p.line.client.0))
+                    .bind(text(&|p| &p.line.reference))
+                    .bind(chunk.iter().map(|p| p.line.previous_reference.clone()).collect::<Vec<Option<String>>>())
+                    .bind(col(&|p| p.line.assignment_number))
+                    .bind(text(&|p| &p.line.category))
+                    .bind(chunk.iter().map(|p| p.line.code.clone()).collect::<Vec<Option<String>>>())
+                    .bind(chunk.iter().map(|p| p.lot_id).collect::<Vec<Option<i64>>>())
+                    .bind(chunk.iter().map(|p| p.line.period_start).collect::<Vec<Date>>())
+                    .bind(chunk.iter().map(|p| p.line.period_end).collect::<Vec<Date>>())
+                    .bind(chunk.iter().map(|p| month_of(p.line.period_start)).collect::<Vec<i32>>())
+                    .bind(col(&|p| p.line.volume))
+                    .bind(text(&|p| &p.line.unit))
+                    .bind(chunk.iter().map(|p| p.line.tariff_cents).collect::<Vec<Option<i64>>>())
+                    .bind(col(&|p| p.line.amount_cents))
+                    .bind(chunk.iter().map(|p| p.contract_tariff).collect::<Vec<Option<i64>>>())
+                    .bind(vec![false; chunk.len()])
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected();
+                    (before.unwrap_or(0), affected)
+                }
+            };
+            if affected == chunk.len() as u64 {
+                for p in chunk {
+                    self.count_line(p, 1);
+                    self.accepted(p.import_id);
+                }
+                continue;
+            }
+            let inserted: Vec<(String, i64)> = on_tx!(tx, |conn| sqlx::query_as(
+                "SELECT reference, provider_id FROM claim_lines WHERE region_id = $1 AND id > $2",
+            )
+            .bind(region_id)
+            .bind(before)
+            .fetch_all(&mut *conn)
+            .await)?;
             let inserted: HashSet<(String, i64)> = inserted.into_iter().collect();
             for p in chunk {
                 if inserted.contains(&(p.line.reference.clone(), p.provider_id)) {
@@ -1210,17 +1289,25 @@ impl ImportState {
         Ok(())
     }
 
+    fn share(&mut self, s: &str) -> Shared {
+        if let Some(known) = self.shared.get(s) {
+            return known.clone();
+        }
+        let new: Shared = Arc::from(s);
+        self.shared.insert(new.clone());
+        new
+    }
+
     /// Adds (sign 1) or removes (sign −1, a rejected line) a line from the aggregates.
     fn count_line(&mut self, p: &PendingLine, sign: i64) {
         let l = &p.line;
         self.add_spend(
             law(p.ctx.standard),
             month_of(l.period_start),
-            p.ctx.municipality_code(),
+            &p.gm,
             p.provider_id,
             p.lot_id.unwrap_or(0),
-            l.category.clone(),
-            l.code.clone().unwrap_or_default(),
+            (&l.category, l.code.as_deref().unwrap_or("")),
             &l.client.0,
             sign * l.amount_cents,
             sign * l.amount_cents.signum().max(-1) * l.volume,
@@ -1234,23 +1321,26 @@ impl ImportState {
         &mut self,
         law: &'static str,
         month: i32,
-        municipality: String,
+        municipality: &str,
         provider_id: i64,
         lot_id: i64,
-        category: String,
-        code: String,
+        (category, code): (&str, &str),
         client: &str,
         amount: i64,
         volume: i64,
         lines: i64,
     ) {
+        let municipality = self.share(municipality);
+        let category = self.share(category);
+        let code = self.share(code);
+        let client = u128::from_str_radix(client, 16).unwrap_or(0);
         let client_key = ClientKey {
             law,
             year: month / 100,
             municipality: municipality.clone(),
             provider_id,
             category: category.clone(),
-            client: client.to_string(),
+            client,
         };
         *self.clients.entry(client_key).or_default() += amount;
         let d =
@@ -1320,11 +1410,10 @@ impl ImportState {
                             self.add_spend(
                                 law(ctx.standard),
                                 month,
-                                municipality,
+                                &municipality,
                                 provider_id,
                                 lot.unwrap_or(0),
-                                category,
-                                code.unwrap_or_default(),
+                                (&category, code.as_deref().unwrap_or("")),
                                 &client,
                                 -amount,
                                 -amount.signum().max(-1) * volume,
@@ -1389,11 +1478,11 @@ impl ImportState {
                     b.push_bind(region_id)
                         .push_bind(k.law)
                         .push_bind(k.month)
-                        .push_bind(k.municipality.clone())
+                        .push_bind(k.municipality.to_string())
                         .push_bind(k.provider_id)
                         .push_bind(k.lot_id)
-                        .push_bind(k.category.clone())
-                        .push_bind(k.code.clone())
+                        .push_bind(k.category.to_string())
+                        .push_bind(k.code.to_string())
                         .push_bind(d.amount)
                         .push_bind(d.volume)
                         .push_bind(d.lines);
@@ -1410,7 +1499,7 @@ impl ImportState {
         let mut rollup: HashMap<(&'static str, &'static str, String, i32), SpendDelta> = HashMap::new();
         for (k, d) in &spend {
             for (dimension, key) in [
-                ("gemeente", k.municipality.clone()),
+                ("gemeente", k.municipality.to_string()),
                 ("aanbieder", k.provider_id.to_string()),
                 ("perceel", k.lot_id.to_string()),
                 ("product", format!("{} {}", k.category, k.code)),
@@ -1446,28 +1535,47 @@ impl ImportState {
             });
         }
         let clients: Vec<(ClientKey, i64)> = std::mem::take(&mut self.clients).into_iter().collect();
-        for chunk in clients.chunks(1000) {
-            on_tx!(tx, |conn| {
-                let mut q = sqlx::QueryBuilder::new(
-                    "INSERT INTO client_years (region_id, law, year, municipality_code, provider_id, category, client, \
-                     amount_cents) ",
-                );
-                q.push_values(chunk, |mut b, (k, amount)| {
-                    b.push_bind(region_id)
-                        .push_bind(k.law)
-                        .push_bind(k.year)
-                        .push_bind(k.municipality.clone())
-                        .push_bind(k.provider_id)
-                        .push_bind(k.category.clone())
-                        .push_bind(k.client.clone())
-                        .push_bind(*amount);
-                });
-                q.push(
-                    " ON CONFLICT (region_id, law, year, municipality_code, provider_id, category, client) \
-                     DO UPDATE SET amount_cents = client_years.amount_cents + excluded.amount_cents",
-                );
-                q.build().execute(&mut *conn).await?;
-            });
+        const CLIENT_CONFLICT: &str =
+            " ON CONFLICT (region_id, law, year, municipality_code, provider_id, category, client) \
+             DO UPDATE SET amount_cents = client_years.amount_cents + excluded.amount_cents";
+        for chunk in clients.chunks(BATCH) {
+            match tx {
+                Tx::Sqlite(t) => {
+                    let mut q = sqlx::QueryBuilder::new(
+                        "INSERT INTO client_years (region_id, law, year, municipality_code, provider_id, category, client, \
+                         amount_cents) ",
+                    );
+                    q.push_values(chunk, |mut b, (k, amount)| {
+                        b.push_bind(region_id)
+                            .push_bind(k.law)
+                            .push_bind(k.year)
+                            .push_bind(k.municipality.to_string())
+                            .push_bind(k.provider_id)
+                            .push_bind(k.category.to_string())
+                            .push_bind(format!("{:032x}", k.client))
+                            .push_bind(*amount);
+                    });
+                    q.push(CLIENT_CONFLICT);
+                    q.build().execute(&mut **t).await?;
+                }
+                Tx::Postgres(t) => {
+                    sqlx::query(&format!(
+                        "INSERT INTO client_years (region_id, law, year, municipality_code, provider_id, category, client, \
+                         amount_cents) SELECT $1, * FROM UNNEST($2::text[], $3::int[], $4::text[], $5::bigint[], \
+                         $6::text[], $7::text[], $8::bigint[]){CLIENT_CONFLICT}"
+                    ))
+                    .bind(region_id)
+                    .bind(chunk.iter().map(|(k, _)| k.law.to_string()).collect::<Vec<String>>())
+                    .bind(chunk.iter().map(|(k, _)| k.year).collect::<Vec<i32>>())
+                    .bind(chunk.iter().map(|(k, _)| k.municipality.to_string()).collect::<Vec<String>>())
+                    .bind(chunk.iter().map(|(k, _)| k.provider_id).collect::<Vec<i64>>())
+                    .bind(chunk.iter().map(|(k, _)| k.category.to_string()).collect::<Vec<String>>())
+                    .bind(chunk.iter().map(|(k, _)| format!("{:032x}", k.client)).collect::<Vec<String>>())
+                    .bind(chunk.iter().map(|(_, a)| *a).collect::<Vec<i64>>())
+                    .execute(&mut **t)
+                    .await?;
+                }
+            }
         }
         for (claim_id, delta) in std::mem::take(&mut self.claim_totals) {
             on_tx!(tx, |conn| sqlx::query("UPDATE claims SET submitted_cents = submitted_cents + $1 WHERE id = $2")

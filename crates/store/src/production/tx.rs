@@ -88,25 +88,23 @@ impl Tx {
         for (number, client, provider_id, category, code, unit, starts_on, ends_on, reason, assigned_on, assigned_at) in
             rows
         {
-            let key = (standard, municipality.to_string(), number);
-            let fact = AssignmentFact {
-                client: Pseudonym(client),
-                provider_id,
-                category,
-                code,
-                unit,
-                starts_on,
-                ends_on,
-                deleted: reason.as_deref() == Some("13"),
-                version: (assigned_on, assigned_at),
-            };
             // A version read earlier in this import may be newer than the stored one.
-            match facts.assignments.get(&key) {
-                Some(known) if known.version >= fact.version => {}
-                _ => {
-                    facts.assignments.insert(key, fact);
-                }
-            }
+            facts.remember_assignment(
+                standard,
+                municipality,
+                number,
+                AssignmentFact {
+                    client: Pseudonym(client),
+                    provider_id,
+                    category,
+                    code,
+                    unit,
+                    starts_on,
+                    ends_on,
+                    deleted: reason.as_deref() == Some("13"),
+                    version: (assigned_on, assigned_at),
+                },
+            );
         }
         Ok(())
     }

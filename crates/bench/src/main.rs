@@ -1,0 +1,497 @@
+//! `samenspel-bench`: the figures behind the README's performance section. Generates data,
+//! runs the real code paths (the message reader, the importer, the spend views) and prints
+//! what it measured. `bench/run` drives it, on SQLite and PostgreSQL, with DuckDB as the
+//! baseline for the views.
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use samenspel_domain::procurement::{ContractStatus, FundingVariant, Law, Period, Route, Unit};
+use samenspel_domain::region::Domain;
+use samenspel_domain::{AgbCode, Cents, MunicipalityCode, RegionCode};
+use samenspel_istd::{xml, Pseudonymiser, Record, Standard};
+use samenspel_store::catalogue::ProductDetails;
+use samenspel_store::contracts::{ContractDetails, TariffDetails};
+use samenspel_store::lots::LotDetails;
+use samenspel_store::production::{Dimension, ImportRequest, ImportSession, ImportSource, SpendFilter};
+use samenspel_store::providers::ProviderDetails;
+use samenspel_store::reference::MunicipalityFilter;
+use samenspel_store::regions::NewRegion;
+use samenspel_store::{Actor, PageRequest, Store};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use time::macros::date;
+
+#[derive(Parser)]
+#[command(name = "samenspel-bench", about = "Meet de snelheid van inlezen en uitgavenoverzichten.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write one large claim message (JW323) of about this many MiB.
+    Large {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 1024)]
+        mib: u64,
+    },
+    /// Read and check a claim message on one thread; print lines/s and the peak memory.
+    Parse { file: PathBuf },
+    /// Set up a region, generate a year of production, import it and time the spend views.
+    Region(RegionArgs),
+}
+
+#[derive(clap::Args)]
+struct RegionArgs {
+    #[arg(long)]
+    database: String,
+    /// Members (the first N municipalities of the CBS list; 342 is the whole country).
+    #[arg(long, default_value_t = 10)]
+    members: usize,
+    #[arg(long, default_value_t = 10)]
+    providers: usize,
+    /// Claim lines in all (one per client per month).
+    #[arg(long, default_value_t = 1_000_000)]
+    lines: u64,
+    #[arg(long, default_value_t = 12)]
+    months: u32,
+    /// `xml`: one JW323 per provider, municipality and month; `csv`: one CSV file per month.
+    #[arg(long, default_value = "xml")]
+    format: String,
+    /// Where to write the generated files (kept for the DuckDB baseline).
+    #[arg(long)]
+    work: PathBuf,
+    /// Time the spend views after the import.
+    #[arg(long)]
+    views: bool,
+}
+
+const YEAR: i32 = 2025;
+const PRODUCTS: [(&str, &str, Unit, i64, u32); 5] = [
+    ("45", "45A04", Unit::Hour, 8_150, 55),
+    ("45", "45A05", Unit::Hour, 9_900, 20),
+    ("45", "45A06", Unit::Hour, 10_500, 10),
+    ("41", "41A03", Unit::DayPart, 14_750, 10),
+    ("43", "43A07", Unit::Day, 28_900, 5),
+];
+
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+fn rate(n: u64, d: Duration) -> String {
+    format!("{:.0}", n as f64 / d.as_secs_f64())
+}
+
+/// A valid BSN (11-proof) from a counter, in a range no real person has.
+fn bsn(n: u64) -> String {
+    let mut base = 900_000_000 + n * 10;
+    loop {
+        let digits: Vec<u64> = base.to_string().chars().map(|c| u64::from(c.to_digit(10).unwrap_or(0))).collect();
+        let sum: u64 = digits[..8].iter().zip((2..=9).rev()).map(|(d, w)| d * w).sum();
+        let check = sum % 11;
+        if check < 10 {
+            return format!("{}{check}", &base.to_string()[..8]);
+        }
+        base += 10;
+    }
+}
+
+struct Client {
+    bsn: String,
+    municipality: usize,
+    provider: usize,
+    product: usize,
+    number: u64,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Large { out, mib } => {
+            let lines = mib * 1024 * 1024 / 860;
+            let file = std::fs::File::create(&out).with_context(|| format!("{}", out.display()))?;
+            let started = Instant::now();
+            let bytes = samenspel_istd::write_large_claim(
+                BufWriter::with_capacity(1 << 20, file),
+                Standard::Ijw,
+                "98000001",
+                "0518",
+                date!(2025 - 06 - 01),
+                lines,
+                7,
+            )?;
+            println!(
+                "geschreven: {} ({:.0} MiB, {lines} regels) in {:.1} s",
+                out.display(),
+                bytes as f64 / 1048576.0,
+                started.elapsed().as_secs_f64()
+            );
+        }
+        Command::Parse { file } => {
+            let key = Pseudonymiser::new(&[7; 32]).map_err(anyhow::Error::msg)?;
+            let input = std::io::BufReader::with_capacity(256 * 1024, std::fs::File::open(&file)?);
+            let size = std::fs::metadata(&file)?.len();
+            let started = Instant::now();
+            let mut lines = 0u64;
+            let summary = xml::read(input, &key, |record, _| {
+                if matches!(record, Record::ClaimLine(_)) {
+                    lines += 1;
+                }
+            });
+            let elapsed = started.elapsed();
+            if !summary.is_clean() {
+                bail!("het bestand is niet schoon: {:?}", summary.file_problems.first());
+            }
+            println!(
+                "parse: {lines} declaratieregels, {:.0} MiB in {:.2} s: {} regels/s, {:.0} MiB/s, piekgeheugen {:.0} MiB",
+                size as f64 / 1048576.0,
+                elapsed.as_secs_f64(),
+                rate(lines, elapsed),
+                size as f64 / 1048576.0 / elapsed.as_secs_f64(),
+                peak_rss_mib()
+            );
+        }
+        Command::Region(args) => region(args).await?,
+    }
+    Ok(())
+}
+
+async fn region(args: RegionArgs) -> anyhow::Result<()> {
+    let store = Store::connect(&args.database).await?;
+    store.prepare().await?;
+    let actor = Actor::cli();
+    let started = Instant::now();
+    let municipalities: Vec<String> = store
+        .municipalities(&MunicipalityFilter::default(), PageRequest { page: 1, page_size: 1000 })
+        .await?
+        .items
+        .into_iter()
+        .map(|m| m.code)
+        .take(args.members)
+        .collect();
+    if municipalities.len() < args.members {
+        bail!("de CBS-lijst heeft {} gemeenten", municipalities.len());
+    }
+    let code = format!("bench-{}", std::process::id());
+    let new = NewRegion {
+        code: RegionCode::parse(&code).map_err(|e| anyhow::anyhow!(e.reason))?,
+        name: format!("Benchmarkregio {}", args.members),
+        domain: Domain::Youth,
+        centre: None,
+        youth_region: None,
+        members: municipalities
+            .iter()
+            .map(|m| MunicipalityCode::parse(m))
+            .collect::<Result<_, _>>()
+            .map_err(|e| anyhow::anyhow!(e.reason))?,
+        joined_on: date!(2015 - 01 - 01),
+    };
+    let region = store.create_region(&new, &actor).await?;
+    let mut product_ids = Vec::new();
+    for (category, code, unit, _, _) in PRODUCTS {
+        let details = ProductDetails {
+            law: Law::Youth,
+            category: category.into(),
+            code: Some(code.into()),
+            name: format!("Product {code}"),
+            unit,
+            funding_variant: FundingVariant::EffortBased,
+            own_code: false,
+            active: true,
+        };
+        product_ids.push(store.create_product(region.id, &details, &actor).await?.id);
+    }
+    let period =
+        Period::new(date!(2024 - 01 - 01), Some(date!(2027 - 12 - 31))).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let lot = LotDetails {
+        name: "Jeugdhulp".into(),
+        description: None,
+        route: Route::Tender,
+        period,
+        products: product_ids.clone(),
+    };
+    let lot = store.create_lot(region.id, &lot, &actor).await?.id;
+    let mut agbs = Vec::new();
+    for p in 0..args.providers {
+        let agb = format!("97{:06}", p + 1);
+        let details = ProviderDetails {
+            name: format!("Aanbieder {}", p + 1),
+            agb_code: Some(AgbCode::parse(&agb).map_err(|e| anyhow::anyhow!(e.reason))?),
+            kvk_number: None,
+            city: None,
+            email: None,
+            phone: None,
+            active: true,
+        };
+        let provider = store.create_provider(region.id, &details, &actor).await?.id;
+        let contract = ContractDetails {
+            provider_id: provider,
+            lot_id: lot,
+            period,
+            status: ContractStatus::Active,
+            reference: None,
+        };
+        let contract = store.create_contract(region.id, &contract, &actor).await?.id;
+        for (i, (_, _, unit, cents, _)) in PRODUCTS.iter().enumerate() {
+            let tariff = TariffDetails {
+                product_id: product_ids[i],
+                year: YEAR,
+                municipality: None,
+                amount: Cents(*cents),
+                unit: *unit,
+                build_up: None,
+            };
+            store.add_tariff(region.id, contract, &tariff, &actor).await?;
+        }
+        agbs.push(agb);
+    }
+    println!(
+        "opzet: regio {code} met {} leden, {} aanbieders in {:.1} s",
+        args.members,
+        args.providers,
+        started.elapsed().as_secs_f64()
+    );
+
+    // Clients: one line per client per month.
+    let clients_n = (args.lines / u64::from(args.months)).max(1);
+    let weights: Vec<u32> = PRODUCTS.iter().map(|p| p.4).collect();
+    let total_weight: u32 = weights.iter().sum();
+    let clients: Vec<Client> = (0..clients_n)
+        .map(|i| {
+            let pick = u32::try_from(i * 7919 % u64::from(total_weight)).unwrap_or(0);
+            let mut acc = 0;
+            let product = weights.iter().position(|w| {
+                acc += w;
+                pick < acc
+            });
+            Client {
+                bsn: bsn(i),
+                municipality: usize::try_from(i % args.members as u64).unwrap_or(0),
+                provider: usize::try_from((i / args.members as u64) % args.providers as u64).unwrap_or(0),
+                product: product.unwrap_or(0),
+                number: i + 1,
+            }
+        })
+        .collect();
+    std::fs::create_dir_all(&args.work)?;
+    let digits = |m: usize| municipalities[m].trim_start_matches("GM").to_string();
+    // Assignments as one CSV file.
+    let assignments = args.work.join("toewijzingen.csv");
+    {
+        let mut w = BufWriter::new(std::fs::File::create(&assignments)?);
+        writeln!(w, "wet;gemeente;aanbieder;bsn;toewijzingnummer;productcategorie;productcode;toewijzingsdatum;ingangsdatum;einddatum")?;
+        for c in &clients {
+            let (category, code, ..) = PRODUCTS[c.product];
+            writeln!(
+                w,
+                "jeugd;{};{};{};{};{category};{code};2024-12-15;{YEAR}-01-01;{YEAR}-12-31",
+                digits(c.municipality),
+                agbs[c.provider],
+                c.bsn,
+                c.number
+            )?;
+        }
+    }
+    let key = Pseudonymiser::new(&[3; 32]).map_err(anyhow::Error::msg)?;
+    let today = date!(2026 - 11 - 22);
+    let mut session = ImportSession::default();
+    let import = |name: String, path: PathBuf| {
+        (ImportRequest { region_id: region.id, file_name: name, scope: None, today }, ImportSource::File(path))
+    };
+    let t = Instant::now();
+    let (request, source) = import("toewijzingen.csv".into(), assignments.clone());
+    let prepared = store.prepare_import(request, source, &actor).await?;
+    let counts = store.run_import_in(&mut session, prepared, &key, Arc::default(), &actor).await?;
+    println!(
+        "toewijzingen (CSV): {} ingelezen in {:.1} s: {} per s",
+        counts.accepted,
+        t.elapsed().as_secs_f64(),
+        rate(counts.accepted as u64, t.elapsed())
+    );
+
+    // Claims: files per month (CSV) or per provider, municipality and month (XML).
+    let mut groups: std::collections::BTreeMap<(usize, usize), Vec<&Client>> = std::collections::BTreeMap::new();
+    if args.format != "csv" {
+        for c in &clients {
+            groups.entry((c.provider, c.municipality)).or_default().push(c);
+        }
+    }
+    let mut files = Vec::new();
+    for month in 1..=args.months {
+        let m = u8::try_from(month).unwrap_or(1);
+        let first = time::Date::from_calendar_date(YEAR, time::Month::try_from(m)?, 1)?;
+        let last = first.replace_day(first.month().length(YEAR))?;
+        if args.format == "csv" {
+            let path = args.work.join(format!("declaraties-{YEAR}-{month:02}.csv"));
+            let mut w = BufWriter::new(std::fs::File::create(&path)?);
+            writeln!(w, "wet;gemeente;aanbieder;declaratienummer;bsn;referentienummer;toewijzingnummer;productcategorie;productcode;begindatum;einddatum;volume;eenheid;tarief;bedrag")?;
+            for c in &clients {
+                let (category, code, unit, cents, _) = PRODUCTS[c.product];
+                let volume = 2 + (c.number + u64::from(month)) % 12;
+                let amount = cents * volume as i64;
+                writeln!(
+                    w,
+                    "jeugd;{};{};D{YEAR}{month:02}{:03};{};R{month:02}{};{};{category};{code};{first};{last};{volume};{};{};{}",
+                    digits(c.municipality),
+                    agbs[c.provider],
+                    c.municipality,
+                    c.bsn,
+                    c.number,
+                    c.number,
+                    unit.code(),
+                    euros(cents),
+                    euros(amount)
+                )?;
+            }
+            files.push(path);
+        } else {
+            for ((p, m_index), chosen) in &groups {
+                let agb = &agbs[*p];
+                let path = args.work.join(format!("jw323-{YEAR}-{month:02}-{agb}-{}.xml", digits(*m_index)));
+                write_claim(&path, agb, &digits(*m_index), month, first, last, chosen)?;
+                files.push(path);
+            }
+        }
+    }
+    let t = Instant::now();
+    let mut lines = 0u64;
+    for path in &files {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let (request, source) = import(name.clone(), path.clone());
+        let prepared = store.prepare_import(request, source, &actor).await?;
+        let id = prepared.import_id;
+        let counts = store.run_import_in(&mut session, prepared, &key, Arc::default(), &actor).await?;
+        if counts.quarantined > 0 || counts.accepted == 0 {
+            let row = store.import(region.id, id).await?;
+            bail!("{name}: {} in quarantaine, status {}", counts.quarantined, row.status);
+        }
+        lines += counts.accepted as u64;
+    }
+    let elapsed = t.elapsed();
+    println!(
+        "import declaraties ({}, {} bestanden): {lines} regels in {:.1} s: {} regels/s ({})",
+        args.format,
+        files.len(),
+        elapsed.as_secs_f64(),
+        rate(lines, elapsed),
+        store.backend()
+    );
+    if args.views {
+        views(&store, region.id).await?;
+    }
+    Ok(())
+}
+
+fn euros(cents: i64) -> String {
+    format!("{},{:02}", cents / 100, cents % 100)
+}
+
+fn write_claim(
+    path: &Path,
+    agb: &str,
+    municipality: &str,
+    month: u32,
+    first: time::Date,
+    last: time::Date,
+    clients: &[&Client],
+) -> anyhow::Result<()> {
+    let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+    let lines: Vec<(i64, i64, &Client)> = clients
+        .iter()
+        .map(|c| {
+            let volume = 2 + (c.number + u64::from(month)) % 12;
+            (volume as i64, PRODUCTS[c.product].3 * volume as i64, *c)
+        })
+        .collect();
+    let total: i64 = lines.iter().map(|l| l.1).sum();
+    write!(
+        w,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<m:Bericht xmlns:ijw=\"http://www.istandaarden.nl/ijw/3_2/basisschema/schema\" \
+         xmlns:m=\"http://www.istandaarden.nl/ijw/3_2/jw323/schema\">\n<m:Header><m:BerichtCode>490</m:BerichtCode>\
+         <m:BerichtVersie>3</m:BerichtVersie><m:BerichtSubversie>2</m:BerichtSubversie><m:Afzender>{agb}</m:Afzender>\
+         <m:Ontvanger>{municipality}</m:Ontvanger><m:BerichtIdentificatie><ijw:Identificatie>B{month:02}{municipality}</ijw:Identificatie>\
+         <ijw:Dagtekening>{YEAR}-12-31</ijw:Dagtekening></m:BerichtIdentificatie><m:XsdVersie><ijw:BasisschemaXsdVersie>0.1.0\
+         </ijw:BasisschemaXsdVersie><ijw:BerichtXsdVersie>0.1.0</ijw:BerichtXsdVersie></m:XsdVersie></m:Header>\n\
+         <m:Declaratie><m:DeclaratieNummer>D{month:02}{municipality}</m:DeclaratieNummer><m:DeclaratiePeriode>\
+         <ijw:Begindatum>{first}</ijw:Begindatum><ijw:Einddatum>{last}</ijw:Einddatum></m:DeclaratiePeriode>\
+         <m:DeclaratieDagtekening>{YEAR}-12-31</m:DeclaratieDagtekening><m:TotaalIngediendBedrag><ijw:TotaalBedrag>{total}\
+         </ijw:TotaalBedrag><ijw:DebetCredit>D</ijw:DebetCredit></m:TotaalIngediendBedrag><m:Clienten>\n"
+    )?;
+    for (volume, amount, c) in lines {
+        let (category, code, unit, cents, _) = PRODUCTS[c.product];
+        writeln!(
+            w,
+            "<m:Client><m:Bsn>{}</m:Bsn><m:Prestaties><m:Prestatie><m:ProductReferentie><ijw:ReferentieNummer>R{month:02}{}\
+             </ijw:ReferentieNummer></m:ProductReferentie><m:ToewijzingNummer>{}</m:ToewijzingNummer>\
+             <m:ProductCategorie>{category}</m:ProductCategorie><m:ProductCode>{code}</m:ProductCode><m:ProductPeriode>\
+             <ijw:Begindatum>{first}</ijw:Begindatum><ijw:Einddatum>{last}</ijw:Einddatum></m:ProductPeriode>\
+             <m:GeleverdVolume>{volume}</m:GeleverdVolume><m:Eenheid>{}</m:Eenheid><m:ProductTarief>{cents}</m:ProductTarief>\
+             <m:IngediendBedrag><ijw:Bedrag>{amount}</ijw:Bedrag><ijw:DebetCredit>D</ijw:DebetCredit></m:IngediendBedrag>\
+             </m:Prestatie></m:Prestaties></m:Client>",
+            c.bsn,
+            c.number,
+            c.number,
+            unit.code()
+        )?;
+    }
+    w.write_all(b"</m:Clienten></m:Declaratie></m:Bericht>\n")?;
+    w.flush()?;
+    Ok(())
+}
+
+/// Times each spend view: warm-up, then 30 runs; prints p50, p95 and the slowest.
+async fn views(store: &Store, region_id: i64) -> anyhow::Result<()> {
+    let filter = SpendFilter { law: Some("jeugd".into()), ..SpendFilter::year(YEAR) };
+    let today = date!(2026 - 11 - 22);
+    for dimension in Dimension::ALL {
+        let mut times = Vec::new();
+        let mut rows = 0;
+        for i in 0..33 {
+            let t = Instant::now();
+            rows = store.spend(region_id, dimension, &filter).await?.len();
+            if i >= 3 {
+                times.push(t.elapsed());
+            }
+        }
+        report(&format!("uitgaven per {}", dimension.code()), &mut times, rows);
+    }
+    let mut times = Vec::new();
+    for i in 0..13 {
+        let t = Instant::now();
+        let members = store.spend_per_member_month(region_id, &filter).await?.len();
+        let running = store.running_assignments(region_id, YEAR, Some("jeugd")).await?.len();
+        if i >= 3 {
+            times.push(t.elapsed());
+        }
+        let _ = (members, running);
+    }
+    report("prognose: uitgaven per lid per maand + lopende toewijzingen", &mut times, 0);
+    let _ = today;
+    Ok(())
+}
+
+fn report(name: &str, times: &mut [Duration], rows: usize) {
+    times.sort();
+    let at = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0;
+    println!(
+        "view {name}: p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms ({} rijen, {} metingen)",
+        at(0.5),
+        at(0.95),
+        at(1.0),
+        rows,
+        times.len()
+    );
+}
