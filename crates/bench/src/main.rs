@@ -265,7 +265,10 @@ async fn region(args: RegionArgs) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
 
-    // Clients: one line per client per month.
+    // Clients: one line per client per month. Each member buys from its own 40 providers (neighbours
+    // in the list overlap), so a provider serves a few members and a monthly claim has dozens of lines,
+    // as in a real region; with every provider serving every member each claim would have one line.
+    const PROVIDERS_PER_MEMBER: u64 = 40;
     let clients_n = (args.lines / u64::from(args.months)).max(1);
     let weights: Vec<u32> = PRODUCTS.iter().map(|p| p.4).collect();
     let total_weight: u32 = weights.iter().sum();
@@ -280,7 +283,12 @@ async fn region(args: RegionArgs) -> anyhow::Result<()> {
             Client {
                 bsn: bsn(i),
                 municipality: usize::try_from(i % args.members as u64).unwrap_or(0),
-                provider: usize::try_from((i / args.members as u64) % args.providers as u64).unwrap_or(0),
+                provider: usize::try_from(
+                    ((i % args.members as u64) * args.providers as u64 / args.members as u64
+                        + (i / args.members as u64) % PROVIDERS_PER_MEMBER)
+                        % args.providers as u64,
+                )
+                .unwrap_or(0),
                 product: product.unwrap_or(0),
                 number: i + 1,
             }
@@ -329,6 +337,8 @@ async fn region(args: RegionArgs) -> anyhow::Result<()> {
             groups.entry((c.provider, c.municipality)).or_default().push(c);
         }
     }
+    let mut by_claim: Vec<&Client> = clients.iter().collect();
+    by_claim.sort_by_key(|c| (c.provider, c.municipality));
     let mut files = Vec::new();
     for month in 1..=args.months {
         let m = u8::try_from(month).unwrap_or(1);
@@ -338,8 +348,11 @@ async fn region(args: RegionArgs) -> anyhow::Result<()> {
             let path = args.work.join(format!("declaraties-{YEAR}-{month:02}.csv"));
             let mut w = BufWriter::new(std::fs::File::create(&path)?);
             writeln!(w, "wet;gemeente;aanbieder;declaratienummer;bsn;referentienummer;toewijzingnummer;productcategorie;productcode;begindatum;einddatum;volume;eenheid;tarief;bedrag")?;
-            for c in &clients {
-                let (category, code, unit, cents, _) = PRODUCTS[c.product];
+            // One claim per provider and municipality: its rows together, as an export would have them.
+            for c in &by_claim {
+                let (category, code, unit, contracted, _) = PRODUCTS[c.product];
+                // One client in 500 is claimed €2.50 above the contract: a signal, not a rejection.
+                let cents = if c.number % 500 == 0 { contracted + 250 } else { contracted };
                 let volume = 2 + (c.number + u64::from(month)) % 12;
                 let amount = cents * volume as i64;
                 writeln!(
@@ -455,7 +468,6 @@ fn write_claim(
 /// Times each spend view: warm-up, then 30 runs; prints p50, p95 and the slowest.
 async fn views(store: &Store, region_id: i64) -> anyhow::Result<()> {
     let filter = SpendFilter { law: Some("jeugd".into()), ..SpendFilter::year(YEAR) };
-    let today = date!(2026 - 11 - 22);
     for dimension in Dimension::ALL {
         let mut times = Vec::new();
         let mut rows = 0;
@@ -468,18 +480,40 @@ async fn views(store: &Store, region_id: i64) -> anyhow::Result<()> {
         }
         report(&format!("uitgaven per {}", dimension.code()), &mut times, rows);
     }
-    let mut times = Vec::new();
-    for i in 0..13 {
+    let timed = |name: &'static str| (name, Vec::new());
+    let mut measured = [
+        timed("prognose: uitgaven per lid per maand"),
+        timed("prognose: lopende toewijzingen per lid per maand"),
+        timed("instroom en uitstroom per lid"),
+        timed("cliënten per gemeente"),
+        timed("signalen: cliënten en bedrag per aanbieder en categorie"),
+        timed("signalen: declaraties boven het contracttarief"),
+    ];
+    let mut rows = [0usize; 6];
+    let (from, to) = (date!(2025 - 10 - 01), date!(2025 - 12 - 31));
+    for i in 0..33 {
+        let mut time = |slot: usize, t: Instant, n: usize| {
+            rows[slot] = n;
+            if i >= 3 {
+                measured[slot].1.push(t.elapsed());
+            }
+        };
         let t = Instant::now();
-        let members = store.spend_per_member_month(region_id, &filter).await?.len();
-        let running = store.running_assignments(region_id, YEAR, Some("jeugd")).await?.len();
-        if i >= 3 {
-            times.push(t.elapsed());
-        }
-        let _ = (members, running);
+        time(0, t, store.spend_per_member_month(region_id, &filter).await?.len());
+        let t = Instant::now();
+        time(1, t, store.running_assignments(region_id, YEAR, Some("jeugd")).await?.len());
+        let t = Instant::now();
+        time(2, t, store.assignment_flow(region_id, Some("jeugd"), from, to).await?.len());
+        let t = Instant::now();
+        time(3, t, store.clients(region_id, "gemeente", &filter).await?.len());
+        let t = Instant::now();
+        time(4, t, store.clients(region_id, "aanbieder-categorie", &filter).await?.len());
+        let t = Instant::now();
+        time(5, t, store.above_tariff(region_id, &filter).await?.len());
     }
-    report("prognose: uitgaven per lid per maand + lopende toewijzingen", &mut times, 0);
-    let _ = today;
+    for ((name, times), n) in measured.iter_mut().zip(rows) {
+        report(name, times, n);
+    }
     Ok(())
 }
 
