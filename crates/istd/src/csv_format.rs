@@ -368,7 +368,7 @@ struct Emitter<F: FnMut(Record, Position)> {
     sink: F,
     records: u64,
     header: Option<(Standard, String, String)>,
-    claim: Option<String>,
+    claim: Option<(String, Date)>,
 }
 
 impl<F: FnMut(Record, Position)> Emitter<F> {
@@ -711,8 +711,10 @@ fn claim_line_row<F: FnMut(Record, Position)>(row: &mut Row, key: &Pseudonymiser
     let record = Record::ClaimLine(line);
     if row.problems.is_empty() {
         out.context(CsvKind::ClaimLines, standard, &municipality, &provider, claim.date, row.at);
-        if out.claim.as_deref() != Some(claim.number.as_str()) {
-            out.claim = Some(claim.number.clone());
+        // A claim covers one month: the same number in another month is another claim, which
+        // the importer refuses (TR333).
+        if out.claim.as_ref().is_none_or(|(number, start)| *number != claim.number || *start != claim.period_start) {
+            out.claim = Some((claim.number.clone(), claim.period_start));
             out.emit(Record::Claim(claim), row.at);
         }
         out.emit(record, row.at);

@@ -404,8 +404,8 @@ async fn csv_claims_import_like_messages() {
         "wet;gemeente;aanbieder;declaratienummer;bsn;referentienummer;toewijzingnummer;productcategorie;productcode;\
 begindatum;einddatum;volume;eenheid;tarief;bedrag\n\
 jeugd;0503;{PROVIDER};K1;{ANNA};C1;1001;45;45A03;1-4-2026;30-4-2026;8;04;12,50;100,00\n\
-jeugd;0503;{PROVIDER};K1;{ANNA};C2;1001;45;45A03;1-5-2026;31-5-2026;4;04;12,50;50,00\n\
-jeugd;0503;{PROVIDER};K1;{ANNA};C3;1001;45;45A03;1-5-2026;31-5-2026;4;04;12,50;51,00\n"
+jeugd;0503;{PROVIDER};K2;{ANNA};C2;1001;45;45A03;1-5-2026;31-5-2026;4;04;12,50;50,00\n\
+jeugd;0503;{PROVIDER};K2;{ANNA};C3;1001;45;45A03;1-5-2026;31-5-2026;4;04;12,50;51,00\n"
     );
     let (id, counts, status) = f.import("declaraties.csv", &csv).await;
     assert_eq!((status.as_str(), counts.records, counts.accepted, counts.quarantined), ("klaar", 3, 2, 1));
@@ -417,6 +417,41 @@ jeugd;0503;{PROVIDER};K1;{ANNA};C3;1001;45;45A03;1-5-2026;31-5-2026;4;04;12,50;5
     let (id, _, status) = f.import("kapot.csv", missing).await;
     assert_eq!(status, "afgewezen");
     assert!(f.problems(id).await.iter().all(|p| p.2 == "CSV"));
+}
+
+#[tokio::test]
+async fn a_claim_number_is_used_for_one_period_only() {
+    let f = fixture().await;
+    f.import("301.xml", &assignments(PROVIDER, ANNA, &[(1001, "45A03", "2026-01-01", "2026-12-31")], "T1")).await;
+    let header = "wet;gemeente;aanbieder;declaratienummer;bsn;referentienummer;toewijzingnummer;productcategorie;\
+productcode;begindatum;einddatum;volume;eenheid;tarief;bedrag\n";
+    let line = |claim: &str, reference: &str, month: u8| {
+        let days = time::Month::try_from(month).unwrap().length(2026);
+        format!("jeugd;0503;{PROVIDER};{claim};{ANNA};{reference};1001;45;45A03;1-{month}-2026;{days}-{month}-2026;4;04;12,50;50,00\n")
+    };
+    // K1 for April, then K2 for May and K1 again for June in one file: the June lines are refused.
+    let (_, counts, _) =
+        f.import("april.csv", &format!("{header}{}{}", line("K1", "A1", 4), line("K1", "A2", 4))).await;
+    assert_eq!((counts.accepted, counts.quarantined), (2, 0));
+    let (id, counts, status) = f
+        .import(
+            "mei-juni.csv",
+            &format!("{header}{}{}{}", line("K2", "M1", 5), line("K1", "J1", 6), line("K1", "J2", 6)),
+        )
+        .await;
+    assert_eq!((status.as_str(), counts.accepted, counts.quarantined), ("klaar", 1, 2));
+    let problems = f.problems(id).await;
+    assert_eq!(problems.len(), 2);
+    assert!(problems.iter().all(|p| p.1 == "DeclaratieNummer" && p.2 == "TR333"), "{problems:?}");
+    // Each claim's submitted total is the sum of its accepted lines.
+    let submitted =
+        |number: &str| format!("SELECT submitted_cents FROM claims WHERE region_id = $1 AND number = '{number}'");
+    assert_eq!((f.scalar(&submitted("K1")).await, f.scalar(&submitted("K2")).await), (10_000, 5_000));
+    // Within one file as well.
+    let (id, counts, _) =
+        f.import("dubbel.csv", &format!("{header}{}{}", line("K3", "D1", 7), line("K3", "D2", 8))).await;
+    assert_eq!((counts.accepted, counts.quarantined), (1, 1));
+    assert_eq!(f.problems(id).await[0].2, "TR333");
 }
 
 #[tokio::test]
@@ -494,5 +529,55 @@ async fn a_generated_year_imports_cleanly_and_the_views_add_up() {
     let running = f.store.running_assignments(f.region, 2026, Some("jeugd")).await.unwrap();
     assert_eq!(running.len(), 2);
     assert!(running.iter().all(|(_, months)| months[0] > 0));
+    // The counts the importer keeps agree with counting the facts themselves.
+    for (member, months) in &running {
+        for (i, kept) in months.iter().enumerate() {
+            let month = time::Month::try_from(i as u8 + 1).unwrap();
+            let first = time::Date::from_calendar_date(2026, month, 1).unwrap();
+            let last = first.replace_day(month.length(2026)).unwrap();
+            let counted = f
+                .scalar(&format!(
+                    "SELECT COUNT(*) FROM assignments WHERE region_id = $1 AND law = 'jeugd' \
+                     AND municipality_code = '{member}' AND (change_reason IS NULL OR change_reason <> '13') \
+                     AND starts_on <= '{last}' AND (ends_on IS NULL OR ends_on >= '{first}')"
+                ))
+                .await;
+            assert_eq!(i64::from(*kept), counted, "{member} month {}", i + 1);
+        }
+    }
+    let flow = f.store.assignment_flow(f.region, Some("jeugd"), 202601, 202603).await.unwrap();
+    for (member, started, ended) in &flow {
+        let counted = |column: &str| {
+            format!(
+                "SELECT COUNT(*) FROM assignments WHERE region_id = $1 AND law = 'jeugd' AND municipality_code = '{member}' \
+                 AND (change_reason IS NULL OR change_reason <> '13') AND {column} >= '2026-01-01' AND {column} <= '2026-03-31'"
+            )
+        };
+        assert_eq!((*started, *ended), (f.scalar(&counted("starts_on")).await, f.scalar(&counted("ends_on")).await));
+    }
+    assert!(flow.iter().any(|(_, started, _)| *started > 0));
+    let youth = SpendFilter { law: Some("jeugd".into()), ..filter.clone() };
+    let kept = f.store.clients(f.region, "gemeente", &youth).await.unwrap();
+    assert_eq!(kept.len(), 2);
+    for cell in &kept {
+        let narrowed = SpendFilter { municipality: Some(cell.key.clone()), ..youth.clone() };
+        let counted = f.store.clients(f.region, "gemeente", &narrowed).await.unwrap();
+        assert_eq!((counted[0].clients, counted[0].amount_cents), (cell.clients, cell.amount_cents));
+    }
+    let kept = f.store.clients(f.region, "aanbieder-categorie", &youth).await.unwrap();
+    let providers: std::collections::BTreeSet<i64> =
+        kept.iter().map(|c| c.key.split(' ').next().unwrap().parse().unwrap()).collect();
+    let mut counted = Vec::new();
+    for provider in providers {
+        let narrowed = SpendFilter { provider_id: Some(provider), ..youth.clone() };
+        counted.extend(f.store.clients(f.region, "aanbieder-categorie", &narrowed).await.unwrap());
+    }
+    let pairs = |cells: &[samenspel_store::production::ClientCell]| {
+        let mut v: Vec<(String, i64, i64)> = cells.iter().map(|c| (c.key.clone(), c.clients, c.amount_cents)).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(pairs(&kept), pairs(&counted));
+    assert!(!kept.is_empty());
     assert_eq!(f.store.last_spend_month(f.region, 2026).await.unwrap(), Some(202610));
 }

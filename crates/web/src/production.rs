@@ -306,7 +306,7 @@ pub async fn outlook(store: &Store, region_id: i64, year: i32, law: &str, today:
         recent_start = recent_start.previous_day().and_then(|d| d.replace_day(1).ok()).unwrap_or(recent_start);
     }
     let flow: HashMap<String, (i64, i64)> = store
-        .assignment_flow(region_id, Some(law), recent_start, recent_end)
+        .assignment_flow(region_id, Some(law), month_number(recent_start), month_number(recent_end))
         .await?
         .into_iter()
         .map(|(m, s, e)| (m, (s, e)))
@@ -466,6 +466,11 @@ pub async fn signals(store: &Store, region_id: i64, year: i32, law: &str, today:
     };
     let overrun = outlook.members.into_iter().filter(|m| m.forecast.overrun.is_some()).collect();
     Ok(Signals { year, law: law.to_string(), overrun, above_tariff, price, growth })
+}
+
+/// yyyymm of a day.
+fn month_number(day: Date) -> i32 {
+    day.year() * 100 + i32::from(u8::from(day.month()))
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use samenspel_istd::checks::{Context, Facts, Issue};
 use samenspel_istd::{csv_format, envelope, xml, Position, Problem, Pseudonymiser, Record, Standard};
 use sha2::{Digest, Sha256};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::{BufReader, Read};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -592,6 +592,8 @@ pub(crate) async fn insert_problems(tx: &mut Tx, region_id: i64, rows: &[Problem
 #[derive(Debug, Clone)]
 pub(crate) struct PendingLine {
     import_id: i64,
+    /// Its claim in `ImportState::claims`; the stored id once that claim is written.
+    claim_slot: usize,
     claim_id: i64,
     ctx: Arc<Context>,
     /// The municipality as stored (`GM0518`), made once per claim.
@@ -663,8 +665,42 @@ struct ClientKey {
 struct ClaimState {
     ctx: Arc<Context>,
     gm: Shared,
-    id: Option<i64>,
+    slot: Option<usize>,
     issues: Vec<Issue>,
+}
+
+/// A claim as far as this import knows it. Claims are written in batches just before their
+/// lines: a query per claim would cost more than its lines when claims are small.
+#[derive(Debug, Clone)]
+enum ClaimSlot {
+    Unwritten(NewClaim),
+    Stored(i64),
+    /// Its number was used before for another period (TR333): its lines go to quarantine.
+    Conflict(Issue),
+}
+
+#[derive(Debug, Clone)]
+struct NewClaim {
+    import_id: i64,
+    law: &'static str,
+    municipality: String,
+    provider_id: i64,
+    number: String,
+    period_start: Date,
+    period_end: Date,
+    date: Date,
+}
+
+/// Claims per statement: ten parameters each, well within both databases' limits.
+const CLAIM_BATCH: usize = 500;
+
+fn number_used_for_other_period(number: &str) -> Issue {
+    Issue {
+        field: "DeclaratieNummer".into(),
+        rule: "TR333".into(),
+        message: format!("Declaratienummer {number} is door deze aanbieder al gebruikt voor een andere periode."),
+        reprocessable: false,
+    }
 }
 
 fn law(standard: Standard) -> &'static str {
@@ -695,6 +731,13 @@ pub(crate) struct ImportState {
     clients: FxHashMap<ClientKey, i64>,
     shared: FxHashSet<Shared>,
     claim_totals: HashMap<i64, i64>,
+    claims: Vec<ClaimSlot>,
+    /// (law, member) pairs whose assignments this state wrote.
+    assignment_members: BTreeSet<(&'static str, String)>,
+    /// (law, provider, claim number) → (period start, slot in `claims`).
+    claim_slots: FxHashMap<(&'static str, i64, String), (Date, usize)>,
+    /// `claims` from here on may hold unwritten claims.
+    unwritten_from: usize,
     pub(crate) counts: ImportCounts,
     /// Per import, records accepted (for re-processing).
     pub(crate) accepted_per_import: HashMap<i64, i64>,
@@ -723,6 +766,10 @@ impl ImportState {
             clients: FxHashMap::default(),
             shared: FxHashSet::default(),
             claim_totals: HashMap::new(),
+            claims: Vec::new(),
+            assignment_members: BTreeSet::new(),
+            claim_slots: FxHashMap::default(),
+            unwritten_from: 0,
             counts: ImportCounts::default(),
             accepted_per_import: HashMap::new(),
             quarantined_keys: HashSet::new(),
@@ -831,69 +878,110 @@ impl ImportState {
     }
 
     /// A claim: stored once (per provider and law its number is unique, TR333), then its lines.
-    pub(crate) async fn set_claim(&mut self, tx: &mut Tx, ctx: &Context, claim: samenspel_istd::Claim) -> Result<()> {
+    pub(crate) async fn set_claim(&mut self, _tx: &mut Tx, ctx: &Context, claim: samenspel_istd::Claim) -> Result<()> {
         let mut issues = self.facts.check_claim(ctx, &claim);
-        let claim_ctx = Arc::new(Context { claim: Some(claim.clone()), ..ctx.clone() });
-        let mut id = None;
+        let mut slot = None;
         if issues.is_empty() {
             let provider_id = self.provider_id(ctx).unwrap_or_default();
-            match self.upsert_claim(tx, ctx, provider_id, &claim).await? {
-                Ok(claim_id) => id = Some(claim_id),
-                Err(issue) => issues.push(issue),
+            let key = (law(ctx.standard), provider_id, claim.number.clone());
+            match self.claim_slots.get(&key) {
+                Some(&(start, known)) if start == claim.period_start => slot = Some(known),
+                Some(_) => issues.push(number_used_for_other_period(&claim.number)),
+                None => {
+                    let new = self.claims.len();
+                    self.claims.push(ClaimSlot::Unwritten(NewClaim {
+                        import_id: self.import_id,
+                        law: key.0,
+                        municipality: ctx.municipality_code(),
+                        provider_id,
+                        number: claim.number.clone(),
+                        period_start: claim.period_start,
+                        period_end: claim.period_end,
+                        date: claim.date,
+                    }));
+                    self.claim_slots.insert(key, (claim.period_start, new));
+                    slot = Some(new);
+                }
             }
         }
+        let claim_ctx = Arc::new(Context { claim: Some(claim), ..ctx.clone() });
         let gm = Arc::from(ctx.municipality_code().as_str());
-        self.claim = Some(ClaimState { ctx: claim_ctx, gm, id, issues });
+        self.claim = Some(ClaimState { ctx: claim_ctx, gm, slot, issues });
         Ok(())
     }
 
-    async fn upsert_claim(
-        &mut self,
-        tx: &mut Tx,
-        ctx: &Context,
-        provider_id: i64,
-        claim: &samenspel_istd::Claim,
-    ) -> Result<std::result::Result<i64, Issue>> {
-        let (region_id, import_id, law) = (self.region_id, self.import_id, law(ctx.standard));
-        let existing: Option<(i64, Date)> = on_tx!(tx, |conn| {
-            sqlx::query(
-                "INSERT INTO claims (region_id, import_id, law, municipality_code, provider_id, number, period_start, \
-                 period_end, claim_date, submitted_cents) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0) \
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(region_id)
-            .bind(import_id)
-            .bind(law)
-            .bind(ctx.municipality_code())
-            .bind(provider_id)
-            .bind(&claim.number)
-            .bind(claim.period_start)
-            .bind(claim.period_end)
-            .bind(claim.date)
-            .execute(&mut *conn)
-            .await?;
-            sqlx::query_as(
-                "SELECT id, period_start FROM claims WHERE region_id = $1 AND law = $2 AND provider_id = $3 AND number = $4",
-            )
-            .bind(region_id)
-            .bind(law)
-            .bind(provider_id)
-            .bind(&claim.number)
-            .fetch_optional(&mut *conn)
-            .await?
-        });
-        Ok(match existing {
-            Some((id, start)) if start == claim.period_start => Ok(id),
-            _ => Err(Issue {
-                field: "DeclaratieNummer".into(),
-                rule: "TR333".into(),
-                message: format!(
-                    "Declaratienummer {} is door deze aanbieder al gebruikt voor een andere periode.",
-                    claim.number
-                ),
-                reprocessable: false,
-            }),
-        })
+    /// Writes the claims read since the last call, or finds them when they were stored before;
+    /// a number stored for another period marks the claim as a conflict.
+    async fn write_claims(&mut self, tx: &mut Tx) -> Result<()> {
+        let unwritten: Vec<usize> = (self.unwritten_from..self.claims.len())
+            .filter(|&i| matches!(self.claims[i], ClaimSlot::Unwritten(_)))
+            .collect();
+        self.unwritten_from = self.claims.len();
+        let region_id = self.region_id;
+        for chunk in unwritten.chunks(CLAIM_BATCH) {
+            let new: Vec<&NewClaim> = chunk
+                .iter()
+                .filter_map(|&i| match &self.claims[i] {
+                    ClaimSlot::Unwritten(c) => Some(c),
+                    _ => None,
+                })
+                .collect();
+            let stored: Vec<(i64, String, i64, String, Date)> = on_tx!(tx, |conn| {
+                let mut insert = sqlx::QueryBuilder::new(
+                    "INSERT INTO claims (region_id, import_id, law, municipality_code, provider_id, number, \
+                     period_start, period_end, claim_date, submitted_cents) ",
+                );
+                insert.push_values(&new, |mut b, c| {
+                    b.push_bind(region_id)
+                        .push_bind(c.import_id)
+                        .push_bind(c.law)
+                        .push_bind(c.municipality.as_str())
+                        .push_bind(c.provider_id)
+                        .push_bind(c.number.as_str())
+                        .push_bind(c.period_start)
+                        .push_bind(c.period_end)
+                        .push_bind(c.date)
+                        .push_bind(0i64);
+                });
+                insert.push(" ON CONFLICT DO NOTHING");
+                insert.build().execute(&mut *conn).await?;
+                let mut select = sqlx::QueryBuilder::new(
+                    "SELECT id, law, provider_id, number, period_start FROM claims WHERE region_id = ",
+                );
+                select.push_bind(region_id).push(" AND (law, provider_id, number) IN (");
+                let mut values = select.separated(", ");
+                for c in &new {
+                    values.push("(");
+                    values.push_bind_unseparated(c.law);
+                    values.push_unseparated(", ");
+                    values.push_bind_unseparated(c.provider_id);
+                    values.push_unseparated(", ");
+                    values.push_bind_unseparated(c.number.as_str());
+                    values.push_unseparated(")");
+                }
+                select.push(")");
+                select.build_query_as().fetch_all(&mut *conn).await?
+            });
+            let stored: HashMap<(String, i64, String), (i64, Date)> = stored
+                .into_iter()
+                .map(|(id, law, provider, number, start)| ((law, provider, number), (id, start)))
+                .collect();
+            for &i in chunk {
+                let ClaimSlot::Unwritten(c) = &self.claims[i] else { continue };
+                let found = stored.get(&(c.law.to_string(), c.provider_id, c.number.clone()));
+                self.claims[i] = match found {
+                    Some(&(id, start)) if start == c.period_start => ClaimSlot::Stored(id),
+                    Some(_) => ClaimSlot::Conflict(number_used_for_other_period(&c.number)),
+                    None => {
+                        return Err(StoreError::conflict(
+                            "DeclaratieNummer",
+                            format!("declaratie {} is niet opgeslagen en niet gevonden", c.number),
+                        ))
+                    }
+                };
+            }
+        }
+        Ok(())
     }
 
     async fn take_fact(&mut self, _tx: &mut Tx, ctx: Arc<Context>, record: Record, at: Position) -> Result<()> {
@@ -915,14 +1003,15 @@ impl ImportState {
                     self.quarantine(&claim.ctx, &Record::ClaimLine(l), at, claim.issues.clone());
                     return Ok(());
                 }
-                match (self.facts.check_line(&claim.ctx, &l), claim.id) {
-                    (Ok(placed), Some(claim_id)) => {
+                match (self.facts.check_line(&claim.ctx, &l), claim.slot) {
+                    (Ok(placed), Some(claim_slot)) => {
                         if !placed.warnings.is_empty() {
                             self.warn(&claim.ctx, at, placed.warnings);
                         }
                         self.lines.push(PendingLine {
                             import_id,
-                            claim_id,
+                            claim_slot,
+                            claim_id: 0,
                             ctx: claim.ctx.clone(),
                             gm: claim.gm.clone(),
                             provider_id: placed.provider_id,
@@ -968,6 +1057,7 @@ impl ImportState {
         if all || self.lines.len() >= BATCH {
             // Assignments first: lines read later may rest on them only in memory so far.
             self.write_assignments(tx).await?;
+            self.write_claims(tx).await?;
             self.write_lines(tx).await?;
         }
         if all {
@@ -1002,6 +1092,9 @@ impl ImportState {
             idx.into_iter().map(|i| &pending[i]).collect()
         };
         self.counts.duplicates += (pending.len() - chosen.len()) as i64;
+        for p in &chosen {
+            self.assignment_members.insert((law(p.ctx.standard), p.ctx.municipality_code()));
+        }
         let region_id = self.region_id;
         let mut written = 0usize;
         let mut written_per_import: HashMap<i64, i64> = HashMap::new();
@@ -1101,7 +1194,27 @@ impl ImportState {
     }
 
     async fn write_lines(&mut self, tx: &mut Tx) -> Result<()> {
-        let pending = std::mem::take(&mut self.lines);
+        let mut pending = Vec::with_capacity(self.lines.len());
+        for mut p in std::mem::take(&mut self.lines) {
+            match &self.claims[p.claim_slot] {
+                ClaimSlot::Stored(id) => {
+                    p.claim_id = *id;
+                    pending.push(p);
+                }
+                ClaimSlot::Conflict(issue) => {
+                    let issue = issue.clone();
+                    let import_id = std::mem::replace(&mut self.import_id, p.import_id);
+                    self.quarantine(&p.ctx, &Record::ClaimLine(p.line.clone()), p.at, vec![issue]);
+                    self.import_id = import_id;
+                }
+                ClaimSlot::Unwritten(c) => {
+                    return Err(StoreError::conflict(
+                        "DeclaratieNummer",
+                        format!("declaratie {} is nog niet opgeslagen", c.number),
+                    ))
+                }
+            }
+        }
         if pending.is_empty() {
             return Ok(());
         }
@@ -1534,6 +1647,10 @@ impl ImportState {
                 q.build().execute(&mut *conn).await?;
             });
         }
+        let mut client_members: BTreeMap<(&'static str, i32), BTreeSet<String>> = BTreeMap::new();
+        for k in self.clients.keys() {
+            client_members.entry((k.law, k.year)).or_default().insert(k.municipality.to_string());
+        }
         let clients: Vec<(ClientKey, i64)> = std::mem::take(&mut self.clients).into_iter().collect();
         const CLIENT_CONFLICT: &str =
             " ON CONFLICT (region_id, law, year, municipality_code, provider_id, category, client) \
@@ -1577,13 +1694,22 @@ impl ImportState {
                 }
             }
         }
-        for (claim_id, delta) in std::mem::take(&mut self.claim_totals) {
-            on_tx!(tx, |conn| sqlx::query("UPDATE claims SET submitted_cents = submitted_cents + $1 WHERE id = $2")
-                .bind(delta)
-                .bind(claim_id)
-                .execute(&mut *conn)
-                .await
-                .map(|_| ()))?;
+        super::counts::refresh_client_counts(tx, region_id, &client_members).await?;
+        let members = std::mem::take(&mut self.assignment_members);
+        super::counts::refresh_assignment_months(tx, region_id, &members).await?;
+        let totals: Vec<(i64, i64)> = std::mem::take(&mut self.claim_totals).into_iter().collect();
+        for chunk in totals.chunks(CLAIM_BATCH) {
+            on_tx!(tx, |conn| {
+                let mut q = sqlx::QueryBuilder::new("WITH delta (id, cents) AS (");
+                q.push_values(chunk, |mut b, (id, cents)| {
+                    b.push_bind(*id).push_bind(*cents);
+                });
+                q.push(
+                    ") UPDATE claims SET submitted_cents = submitted_cents + \
+                     (SELECT cents FROM delta WHERE delta.id = claims.id) WHERE id IN (SELECT id FROM delta)",
+                );
+                q.build().execute(&mut *conn).await.map(|_| ())
+            })?;
         }
         Ok(())
     }

@@ -3,7 +3,6 @@
 
 use crate::{on_pool, Result, Store};
 use serde::Serialize;
-use time::Date;
 
 /// What a spend view groups by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -170,6 +169,28 @@ impl Store {
     /// Clients (distinct pseudonyms) and money in a year, grouped by member, provider or
     /// provider and category (`provider_id category`).
     pub async fn clients(&self, region_id: i64, by: &str, filter: &SpendFilter) -> Result<Vec<ClientCell>> {
+        // One law, the whole region: the counts kept by the importer.
+        if let (Some(law), None, None) = (&filter.law, &filter.municipality, filter.provider_id) {
+            let grouping = if by == "gemeente" {
+                "gemeente"
+            } else if by == "aanbieder" {
+                ""
+            } else {
+                "aanbieder-categorie"
+            };
+            if !grouping.is_empty() {
+                return on_pool!(self, |pool| Ok(sqlx::query_as::<_, ClientCell>(
+                    "SELECT key, clients, amount_cents FROM client_counts \
+                     WHERE region_id = $1 AND law = $2 AND year = $3 AND grouping = $4 ORDER BY key",
+                )
+                .bind(region_id)
+                .bind(law)
+                .bind(filter.year)
+                .bind(grouping)
+                .fetch_all(pool)
+                .await?));
+            }
+        }
         let key = match by {
             "gemeente" => "municipality_code",
             "aanbieder" => "CAST(provider_id AS TEXT)",
@@ -218,71 +239,78 @@ impl Store {
     }
 
     /// Assignments running in each month of a year per member (deleted ones not counted):
-    /// (GM code, [count per month]).
+    /// (GM code, [count per month]). Running in month m: started in m or before, not ended
+    /// before m.
     pub async fn running_assignments(
         &self,
         region_id: i64,
         year: i32,
         law: Option<&str>,
     ) -> Result<Vec<(String, [u32; 12])>> {
-        let mut bounds = Vec::new();
-        let mut columns = Vec::new();
-        for m in 1..=12u8 {
-            let month = time::Month::try_from(m).unwrap_or(time::Month::January);
-            bounds.push(Date::from_calendar_date(year, month, 1).unwrap_or(Date::MIN));
-            bounds.push(Date::from_calendar_date(year, month, month.length(year)).unwrap_or(Date::MIN));
-            let (first, last) = (2 * usize::from(m) + 1, 2 * usize::from(m) + 2);
-            columns.push(format!(
-                "CAST(SUM(CASE WHEN starts_on <= ${last} AND (ends_on IS NULL OR ends_on >= ${first}) THEN 1 ELSE 0 END) AS BIGINT)"
-            ));
-        }
-        let sql = format!(
-            "SELECT municipality_code, {} FROM assignments WHERE region_id = $1 AND ($2 = '' OR law = $2) \
-             AND (change_reason IS NULL OR change_reason <> '13') GROUP BY municipality_code ORDER BY municipality_code",
-            columns.join(", ")
-        );
+        let (first, last) = (year * 100 + 1, year * 100 + 12);
         let law = law.unwrap_or("").to_string();
-        on_pool!(self, |pool| {
-            use sqlx::Row;
-            let mut query = sqlx::query(&sql).bind(region_id).bind(&law);
-            for day in &bounds {
-                query = query.bind(*day);
+        // Month 0 gathers everything before the year.
+        let rows: Vec<(String, i32, i64, i64)> = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT municipality_code, CASE WHEN month < $3 THEN 0 ELSE month % 100 END AS m, \
+             CAST(SUM(started) AS BIGINT), CAST(SUM(ended) AS BIGINT) FROM assignment_months \
+             WHERE region_id = $1 AND ($2 = '' OR law = $2) AND month <= $4 \
+             GROUP BY municipality_code, CASE WHEN month < $3 THEN 0 ELSE month % 100 END \
+             ORDER BY municipality_code, 2",
+        )
+        .bind(region_id)
+        .bind(&law)
+        .bind(first)
+        .bind(last)
+        .fetch_all(pool)
+        .await)?;
+        let mut per_member: Vec<(String, [i64; 13], [i64; 13])> = Vec::new();
+        for (member, month, started, ended) in rows {
+            if per_member.last().is_none_or(|(m, ..)| *m != member) {
+                per_member.push((member, [0; 13], [0; 13]));
             }
-            let mut out = Vec::new();
-            for row in query.fetch_all(pool).await? {
-                let mut months = [0u32; 12];
-                for (i, slot) in months.iter_mut().enumerate() {
-                    *slot = u32::try_from(row.try_get::<i64, _>(i + 1)?).unwrap_or(0);
+            if let (Some(last), Ok(i)) = (per_member.last_mut(), usize::try_from(month)) {
+                if i <= 12 {
+                    last.1[i] += started;
+                    last.2[i] += ended;
                 }
-                out.push((row.try_get::<String, _>(0)?, months));
             }
-            Ok(out)
-        })
+        }
+        Ok(per_member
+            .into_iter()
+            .map(|(member, started, ended)| {
+                let mut months = [0u32; 12];
+                let (mut started_so_far, mut ended_before) = (started[0], ended[0]);
+                for m in 1..=12 {
+                    started_so_far += started[m];
+                    months[m - 1] = u32::try_from(started_so_far - ended_before).unwrap_or(0);
+                    ended_before += ended[m];
+                }
+                (member, months)
+            })
+            .collect())
     }
 
-    /// Assignments that started and that ended between two days, per member.
+    /// Assignments that started and that ended in a range of months (yyyymm), per member.
     pub async fn assignment_flow(
         &self,
         region_id: i64,
         law: Option<&str>,
-        from: Date,
-        to: Date,
+        from_month: i32,
+        to_month: i32,
     ) -> Result<Vec<(String, i64, i64)>> {
         let law = law.unwrap_or("").to_string();
         on_pool!(self, |pool| {
             Ok(sqlx::query_as(
-            "SELECT municipality_code, \
-             CAST(SUM(CASE WHEN starts_on >= $3 AND starts_on <= $4 THEN 1 ELSE 0 END) AS BIGINT), \
-             CAST(SUM(CASE WHEN ends_on >= $3 AND ends_on <= $4 THEN 1 ELSE 0 END) AS BIGINT) \
-             FROM assignments WHERE region_id = $1 AND ($2 = '' OR law = $2) \
-             AND (change_reason IS NULL OR change_reason <> '13') GROUP BY municipality_code ORDER BY municipality_code",
-        )
-        .bind(region_id)
-        .bind(&law)
-        .bind(from)
-        .bind(to)
-        .fetch_all(pool)
-        .await?)
+                "SELECT municipality_code, CAST(SUM(started) AS BIGINT), CAST(SUM(ended) AS BIGINT) \
+                 FROM assignment_months WHERE region_id = $1 AND ($2 = '' OR law = $2) AND month >= $3 AND month <= $4 \
+                 GROUP BY municipality_code ORDER BY municipality_code",
+            )
+            .bind(region_id)
+            .bind(&law)
+            .bind(from_month)
+            .bind(to_month)
+            .fetch_all(pool)
+            .await?)
         })
     }
 
