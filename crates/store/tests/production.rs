@@ -313,6 +313,17 @@ async fn tariffs_differing_from_the_contract_are_imported_with_a_warning() {
             .await,
         1
     );
+    // The signal's figures, kept by the importer, are those of the line itself.
+    let filter = samenspel_store::production::SpendFilter::year(2026);
+    let above = f.store.above_tariff(f.region, &filter).await.unwrap();
+    let cents = f
+        .scalar(
+            "SELECT CAST(SUM((tariff_cents - contract_tariff_cents) * volume) AS BIGINT) FROM claim_lines \
+             WHERE region_id = $1 AND tariff_cents > contract_tariff_cents",
+        )
+        .await;
+    assert_eq!(above.iter().map(|(_, lines, c)| (*lines, *c)).collect::<Vec<_>>(), [(1, cents)]);
+    assert!(cents > 0);
     // Without a contract the line counts, outside any lot.
     let (_, counts, _) = f
         .import("323-oost.xml", &claim(OTHER_PROVIDER, "D1", &[(BEN, "R1", 1002, "45A03", 2, 1250, 2_500, None)], "C1"))

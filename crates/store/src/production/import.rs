@@ -732,6 +732,8 @@ pub(crate) struct ImportState {
     shared: FxHashSet<Shared>,
     claim_totals: HashMap<i64, i64>,
     claims: Vec<ClaimSlot>,
+    /// (law, month, member, provider) → (lines, cents above the contract).
+    above_tariff: FxHashMap<(&'static str, i32, Shared, i64), (i64, i64)>,
     /// (law, member) pairs whose assignments this state wrote.
     assignment_members: BTreeSet<(&'static str, String)>,
     /// (law, provider, claim number) → (period start, slot in `claims`).
@@ -767,6 +769,7 @@ impl ImportState {
             shared: FxHashSet::default(),
             claim_totals: HashMap::new(),
             claims: Vec::new(),
+            above_tariff: FxHashMap::default(),
             assignment_members: BTreeSet::new(),
             claim_slots: FxHashMap::default(),
             unwritten_from: 0,
@@ -1427,6 +1430,37 @@ impl ImportState {
             sign,
         );
         *self.claim_totals.entry(p.claim_id).or_default() += sign * l.amount_cents;
+        self.add_above_tariff(
+            law(p.ctx.standard),
+            month_of(l.period_start),
+            &p.gm,
+            p.provider_id,
+            (l.tariff_cents, p.contract_tariff),
+            l.volume,
+            sign,
+        );
+    }
+
+    /// A line claimed above its contract tariff counts in `above_tariff_months`.
+    #[allow(clippy::too_many_arguments)]
+    fn add_above_tariff(
+        &mut self,
+        law: &'static str,
+        month: i32,
+        municipality: &str,
+        provider_id: i64,
+        (tariff, contracted): (Option<i64>, Option<i64>),
+        volume: i64,
+        sign: i64,
+    ) {
+        let (Some(tariff), Some(contracted)) = (tariff, contracted) else { return };
+        if tariff <= contracted {
+            return;
+        }
+        let municipality = self.share(municipality);
+        let entry = self.above_tariff.entry((law, month, municipality, provider_id)).or_default();
+        entry.0 += sign;
+        entry.1 += sign * (tariff - contracted) * volume;
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1502,12 +1536,24 @@ impl ImportState {
                 }
                 PendingAnswer::Line { ctx, line, at, import_id } => {
                     let provider_id = self.provider_id(&ctx).unwrap_or_default();
-                    type Rejected = (String, i32, Option<i64>, String, Option<String>, i64, i64, String, i64);
+                    type Rejected = (
+                        String,
+                        i32,
+                        Option<i64>,
+                        String,
+                        Option<String>,
+                        i64,
+                        i64,
+                        String,
+                        i64,
+                        Option<i64>,
+                        Option<i64>,
+                    );
                     let row: Option<Rejected> = on_tx!(tx, |conn| {
                         sqlx::query_as(
                         "UPDATE claim_lines SET rejected = $1 WHERE region_id = $2 AND law = $3 AND provider_id = $4 \
                          AND reference = $5 AND rejected = $6 RETURNING municipality_code, month, lot_id, category, \
-                         product_code, amount_cents, volume, client, claim_id",
+                         product_code, amount_cents, volume, client, claim_id, tariff_cents, contract_tariff_cents",
                     )
                     .bind(true)
                     .bind(region_id)
@@ -1519,7 +1565,29 @@ impl ImportState {
                     .await?
                     });
                     match row {
-                        Some((municipality, month, lot, category, code, amount, volume, client, claim_id)) => {
+                        Some((
+                            municipality,
+                            month,
+                            lot,
+                            category,
+                            code,
+                            amount,
+                            volume,
+                            client,
+                            claim_id,
+                            tariff,
+                            contracted,
+                        )) => {
+                            let standard_law = law(ctx.standard);
+                            self.add_above_tariff(
+                                standard_law,
+                                month,
+                                &municipality,
+                                provider_id,
+                                (tariff, contracted),
+                                volume,
+                                -1,
+                            );
                             self.add_spend(
                                 law(ctx.standard),
                                 month,
@@ -1693,6 +1761,30 @@ impl ImportState {
                     .await?;
                 }
             }
+        }
+        let above: Vec<_> = std::mem::take(&mut self.above_tariff).into_iter().collect();
+        for chunk in above.chunks(500) {
+            on_tx!(tx, |conn| {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO above_tariff_months (region_id, law, month, municipality_code, provider_id, lines, \
+                     cents_above) ",
+                );
+                q.push_values(chunk, |mut b, ((law, month, municipality, provider_id), (lines, cents))| {
+                    b.push_bind(region_id)
+                        .push_bind(*law)
+                        .push_bind(*month)
+                        .push_bind(municipality.to_string())
+                        .push_bind(*provider_id)
+                        .push_bind(*lines)
+                        .push_bind(*cents);
+                });
+                q.push(
+                    " ON CONFLICT (region_id, law, month, municipality_code, provider_id) DO UPDATE SET \
+                     lines = above_tariff_months.lines + excluded.lines, \
+                     cents_above = above_tariff_months.cents_above + excluded.cents_above",
+                );
+                q.build().execute(&mut *conn).await?;
+            });
         }
         super::counts::refresh_client_counts(tx, region_id, &client_members).await?;
         let members = std::mem::take(&mut self.assignment_members);

@@ -315,14 +315,14 @@ impl Store {
     }
 
     /// Claim lines above the contracted tariff per provider in a year: (provider, lines,
-    /// cents above the contract = (claimed − contracted tariff) × volume).
+    /// cents above the contract = (claimed − contracted tariff) × volume), rejected lines not
+    /// counted; from the importer's `above_tariff_months`.
     pub async fn above_tariff(&self, region_id: i64, filter: &SpendFilter) -> Result<Vec<(i64, i64, i64)>> {
         let (from, to) = filter.months();
         on_pool!(self, |pool| Ok(sqlx::query_as(
-            "SELECT provider_id, COUNT(*), CAST(SUM((tariff_cents - contract_tariff_cents) * volume) AS BIGINT) \
-             FROM claim_lines WHERE region_id = $1 AND month >= $2 AND month <= $3 AND ($4 = '' OR law = $4) \
-             AND ($5 = '' OR municipality_code = $5) AND tariff_cents > contract_tariff_cents AND NOT rejected \
-             GROUP BY provider_id ORDER BY 3 DESC",
+            "SELECT provider_id, CAST(SUM(lines) AS BIGINT), CAST(SUM(cents_above) AS BIGINT) \
+             FROM above_tariff_months WHERE region_id = $1 AND month >= $2 AND month <= $3 AND ($4 = '' OR law = $4) \
+             AND ($5 = '' OR municipality_code = $5) GROUP BY provider_id HAVING SUM(lines) > 0 ORDER BY 3 DESC, 1",
         )
         .bind(region_id)
         .bind(from)
