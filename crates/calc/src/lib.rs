@@ -1,6 +1,9 @@
 //! Calculations over domain facts, without I/O: what users argue about, computed exactly and
 //! explained. Property-tested.
 
+pub mod allocation;
 pub mod burden;
+pub mod risk_sharing;
+pub mod shapley;
 pub mod signals;
 pub mod spend;

@@ -1,0 +1,541 @@
+//! Risk sharing (risicoverevening): what each member pays for a cost pool under the region's
+//! agreement, in whole cents that add up to the pool, with the parts a council member can follow.
+//!
+//! Per pool, with solidarity α (0 = user pays, profijtbeginsel; 1 = full solidarity by key):
+//!
+//! - without a threshold, all of a member's cost in the pool is *pooled own cost*;
+//! - with a per-client threshold T, each client's cost up to T stays the member's own (*kept*),
+//!   the part above T is pooled own cost;
+//! - the pooled total P = Σ pooled own cost is charged as α·P by key share (the *solidarity
+//!   part*) and (1−α)·P back to each member in proportion to its own pooled cost (*user pays*);
+//! - contribution = kept + user pays + solidarity part; difference = contribution − own cost
+//!   (positive: pays in, negative: receives);
+//! - optional limits on what a member pays in or receives: a member over a limit is held at it
+//!   and the excess is redistributed over the members not held, pro rata to their key, until
+//!   nobody is over; when nobody is left to carry it the settlement is refused.
+//!
+//! Each of the three parts is split by largest remainder, so every column adds up exactly.
+
+use crate::allocation::{split, AllocationError};
+use serde::{Deserialize, Serialize};
+
+/// Solidarity in basis points: 0 is user pays, 10 000 is full solidarity.
+pub const FULL_SOLIDARITY: u32 = 10_000;
+
+/// One cost pool of the agreement, as the calculation needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolRule {
+    pub name: String,
+    /// α in basis points, 0..=10 000.
+    pub solidarity: u32,
+    /// What the key is, for the explanation (`inwoners`, `jeugdigen`, ...).
+    pub key: String,
+    /// Per-client threshold in cents: only cost above it is pooled.
+    pub threshold_cents: Option<i64>,
+    /// At most this much paid in (difference > 0) per member, in cents.
+    pub max_pay_in_cents: Option<i64>,
+    /// At most this much received (difference < 0) per member, in cents.
+    pub max_receive_cents: Option<i64>,
+}
+
+/// One member's facts for a pool.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberInput {
+    pub member: String,
+    /// The member's key weight (inhabitants, youths, cents of budget, clients, or a fixed
+    /// percentage in basis points); shares are weight / total weight.
+    pub weight: i128,
+    /// Cost per client in the pool, in cents (needed when the pool has a threshold).
+    pub client_costs: Vec<i64>,
+    /// Own cost in the pool in cents, when no per-client costs are given.
+    pub own_cents: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum SettlementError {
+    /// α outside 0..=100 %.
+    Solidarity {
+        pool: String,
+        basis_points: u32,
+    },
+    /// A negative cost or weight.
+    Negative {
+        pool: String,
+        member: String,
+        what: &'static str,
+    },
+    /// A threshold that is zero or below.
+    Threshold {
+        pool: String,
+    },
+    /// A threshold but no per-client costs for a member with cost.
+    NoClientCosts {
+        pool: String,
+        member: String,
+    },
+    /// Solidarity asked, pooled cost to share, and every key weight zero.
+    NoKey {
+        pool: String,
+    },
+    /// Limits that leave money no member can carry.
+    LimitsTooTight {
+        pool: String,
+        left_cents: i64,
+    },
+    TooLarge {
+        pool: String,
+    },
+}
+
+impl std::fmt::Display for SettlementError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SettlementError::Solidarity { pool, basis_points } => write!(
+                f,
+                "pot {pool}: de mate van solidariteit is {},{:02} %; kies 0 tot en met 100 %",
+                basis_points / 100,
+                basis_points % 100
+            ),
+            SettlementError::Negative { pool, member, what } => {
+                write!(f, "pot {pool}: {what} van {member} is negatief")
+            }
+            SettlementError::Threshold { pool } => write!(f, "pot {pool}: de drempel per cliënt moet boven € 0 liggen"),
+            SettlementError::NoClientCosts { pool, member } => write!(
+                f,
+                "pot {pool}: de pot heeft een drempel per cliënt, maar voor {member} zijn geen kosten per cliënt bekend"
+            ),
+            SettlementError::NoKey { pool } => {
+                write!(f, "pot {pool}: de verdeelsleutel heeft voor geen enkel lid een waarde")
+            }
+            SettlementError::LimitsTooTight { pool, left_cents } => write!(
+                f,
+                "pot {pool}: met deze maxima blijft {left_cents} cent over die geen lid meer kan dragen; verruim een maximum"
+            ),
+            SettlementError::TooLarge { pool } => write!(f, "pot {pool}: de bedragen zijn te groot om exact te rekenen"),
+        }
+    }
+}
+
+impl std::error::Error for SettlementError {}
+
+/// Which limit held a member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Held {
+    PayIn,
+    Receive,
+}
+
+/// One member's outcome for one pool; every amount in cents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MemberSettlement {
+    pub member: String,
+    pub own_cents: i64,
+    /// Client cost below the threshold: always the member's own.
+    pub kept_cents: i64,
+    /// Own cost that enters the pool.
+    pub pooled_own_cents: i64,
+    pub weight: i128,
+    /// (1 − α) of the pool, back in proportion to pooled own cost.
+    pub user_pays_cents: i64,
+    /// α of the pool, by key share.
+    pub solidarity_cents: i64,
+    /// Change from the limits (held at a limit, or carrying others' excess).
+    pub limit_cents: i64,
+    pub held: Option<Held>,
+    pub contribution_cents: i64,
+    /// contribution − own: positive pays in, negative receives.
+    pub difference_cents: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PoolSettlement {
+    pub rule: PoolRule,
+    pub total_cents: i64,
+    pub pooled_cents: i64,
+    pub total_weight: i128,
+    pub members: Vec<MemberSettlement>,
+}
+
+fn too_large(pool: &str) -> impl Fn(AllocationError) -> SettlementError + '_ {
+    move |_| SettlementError::TooLarge { pool: pool.to_string() }
+}
+
+/// Settles one pool.
+pub fn settle(rule: &PoolRule, members: &[MemberInput]) -> Result<PoolSettlement, SettlementError> {
+    let pool = rule.name.as_str();
+    if rule.solidarity > FULL_SOLIDARITY {
+        return Err(SettlementError::Solidarity { pool: pool.into(), basis_points: rule.solidarity });
+    }
+    if rule.threshold_cents.is_some_and(|t| t <= 0) {
+        return Err(SettlementError::Threshold { pool: pool.into() });
+    }
+    let negative = |member: &MemberInput, what| SettlementError::Negative {
+        pool: pool.into(),
+        member: member.member.clone(),
+        what,
+    };
+    let mut kept = Vec::with_capacity(members.len());
+    let mut pooled_own = Vec::with_capacity(members.len());
+    for m in members {
+        if m.weight < 0 {
+            return Err(negative(m, "de sleutelwaarde"));
+        }
+        if m.own_cents < 0 || m.client_costs.iter().any(|c| *c < 0) {
+            return Err(negative(m, "de eigen kosten"));
+        }
+        let (k, p) = match rule.threshold_cents {
+            Some(threshold) => {
+                if m.client_costs.is_empty() && m.own_cents > 0 {
+                    return Err(SettlementError::NoClientCosts { pool: pool.into(), member: m.member.clone() });
+                }
+                m.client_costs.iter().try_fold((0i64, 0i64), |(k, p), c| {
+                    Some((k.checked_add(*c.min(&threshold))?, p.checked_add((c - threshold).max(0))?))
+                })
+            }
+            None if m.client_costs.is_empty() => Some((0, m.own_cents)),
+            None => m.client_costs.iter().try_fold(0i64, |a, c| a.checked_add(*c)).map(|sum| (0, sum)),
+        }
+        .ok_or_else(|| SettlementError::TooLarge { pool: pool.into() })?;
+        kept.push(k);
+        pooled_own.push(p);
+    }
+    let sum = |v: &[i64]| v.iter().try_fold(0i64, |a, x| a.checked_add(*x));
+    let pooled = sum(&pooled_own).ok_or_else(|| SettlementError::TooLarge { pool: pool.into() })?;
+    let total = sum(&kept)
+        .and_then(|k| k.checked_add(pooled))
+        .ok_or_else(|| SettlementError::TooLarge { pool: pool.into() })?;
+    let weights: Vec<i128> = members.iter().map(|m| m.weight).collect();
+    let total_weight: i128 = weights.iter().sum();
+
+    // α·P rounded to the cent goes by key; the rest back by own pooled cost.
+    let solidarity_total = i64::try_from(
+        (i128::from(pooled) * i128::from(rule.solidarity) + i128::from(FULL_SOLIDARITY / 2))
+            / i128::from(FULL_SOLIDARITY),
+    )
+    .map_err(|_| SettlementError::TooLarge { pool: pool.into() })?;
+    let user_pays_total = pooled - solidarity_total;
+    let solidarity = if solidarity_total == 0 {
+        vec![0; members.len()]
+    } else if total_weight == 0 {
+        return Err(SettlementError::NoKey { pool: pool.into() });
+    } else {
+        split(solidarity_total, &weights).map_err(too_large(pool))?
+    };
+    let user_pays = if user_pays_total == 0 {
+        vec![0; members.len()]
+    } else {
+        let own: Vec<i128> = pooled_own.iter().map(|p| i128::from(*p)).collect();
+        split(user_pays_total, &own).map_err(too_large(pool))?
+    };
+    let own: Vec<i64> = kept.iter().zip(&pooled_own).map(|(k, p)| k + p).collect();
+    let before: Vec<i64> = (0..members.len()).map(|i| kept[i] + user_pays[i] + solidarity[i] - own[i]).collect();
+    let (difference, held) = apply_limits(rule, &before, &weights)?;
+
+    let members = members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| MemberSettlement {
+            member: m.member.clone(),
+            own_cents: own[i],
+            kept_cents: kept[i],
+            pooled_own_cents: pooled_own[i],
+            weight: m.weight,
+            user_pays_cents: user_pays[i],
+            solidarity_cents: solidarity[i],
+            limit_cents: difference[i] - before[i],
+            held: held[i],
+            contribution_cents: own[i] + difference[i],
+            difference_cents: difference[i],
+        })
+        .collect();
+    Ok(PoolSettlement { rule: rule.clone(), total_cents: total, pooled_cents: pooled, total_weight, members })
+}
+
+/// Holds members at the limits and spreads what they no longer carry (or receive) over the
+/// others by key, until nobody is over a limit.
+fn apply_limits(
+    rule: &PoolRule,
+    before: &[i64],
+    weights: &[i128],
+) -> Result<(Vec<i64>, Vec<Option<Held>>), SettlementError> {
+    let pool = rule.name.as_str();
+    let mut difference = before.to_vec();
+    let mut held: Vec<Option<Held>> = vec![None; before.len()];
+    if rule.max_pay_in_cents.is_none() && rule.max_receive_cents.is_none() {
+        return Ok((difference, held));
+    }
+    // Each round holds at least one more member, so at most n rounds.
+    for _ in 0..=before.len() {
+        let mut excess: i64 = 0;
+        let mut newly_held = false;
+        for i in 0..difference.len() {
+            if held[i].is_some() {
+                continue;
+            }
+            if let Some(cap) = rule.max_pay_in_cents.filter(|cap| difference[i] > *cap) {
+                excess += difference[i] - cap;
+                difference[i] = cap;
+                held[i] = Some(Held::PayIn);
+                newly_held = true;
+            } else if let Some(cap) = rule.max_receive_cents.filter(|cap| -difference[i] > *cap) {
+                excess -= -difference[i] - cap;
+                difference[i] = -cap;
+                held[i] = Some(Held::Receive);
+                newly_held = true;
+            }
+        }
+        if !newly_held || excess == 0 {
+            return Ok((difference, held));
+        }
+        let free: Vec<i128> = weights.iter().zip(&held).map(|(w, h)| if h.is_none() { *w } else { 0 }).collect();
+        if free.iter().all(|w| *w == 0) {
+            return Err(SettlementError::LimitsTooTight { pool: pool.into(), left_cents: excess });
+        }
+        let shares = split(excess, &free).map_err(too_large(pool))?;
+        for (d, s) in difference.iter_mut().zip(shares) {
+            *d += s;
+        }
+    }
+    Err(SettlementError::LimitsTooTight { pool: pool.into(), left_cents: 0 })
+}
+
+/// The solidarity in force in a year under a transition path: the last step at or before the
+/// year; before the first step, the first step's.
+pub fn solidarity_in(steps: &[(i32, u32)], year: i32) -> Option<u32> {
+    let mut sorted: Vec<&(i32, u32)> = steps.iter().collect();
+    sorted.sort_by_key(|(y, _)| *y);
+    sorted.iter().rev().find(|(y, _)| *y <= year).or(sorted.first()).map(|(_, a)| *a)
+}
+
+/// A fixed percentage table in basis points must add up to 100 %.
+pub fn check_fixed_table(basis_points: &[u32]) -> Result<(), u32> {
+    let sum: u32 = basis_points.iter().sum();
+    if sum == FULL_SOLIDARITY {
+        Ok(())
+    } else {
+        Err(sum)
+    }
+}
+
+/// Percentage with two decimals in Dutch notation, for explanations.
+fn percent(numerator: i128, denominator: i128) -> String {
+    if denominator == 0 {
+        return "0,00 %".into();
+    }
+    let hundredths = (numerator * 10_000 + denominator / 2) / denominator;
+    format!("{},{:02} %", hundredths / 100, hundredths % 100)
+}
+
+fn euro(cents: i64) -> String {
+    samenspel_domain::Cents(cents).to_string()
+}
+
+impl MemberSettlement {
+    /// The member's figure in a sentence a council member can follow.
+    pub fn explanation(&self, settlement: &PoolSettlement) -> String {
+        let rule = &settlement.rule;
+        let alpha = percent(i128::from(rule.solidarity), i128::from(FULL_SOLIDARITY));
+        let mut parts = vec![format!("Eigen kosten in pot {}: {}.", rule.name, euro(self.own_cents))];
+        if let Some(t) = rule.threshold_cents {
+            parts.push(format!(
+                "Tot {} per cliënt blijft voor eigen rekening ({}); daarboven gaat {} de pot in.",
+                euro(t),
+                euro(self.kept_cents),
+                euro(self.pooled_own_cents)
+            ));
+        }
+        parts.push(format!(
+            "Van de pot ({}) wordt {alpha} solidair verdeeld naar {}: aandeel {} = {}.",
+            euro(settlement.pooled_cents),
+            rule.key,
+            percent(self.weight, settlement.total_weight),
+            euro(self.solidarity_cents)
+        ));
+        parts.push(format!("Het overige deel betaalt ieder naar eigen gebruik: {}.", euro(self.user_pays_cents)));
+        match self.held {
+            Some(Held::PayIn) => parts.push(format!(
+                "Het maximum voor bijdragen ({}) geldt: {} minder.",
+                euro(rule.max_pay_in_cents.unwrap_or(0)),
+                euro(-self.limit_cents)
+            )),
+            Some(Held::Receive) => parts.push(format!(
+                "Het maximum voor ontvangen ({}) geldt: {} minder ontvangen.",
+                euro(rule.max_receive_cents.unwrap_or(0)),
+                euro(self.limit_cents)
+            )),
+            None if self.limit_cents != 0 => parts.push(format!(
+                "Door de maxima van anderen: {} {}.",
+                if self.limit_cents > 0 { "meer" } else { "minder" },
+                euro(self.limit_cents.abs())
+            )),
+            None => {}
+        }
+        parts.push(format!(
+            "Bijdrage {}: {} {}.",
+            euro(self.contribution_cents),
+            if self.difference_cents >= 0 { "betaalt in" } else { "ontvangt" },
+            euro(self.difference_cents.abs())
+        ));
+        parts.join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn rule(solidarity: u32) -> PoolRule {
+        PoolRule {
+            name: "overig".into(),
+            solidarity,
+            key: "inwoners".into(),
+            threshold_cents: None,
+            max_pay_in_cents: None,
+            max_receive_cents: None,
+        }
+    }
+
+    fn member(name: &str, weight: i128, own: i64) -> MemberInput {
+        MemberInput { member: name.into(), weight, client_costs: vec![], own_cents: own }
+    }
+
+    fn differences(s: &PoolSettlement) -> Vec<i64> {
+        s.members.iter().map(|m| m.difference_cents).collect()
+    }
+
+    /// Worked example (docs/verevening.md): three members, € 1.000.000 in the pool.
+    #[test]
+    fn half_solidarity_by_inhabitants() {
+        let members =
+            [member("A", 60_000, 70_000_000), member("B", 30_000, 20_000_000), member("C", 10_000, 10_000_000)];
+        let s = settle(&rule(5_000), &members).unwrap();
+        // Key shares 60/30/10 % of € 500.000 solidarity; € 500.000 back by own cost 70/20/10 %.
+        let solidarity: Vec<i64> = s.members.iter().map(|m| m.solidarity_cents).collect();
+        let user_pays: Vec<i64> = s.members.iter().map(|m| m.user_pays_cents).collect();
+        assert_eq!(solidarity, [30_000_000, 15_000_000, 5_000_000]);
+        assert_eq!(user_pays, [35_000_000, 10_000_000, 5_000_000]);
+        assert_eq!(differences(&s), [-5_000_000, 5_000_000, 0]);
+    }
+
+    #[test]
+    fn threshold_pools_only_the_expensive_part() {
+        let rule = PoolRule { threshold_cents: Some(10_000_000), ..rule(FULL_SOLIDARITY) };
+        let members = [
+            MemberInput { member: "A".into(), weight: 1, client_costs: vec![25_000_000, 1_000_000], own_cents: 0 },
+            MemberInput { member: "B".into(), weight: 1, client_costs: vec![2_000_000], own_cents: 0 },
+        ];
+        let s = settle(&rule, &members).unwrap();
+        // A keeps 10M + 1M, pools 15M; B keeps 2M; the 15M are shared half and half.
+        assert_eq!(s.pooled_cents, 15_000_000);
+        assert_eq!(s.members[0].kept_cents, 11_000_000);
+        assert_eq!(s.members[0].contribution_cents, 18_500_000);
+        assert_eq!(s.members[1].contribution_cents, 9_500_000);
+        let text = s.members[1].explanation(&s);
+        assert!(text.contains("betaalt in € 75.000,00"), "{text}");
+    }
+
+    #[test]
+    fn a_cap_holds_a_member_and_the_others_carry_the_excess() {
+        let rule = PoolRule { max_pay_in_cents: Some(1_000_000), ..rule(FULL_SOLIDARITY) };
+        let members = [member("A", 50, 0), member("B", 25, 0), member("C", 25, 10_000_000)];
+        let s = settle(&rule, &members).unwrap();
+        // Unlimited: A pays in 5M, B 2.5M, C receives 7.5M. A and B are held at 1M; the 5.5M
+        // they no longer carry falls to C, the only member not held: C receives 2M.
+        assert_eq!(s.members[0].held, Some(Held::PayIn));
+        assert_eq!(s.members[0].difference_cents, 1_000_000);
+        assert_eq!(s.members[1].difference_cents, 1_000_000);
+        assert_eq!(s.members[2].difference_cents, -2_000_000);
+        assert_eq!(differences(&s).iter().sum::<i64>(), 0);
+    }
+
+    #[test]
+    fn limits_nobody_can_carry_are_refused() {
+        // Held at a limit on both sides, the two balance out: user pays.
+        let both = PoolRule { max_pay_in_cents: Some(0), max_receive_cents: Some(0), ..rule(FULL_SOLIDARITY) };
+        let s = settle(&both, &[member("A", 1, 0), member("B", 1, 10_000)]).unwrap();
+        assert_eq!(differences(&s), [0, 0]);
+        // A may not pay in, and B, the only other, has no key to carry it by.
+        let pay_in = PoolRule { max_pay_in_cents: Some(0), ..rule(FULL_SOLIDARITY) };
+        let err = settle(&pay_in, &[member("A", 1, 0), member("B", 0, 10_000)]).unwrap_err();
+        assert_eq!(err, SettlementError::LimitsTooTight { pool: "overig".into(), left_cents: 10_000 });
+    }
+
+    #[test]
+    fn bad_input_names_the_pool_and_member() {
+        assert!(matches!(settle(&rule(10_001), &[]), Err(SettlementError::Solidarity { .. })));
+        let err = settle(&rule(5_000), &[member("GM0518", 1, -5)]).unwrap_err();
+        assert_eq!(err.to_string(), "pot overig: de eigen kosten van GM0518 is negatief");
+        let err = settle(&rule(5_000), &[member("A", 0, 5), member("B", 0, 5)]).unwrap_err();
+        assert_eq!(err, SettlementError::NoKey { pool: "overig".into() });
+        let with_threshold = PoolRule { threshold_cents: Some(100), ..rule(5_000) };
+        assert!(matches!(settle(&with_threshold, &[member("A", 1, 5)]), Err(SettlementError::NoClientCosts { .. })));
+        let zero = PoolRule { threshold_cents: Some(0), ..rule(5_000) };
+        assert!(matches!(settle(&zero, &[]), Err(SettlementError::Threshold { .. })));
+    }
+
+    #[test]
+    fn transition_and_fixed_tables() {
+        let steps = [(2026, 10_000), (2027, 6_600), (2028, 3_300)];
+        assert_eq!(solidarity_in(&steps, 2025), Some(10_000));
+        assert_eq!(solidarity_in(&steps, 2027), Some(6_600));
+        assert_eq!(solidarity_in(&steps, 2031), Some(3_300));
+        assert_eq!(solidarity_in(&[], 2031), None);
+        assert_eq!(check_fixed_table(&[5_000, 3_000, 2_000]), Ok(()));
+        assert_eq!(check_fixed_table(&[5_000, 3_000, 1_000]), Err(9_000));
+    }
+
+    fn members_strategy() -> impl Strategy<Value = Vec<MemberInput>> {
+        proptest::collection::vec((0i128..5_000_000, proptest::collection::vec(0i64..50_000_000, 0..6)), 1..25)
+            .prop_map(|ms| {
+                ms.into_iter()
+                    .enumerate()
+                    .map(|(i, (weight, client_costs))| MemberInput {
+                        member: format!("M{i}"),
+                        weight,
+                        own_cents: client_costs.iter().sum(),
+                        client_costs,
+                    })
+                    .collect()
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn every_column_adds_up(members in members_strategy(), alpha in 0u32..=10_000,
+                                threshold in proptest::option::of(1i64..20_000_000),
+                                pay_in in proptest::option::of(0i64..20_000_000),
+                                receive in proptest::option::of(0i64..20_000_000)) {
+            prop_assume!(members.iter().any(|m| m.weight > 0));
+            let rule = PoolRule { threshold_cents: threshold, max_pay_in_cents: pay_in, max_receive_cents: receive, ..rule(alpha) };
+            match settle(&rule, &members) {
+                Ok(s) => {
+                    let own: i64 = s.members.iter().map(|m| m.own_cents).sum();
+                    prop_assert_eq!(own, s.total_cents);
+                    prop_assert_eq!(s.members.iter().map(|m| m.contribution_cents).sum::<i64>(), s.total_cents);
+                    prop_assert_eq!(s.members.iter().map(|m| m.difference_cents).sum::<i64>(), 0);
+                    prop_assert_eq!(s.members.iter().map(|m| m.solidarity_cents + m.user_pays_cents).sum::<i64>(), s.pooled_cents);
+                    for m in &s.members {
+                        prop_assert_eq!(m.contribution_cents, m.kept_cents + m.user_pays_cents + m.solidarity_cents + m.limit_cents);
+                        if let Some(cap) = pay_in { prop_assert!(m.difference_cents <= cap); }
+                        if let Some(cap) = receive { prop_assert!(-m.difference_cents <= cap); }
+                        if m.weight == 0 { prop_assert_eq!(m.solidarity_cents, 0); }
+                    }
+                }
+                // Refused only when the limits leave money nobody can carry.
+                Err(e) => prop_assert!(matches!(e, SettlementError::LimitsTooTight { .. }), "{e:?}"),
+            }
+        }
+
+        #[test]
+        fn no_solidarity_is_user_pays_and_full_is_the_key(members in members_strategy()) {
+            prop_assume!(members.iter().any(|m| m.weight > 0));
+            let user_pays = settle(&rule(0), &members).unwrap();
+            prop_assert!(user_pays.members.iter().all(|m| m.difference_cents == 0));
+            let full = settle(&rule(FULL_SOLIDARITY), &members).unwrap();
+            let weights: Vec<i128> = members.iter().map(|m| m.weight).collect();
+            let by_key = split(full.total_cents, &weights).unwrap();
+            prop_assert_eq!(full.members.iter().map(|m| m.contribution_cents).collect::<Vec<_>>(), by_key);
+        }
+    }
+}
