@@ -43,6 +43,12 @@ enum Command {
     Parse { file: PathBuf },
     /// Set up a region, generate a year of production, import it and time the spend views.
     Region(RegionArgs),
+    /// Exact Shapley values and the core check for a region's cost game, against the textbook
+    /// formula computed straightforwardly in the same run.
+    Shapley {
+        #[arg(long, default_value_t = 20)]
+        members: usize,
+    },
 }
 
 #[derive(clap::Args)]
@@ -165,6 +171,7 @@ async fn main() -> anyhow::Result<()> {
             );
         }
         Command::Region(args) => region(args).await?,
+        Command::Shapley { members } => shapley(members)?,
     }
     Ok(())
 }
@@ -528,4 +535,92 @@ fn report(name: &str, times: &mut [Duration], rows: usize) {
         rows,
         times.len()
     );
+}
+
+/// A region of `n` members of very different sizes (care from € 1 to € 60 million).
+fn game_members(n: usize) -> Vec<samenspel_calc::shapley::GameMember> {
+    (0..n)
+        .map(|i| {
+            let size = 1 + (i as i64 * 7919) % 60;
+            samenspel_calc::shapley::GameMember {
+                member: format!("lid {}", i + 1),
+                care_cents: size * 100_000_000,
+                standalone_overhead_cents: 20_000_000 + size * 1_000_000,
+                inside_overhead_cents: 5_000_000,
+                cost_sd_cents: size * 4_000_000,
+            }
+        })
+        .collect()
+}
+
+/// The textbook formula, straightforwardly: for each member and each coalition without it,
+/// the weighted marginal cost, every coalition's cost summed member by member.
+fn shapley_reference(members: &[samenspel_calc::shapley::GameMember], team: i64, price: u32) -> Vec<f64> {
+    let n = members.len();
+    let cost = |s: u64| -> f64 {
+        if s == 0 {
+            return 0.0;
+        }
+        let inside: Vec<&samenspel_calc::shapley::GameMember> =
+            (0..n).filter(|i| s & (1 << i) != 0).map(|i| &members[i]).collect();
+        let care: f64 = inside.iter().map(|m| m.care_cents as f64).sum();
+        let overhead = if inside.len() == 1 {
+            inside[0].standalone_overhead_cents as f64
+        } else {
+            team as f64 + inside.iter().map(|m| m.inside_overhead_cents as f64).sum::<f64>()
+        };
+        let variance: f64 = inside.iter().map(|m| (m.cost_sd_cents as f64).powi(2)).sum();
+        care + overhead + (variance.sqrt() * f64::from(price) / 10_000.0).round()
+    };
+    let factorial = |k: usize| (1..=k).map(|x| x as f64).product::<f64>();
+    (0..n)
+        .map(|i| {
+            let mut value = 0.0;
+            for s in 0..(1u64 << n) {
+                if s & (1 << i) != 0 {
+                    continue;
+                }
+                let k = s.count_ones() as usize;
+                let weight = factorial(k) * factorial(n - k - 1) / factorial(n);
+                value += weight * (cost(s | (1 << i)) - cost(s));
+            }
+            value
+        })
+        .collect()
+}
+
+fn shapley(n: usize) -> anyhow::Result<()> {
+    use samenspel_calc::shapley::{core_check, exact, CostGame, RegionGame};
+    let members = game_members(n);
+    let (team, price) = (300_000_000, 1_000);
+    let game = RegionGame::new(&members, team, price);
+    let mut times = Vec::new();
+    let mut values = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        values = exact(&game)?;
+        times.push(t.elapsed());
+    }
+    times.sort();
+    let ours = times[times.len() / 2];
+    let t = Instant::now();
+    let reference = shapley_reference(&members, team, price);
+    let theirs = t.elapsed();
+    let worst = values.iter().zip(&reference).map(|(v, r)| (*v as f64 - r).abs()).fold(0.0, f64::max);
+    let full = (1u64 << n) - 1;
+    let t = Instant::now();
+    let check = core_check(&game, &values, 10);
+    let core = t.elapsed();
+    println!(
+        "shapley exact, {n} leden ({} coalities): {:.3} s (mediaan van 5); rechttoe-rechtaan formule: {:.3} s; \
+         verhouding {:.3}; grootste verschil {:.2} cent; som = c(N): {}",
+        full,
+        ours.as_secs_f64(),
+        theirs.as_secs_f64(),
+        ours.as_secs_f64() / theirs.as_secs_f64(),
+        worst,
+        values.iter().sum::<i64>() == game.cost(full)
+    );
+    println!("kerntoets, {n} leden: {:.3} s, {} bezwaren tegen de Shapley-verdeling", core.as_secs_f64(), check.count);
+    Ok(())
 }
