@@ -49,6 +49,16 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         members: usize,
     },
+    /// Budget risk: simulate region-years for members of different sizes on all cores; with
+    /// --json, print the models for the reference implementation (bench/simulation_reference.py).
+    Simuleer {
+        #[arg(long, default_value_t = 20)]
+        members: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        years: u64,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(clap::Args)]
@@ -172,6 +182,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Region(args) => region(args).await?,
         Command::Shapley { members } => shapley(members)?,
+        Command::Simuleer { members, years, json } => simulate(members, years, json)?,
     }
     Ok(())
 }
@@ -622,5 +633,60 @@ fn shapley(n: usize) -> anyhow::Result<()> {
         values.iter().sum::<i64>() == game.cost(full)
     );
     println!("kerntoets, {n} leden: {:.3} s, {} bezwaren tegen de Shapley-verdeling", core.as_secs_f64(), check.count);
+    Ok(())
+}
+
+/// Members from a village of 5,000 to a city of 300,000 inhabitants, with care use per
+/// inhabitant alike and a budget 5 % above the expected cost.
+fn simulation_members(n: usize) -> Vec<samenspel_calc::simulation::MemberModel> {
+    use samenspel_calc::simulation::{LogNormalCost, MemberModel};
+    (0..n)
+        .map(|i| {
+            let inhabitants = 5_000.0 + (i as f64 * 7919.0) % 295_000.0;
+            let client_cost = LogNormalCost { mu: 8.5, sigma: 1.0 };
+            let expensive_cost = LogNormalCost { mu: 11.5, sigma: 0.6 };
+            let clients = inhabitants * 0.012;
+            let expensive = inhabitants * 0.0001;
+            let expected = clients * client_cost.mean() + expensive * expensive_cost.mean();
+            MemberModel {
+                member: format!("lid {}", i + 1),
+                clients_per_year: clients,
+                client_cost: Some(client_cost),
+                expensive_per_year: expensive,
+                expensive_cost: Some(expensive_cost),
+                budget_euros: Some(expected * 1.05),
+                weight: inhabitants,
+            }
+        })
+        .collect()
+}
+
+fn simulate(n: usize, years: u64, json: bool) -> anyhow::Result<()> {
+    use samenspel_calc::simulation::{simulate, SimulatedAgreement};
+    let members = simulation_members(n);
+    let agreement = SimulatedAgreement { solidarity: 0.5, threshold_euros: Some(100_000.0) };
+    if json {
+        println!("{}", serde_json::to_string(&serde_json::json!({ "members": members, "agreement": agreement }))?);
+        return Ok(());
+    }
+    let threads = std::thread::available_parallelism().map(|p| p.get()).unwrap_or(1);
+    let t = Instant::now();
+    let sim = simulate(&members, agreement, years, 2026, threads)?;
+    let elapsed = t.elapsed();
+    println!(
+        "simulatie: {years} regiojaren, {n} leden, {threads} threads: {:.2} s ({:.0} regiojaren/s)",
+        elapsed.as_secs_f64(),
+        years as f64 / elapsed.as_secs_f64()
+    );
+    for m in sim.members.iter().take(3) {
+        println!(
+            "  {}: kans op overschrijding alleen {:.1} %, binnen de afspraak {:.1} %; VaR95 alleen € {:.0}, binnen € {:.0}",
+            m.member,
+            m.overrun_standalone.unwrap_or(0.0) * 100.0,
+            m.overrun_inside.unwrap_or(0.0) * 100.0,
+            m.var95_standalone,
+            m.var95_inside
+        );
+    }
     Ok(())
 }

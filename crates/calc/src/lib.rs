@@ -6,4 +6,5 @@ pub mod burden;
 pub mod risk_sharing;
 pub mod shapley;
 pub mod signals;
+pub mod simulation;
 pub mod spend;
