@@ -299,6 +299,108 @@ fn apply_limits(
     Err(SettlementError::LimitsTooTight { pool: pool.into(), left_cents: 0 })
 }
 
+/// Settles every pool of an agreement for a year from the cost and key tables. Every member
+/// in the key table takes part (with zero cost where the cost table has none); every problem
+/// is named: a pool in the costs that the agreement lacks, a member without a key value, a fixed
+/// table that does not add up to 100 %, a member with costs but no key row.
+pub fn settle_agreement(
+    pools: &[samenspel_domain::risk_sharing::CheckedPool],
+    costs: &samenspel_domain::risk_sharing::CostTable,
+    keys: &samenspel_domain::risk_sharing::KeyTable,
+) -> Result<Vec<PoolSettlement>, Vec<String>> {
+    use samenspel_domain::risk_sharing::FIXED_KEY;
+    let mut problems = Vec::new();
+    for (pool, member) in costs.keys() {
+        if !pools.iter().any(|p| &p.name == pool) {
+            problems.push(format!("pot {pool} staat in de kostentabel maar niet in het model"));
+        }
+        if !keys.contains_key(member) {
+            problems.push(format!("{member} heeft kosten in pot {pool} maar staat niet in de sleuteltabel"));
+        }
+    }
+    let mut settlements = Vec::new();
+    for pool in pools {
+        let mut members = Vec::new();
+        for (member, values) in keys {
+            let Some(weight) = values.get(&pool.key) else {
+                problems.push(format!("pot {}: sleutel {} heeft geen waarde voor {member}", pool.name, pool.key));
+                continue;
+            };
+            let cost = costs.get(&(pool.name.clone(), member.clone())).cloned().unwrap_or_default();
+            members.push(MemberInput {
+                member: member.to_string(),
+                weight: i128::from(*weight),
+                own_cents: cost.total_cents,
+                client_costs: cost.client_cents,
+            });
+        }
+        if pool.key == FIXED_KEY {
+            let sum: i128 = members.iter().map(|m| m.weight).sum();
+            // Values are in hundredths: 100 % is 10 000.
+            if sum != 10_000 {
+                problems.push(format!(
+                    "pot {}: de vaste percentages tellen op tot {},{:02} %, niet tot 100 %",
+                    pool.name,
+                    sum / 100,
+                    sum % 100
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            continue;
+        }
+        let rule = PoolRule {
+            name: pool.name.clone(),
+            solidarity: pool.solidarity_basis_points,
+            key: pool.key.clone(),
+            threshold_cents: pool.threshold_cents,
+            max_pay_in_cents: pool.max_pay_in_cents,
+            max_receive_cents: pool.max_receive_cents,
+        };
+        match settle(&rule, &members) {
+            Ok(s) => settlements.push(s),
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    if problems.is_empty() {
+        Ok(settlements)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The models a region compares an agreement with: user pays (no solidarity in any pool) and
+/// full solidarity by each key (no threshold, no limits).
+pub fn reference_models(
+    pools: &[samenspel_domain::risk_sharing::CheckedPool],
+    keys: &[String],
+) -> Vec<(String, Vec<samenspel_domain::risk_sharing::CheckedPool>)> {
+    let mut models = vec![(
+        "profijtbeginsel".to_string(),
+        pools
+            .iter()
+            .map(|p| samenspel_domain::risk_sharing::CheckedPool { solidarity_basis_points: 0, ..p.clone() })
+            .collect(),
+    )];
+    for key in keys {
+        models.push((
+            format!("volledig solidair naar {key}"),
+            pools
+                .iter()
+                .map(|p| samenspel_domain::risk_sharing::CheckedPool {
+                    solidarity_basis_points: FULL_SOLIDARITY,
+                    key: key.clone(),
+                    threshold_cents: None,
+                    max_pay_in_cents: None,
+                    max_receive_cents: None,
+                    ..p.clone()
+                })
+                .collect(),
+        ));
+    }
+    models
+}
+
 /// The solidarity in force in a year under a transition path: the last step at or before the
 /// year; before the first step, the first step's.
 pub fn solidarity_in(steps: &[(i32, u32)], year: i32) -> Option<u32> {

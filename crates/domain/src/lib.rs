@@ -10,6 +10,7 @@ pub mod money;
 pub mod nl;
 pub mod procurement;
 pub mod region;
+pub mod risk_sharing;
 pub mod validation;
 
 pub use codes::{AgbCode, KvkNumber, MunicipalityCode, RegionCode, YouthRegionCode};

@@ -72,6 +72,11 @@ pub enum Command {
     Import(ImportArgs),
     /// Schrijf synthetische, realistische berichten voor een regio (demo's, tests, benchmarks).
     Generate(GenerateArgs),
+    /// Reken de risicoverevening uit voor een jaar uit een afspraak (JSON) en tabellen met kosten
+    /// en sleutels (CSV), naast profijtbeginsel en volledige solidariteit per sleutel.
+    Verevening(crate::risk_sharing::SettlementArgs),
+    /// Simuleer het budgetrisico per gemeente, alleen en binnen de afspraak.
+    Simuleer(crate::risk_sharing::SimulationArgs),
     /// Vul de database met de demoregio (zoals `serve --demo`) zonder de server te starten.
     Demo {
         /// Zonder een jaar gegenereerde productie.
@@ -331,6 +336,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve(&database, args, keys).await?,
         Command::Import(args) => return crate::production::import(&database, &keys, args).await,
         Command::Generate(args) => crate::production::generate(&database, args).await?,
+        Command::Verevening(args) => return crate::risk_sharing::settlement(args),
+        Command::Simuleer(args) => return crate::risk_sharing::simulation(args),
         Command::Demo { zonder_productie } => {
             let store = open(&database).await?;
             let production =

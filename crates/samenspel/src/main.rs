@@ -2,6 +2,7 @@
 
 mod cli;
 mod production;
+mod risk_sharing;
 
 use clap::Parser;
 

@@ -242,3 +242,114 @@ einddatum;volume;eenheid;tarief;bedrag\njeugd;0518;98000001;CSV1;999900007;CSV-R
     assert!(stdout.contains("regel 2, bsn:") && stdout.contains("[CS002, fout]"), "{stdout}");
     assert!(!stdout.contains("999900007"), "the BSN is never shown");
 }
+
+fn example(file: &str) -> String {
+    format!("{}/../../docs/voorbeelden/verevening/{file}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn settlement(model: &str, costs: &str, keys: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["verevening", "--model", model, "--kosten", costs, "--sleutels", keys, "--jaar", "2026"];
+    args.extend_from_slice(extra);
+    samenspel("sqlite://niet-gebruikt.db", &args, None)
+}
+
+#[test]
+fn the_settlement_from_files_adds_up_and_compares_the_models() {
+    let (model, costs, keys) = (example("afspraak.json"), example("kosten.csv"), example("sleutels.csv"));
+    let out = settlement(&model, &costs, &keys, &["--vergelijk", &example("voorstel.json"), "--csv"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let csv = text(&out.stdout);
+    // Per model and pool the differences cancel out to the cent.
+    let mut sums: std::collections::BTreeMap<(String, String), i64> = Default::default();
+    for line in csv.lines().skip(1) {
+        let fields: Vec<&str> = line.splitn(7, ';').collect();
+        let cents: i64 = fields[5].replace(',', "").parse().unwrap();
+        *sums.entry((fields[0].to_string(), fields[1].to_string())).or_default() += cents;
+    }
+    // User pays, full solidarity by two keys, the agreement and the proposal; two pools each.
+    assert_eq!(sums.len(), 10, "{csv}");
+    assert!(sums.values().all(|s| *s == 0), "{sums:?}");
+    assert!(csv.contains("profijtbeginsel;verblijf;GM1842;420000,00;420000,00;0,00;"));
+    let table = text(&settlement(&model, &costs, &keys, &["--uitleg"]).stdout);
+    assert!(table.contains("[4] huidig: Huidige afspraak"), "{table}");
+    assert!(table.contains("GM1842: Eigen kosten in pot verblijf: € 420.000,00."), "{table}");
+}
+
+#[test]
+fn bad_settlement_input_names_the_file_and_what_is_missing() {
+    let dir = tempdir::Dir::new();
+    let write = |name: &str, content: &str| {
+        let path = dir.path.join(name);
+        std::fs::write(&path, content).unwrap();
+        path.display().to_string()
+    };
+    let keys = example("sleutels.csv");
+    let fixed =
+        write("vast.json", r#"{"naam": "x", "potten": [{"naam": "overig", "solidariteit": 100, "sleutel": "vast"}]}"#);
+    let fixed_keys = write("vast.csv", "gemeente;vast\nGM0518;60\nGM0503;30\nGM1842;5\n");
+    let costs = write("kosten.csv", "gemeente;pot;kosten\nGM0518;overig;100\n");
+    let out = settlement(&fixed, &costs, &fixed_keys, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("pot overig: de vaste percentages tellen op tot 95,00 %"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let missing_key = write("sleutel.csv", "gemeente;inwoners\nGM0518;552.995\nGM0503;\n");
+    let by_inhabitants = write(
+        "inwoners.json",
+        r#"{"naam": "x", "potten": [{"naam": "overig", "solidariteit": 50, "sleutel": "inwoners"}]}"#,
+    );
+    let out = settlement(&by_inhabitants, &costs, &missing_key, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("sleutel inwoners heeft geen waarde voor GM0503"), "{}", text(&out.stderr));
+
+    let negative = write("negatief.csv", "gemeente;pot;kosten\nGM0518;overig;100\nGM0503;overig;-5,00\n");
+    let out = settlement(&by_inhabitants, &negative, &keys, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("negatief.csv: regel 3, kolom kosten"), "{err}");
+
+    let unknown_pool = write("pot.csv", "gemeente;pot;kosten\nGM0518;jeugdzorg-plus;100\n");
+    let out = settlement(&by_inhabitants, &unknown_pool, &keys, &[]);
+    assert!(text(&out.stderr).contains("pot jeugdzorg-plus staat in de kostentabel maar niet in het model"));
+    let outside = write("buiten.csv", "gemeente;pot;kosten\nGM0363;overig;100\n");
+    let out = settlement(&by_inhabitants, &outside, &keys, &[]);
+    assert!(text(&out.stderr).contains("GM0363 heeft kosten in pot overig maar staat niet in de sleuteltabel"));
+    let broken =
+        write("kapot.json", r#"{"naam": "x", "potten": [{"naam": "a", "solidariteit": 150, "sleutel": "inwoners"}]}"#);
+    let out = settlement(&broken, &costs, &keys, &[]);
+    assert!(text(&out.stderr).contains("solidariteit 150 is geen percentage"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn the_budget_risk_simulation_is_reproducible() {
+    let args = |seed: &'static str| {
+        vec![
+            "simuleer".to_string(),
+            "--model".into(),
+            example("afspraak.json"),
+            "--kosten".into(),
+            example("kosten.csv"),
+            "--sleutels".into(),
+            example("sleutels.csv"),
+            "--jaar".into(),
+            "2026".into(),
+            "--jaren".into(),
+            "5000".into(),
+            "--seed".into(),
+            seed.into(),
+        ]
+    };
+    let run = |seed| {
+        let a = args(seed);
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        samenspel("sqlite://niet-gebruikt.db", &refs, None)
+    };
+    let first = run("7");
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert_eq!(text(&first.stdout), text(&run("7").stdout));
+    assert_ne!(text(&first.stdout), text(&run("8").stdout));
+    assert!(text(&first.stdout).contains("GM1842"));
+}
