@@ -322,14 +322,19 @@ pub fn settle_agreement(
     for pool in pools {
         let mut members = Vec::new();
         for (member, values) in keys {
-            let Some(weight) = values.get(&pool.key) else {
-                problems.push(format!("pot {}: sleutel {} heeft geen waarde voor {member}", pool.name, pool.key));
-                continue;
+            // Without solidarity the key plays no part, so it need not be known.
+            let weight = match values.get(&pool.key) {
+                Some(w) => *w,
+                None if pool.solidarity_basis_points == 0 => 0,
+                None => {
+                    problems.push(format!("pot {}: sleutel {} heeft geen waarde voor {member}", pool.name, pool.key));
+                    continue;
+                }
             };
             let cost = costs.get(&(pool.name.clone(), member.clone())).cloned().unwrap_or_default();
             members.push(MemberInput {
                 member: member.to_string(),
-                weight: i128::from(*weight),
+                weight: i128::from(weight),
                 own_cents: cost.total_cents,
                 client_costs: cost.client_cents,
             });

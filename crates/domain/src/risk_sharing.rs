@@ -39,6 +39,10 @@ pub struct PoolDefinition {
     pub max_pay_in_euros: Option<f64>,
     #[serde(rename = "maxOntvangst", default, skip_serializing_if = "Option::is_none")]
     pub max_receive_euros: Option<f64>,
+    /// The product categories whose costs make up this pool when the settlement reads imported
+    /// production (`43`, `46`); the one pool without categories takes the rest.
+    #[serde(rename = "categorieen", default, skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -112,12 +116,37 @@ impl Agreement {
             if p.key.trim().is_empty() {
                 problems.push(format!("pot {}: de sleutel ontbreekt", p.name));
             }
+            for c in &p.categories {
+                if let Some(other) =
+                    agreement.pools.iter().take_while(|o| !std::ptr::eq(*o, p)).find(|o| o.categories.contains(c))
+                {
+                    problems.push(format!("categorie {c} staat in pot {} en in pot {}", other.name, p.name));
+                }
+            }
+        }
+        let rest: Vec<&str> =
+            agreement.pools.iter().filter(|p| p.categories.is_empty()).map(|p| p.name.as_str()).collect();
+        if rest.len() > 1 && agreement.pools.iter().any(|p| !p.categories.is_empty()) {
+            problems.push(format!(
+                "de potten {} noemen geen categorieën; hooguit één pot neemt de overige categorieën",
+                rest.join(", ")
+            ));
         }
         if problems.is_empty() {
             Ok(agreement)
         } else {
             Err(problems)
         }
+    }
+
+    /// The pool a product category's costs belong to: the pool that lists it, else the one
+    /// without categories.
+    pub fn pool_for_category(&self, category: &str) -> Option<&str> {
+        self.pools
+            .iter()
+            .find(|p| p.categories.iter().any(|c| c == category))
+            .or_else(|| self.pools.iter().find(|p| p.categories.is_empty()))
+            .map(|p| p.name.as_str())
     }
 
     /// The pools' rules in force in a year.
@@ -326,6 +355,23 @@ mod tests {
         assert_eq!(pools[1].solidarity_basis_points, 2_500);
         assert_eq!(a.pools_in(2026)[1].solidarity_basis_points, 5_000);
         assert_eq!(pools[1].max_pay_in_cents, Some(25_000_000));
+    }
+
+    #[test]
+    fn production_costs_go_to_the_pool_of_their_category() {
+        let a = Agreement::parse(
+            r#"{"naam": "x", "potten": [{"naam": "verblijf", "categorieen": ["43", "46"], "solidariteit": 100, "sleutel": "inwoners"},
+                                       {"naam": "overig", "solidariteit": 0, "sleutel": "inwoners"}]}"#,
+        )
+        .unwrap();
+        assert_eq!((a.pool_for_category("46"), a.pool_for_category("45")), (Some("verblijf"), Some("overig")));
+        let twice = r#"{"naam": "x", "potten": [{"naam": "a", "categorieen": ["43"], "solidariteit": 0, "sleutel": "k"},
+                                               {"naam": "b", "categorieen": ["43"], "solidariteit": 0, "sleutel": "k"},
+                                               {"naam": "c", "solidariteit": 0, "sleutel": "k"},
+                                               {"naam": "d", "solidariteit": 0, "sleutel": "k"}]}"#;
+        let problems = Agreement::parse(twice).unwrap_err();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].contains("categorie 43 staat in pot a en in pot b"));
     }
 
     #[test]

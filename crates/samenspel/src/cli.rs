@@ -336,7 +336,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve(&database, args, keys).await?,
         Command::Import(args) => return crate::production::import(&database, &keys, args).await,
         Command::Generate(args) => crate::production::generate(&database, args).await?,
-        Command::Verevening(args) => return crate::risk_sharing::settlement(args),
+        Command::Verevening(args) => return crate::risk_sharing::settlement(&database, args).await,
         Command::Simuleer(args) => return crate::risk_sharing::simulation(args),
         Command::Demo { zonder_productie } => {
             let store = open(&database).await?;

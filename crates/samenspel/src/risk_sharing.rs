@@ -18,11 +18,18 @@ pub struct SettlementArgs {
     #[arg(long)]
     pub model: PathBuf,
     /// Kosten per gemeente en pot (CSV: gemeente;pot;kosten, met een kolom client: per cliënt).
-    #[arg(long)]
-    pub kosten: PathBuf,
+    #[arg(long, required_unless_present = "regio", conflicts_with = "regio")]
+    pub kosten: Option<PathBuf>,
     /// Sleutelwaarden per gemeente (CSV: gemeente;inwoners;jeugdigen;...).
+    #[arg(long, required_unless_present = "regio", conflicts_with = "regio")]
+    pub sleutels: Option<PathBuf>,
+    /// Reken met de ingelezen productie en de kerncijfers van deze regio uit de database in plaats
+    /// van met tabellen; de potten nemen hun kosten uit de productcategorieën in het model.
     #[arg(long)]
-    pub sleutels: PathBuf,
+    pub regio: Option<String>,
+    /// De wet van de productie (`jeugd` of `wmo`), met --regio.
+    #[arg(long, default_value = "jeugd")]
+    pub wet: String,
     /// Het jaar (voor een overgangspad in het model).
     #[arg(long)]
     pub jaar: i32,
@@ -63,6 +70,116 @@ pub struct SimulationArgs {
 
 fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("{} kan niet worden gelezen", path.display()))
+}
+
+/// The costs and keys of a region's year from the database: each client's cost per member and
+/// product category (pooled by the model's categories), and as keys the inhabitants, the youths
+/// and budget from the member figures, and the clients of the previous year and of the three
+/// years before. Prints every problem and returns `None` when any.
+async fn region_inputs(
+    database: &str,
+    code: &str,
+    args: &SettlementArgs,
+) -> anyhow::Result<Option<(Agreement, CostTable, KeyTable)>> {
+    use samenspel_domain::MunicipalityCode;
+    use samenspel_store::production::SpendFilter;
+    let agreement = match Agreement::parse(&String::from_utf8_lossy(&read(&args.model)?)) {
+        Ok(a) => a,
+        Err(problems) => {
+            problems.iter().for_each(|p| eprintln!("{}: {p}", args.model.display()));
+            return Ok(None);
+        }
+    };
+    if !matches!(args.wet.as_str(), "jeugd" | "wmo") {
+        eprintln!("wet '{}' bestaat niet; kies jeugd of wmo", args.wet);
+        return Ok(None);
+    }
+    let store = crate::cli::open(database).await?;
+    let Some(region) = store.region_by_code(code).await? else {
+        eprintln!("regio '{code}' bestaat niet");
+        return Ok(None);
+    };
+    let year = args.jaar;
+    let (first, last) = (
+        time::Date::from_calendar_date(year, time::Month::January, 1)?,
+        time::Date::from_calendar_date(year, time::Month::December, 31)?,
+    );
+    let members: Vec<_> = store
+        .memberships(region.id)
+        .await?
+        .into_iter()
+        .filter(|m| m.joined_on <= last && m.left_on.is_none_or(|l| l >= first))
+        .collect();
+    let mut problems = Vec::new();
+    let rows = store.client_costs(region.id, year, &args.wet).await?;
+    if rows.is_empty() {
+        problems.push(format!("regio {code} heeft geen ingelezen productie ({}) in {year}", args.wet));
+    }
+    let mut per_client: BTreeMap<(String, MunicipalityCode, String), i64> = BTreeMap::new();
+    for (gm, category, client, cents) in rows {
+        let Some(member) = members.iter().find(|m| m.municipality_code == gm) else {
+            problems.push(format!("{gm} heeft productie in {year} maar is in dat jaar geen lid van regio {code}"));
+            continue;
+        };
+        let Some(pool) = agreement.pool_for_category(&category) else {
+            problems.push(format!("productcategorie {category} hoort bij geen pot van het model"));
+            continue;
+        };
+        let member = MunicipalityCode::parse(&member.municipality_code).map_err(|e| anyhow::anyhow!(e.reason))?;
+        *per_client.entry((pool.to_string(), member, client)).or_default() += cents;
+    }
+    let mut costs = CostTable::new();
+    for ((pool, member, _), cents) in per_client {
+        let entry = costs.entry((pool, member)).or_default();
+        entry.total_cents += cents;
+        entry.client_cents.push(cents);
+    }
+    // Keys in hundredths, like the key table: counts × 100, amounts in cents.
+    let figures = store.figures(region.id, year).await?;
+    let clients_in = |y: i32| SpendFilter { law: Some(args.wet.clone()), ..SpendFilter::year(y) };
+    let mut clients_per_year = Vec::new();
+    for y in year - 3..year {
+        let counts: BTreeMap<String, i64> = store
+            .clients(region.id, "gemeente", &clients_in(y))
+            .await?
+            .into_iter()
+            .map(|c| (c.key, c.clients))
+            .collect();
+        clients_per_year.push(counts);
+    }
+    let mut keys = KeyTable::new();
+    for m in &members {
+        let code = MunicipalityCode::parse(&m.municipality_code).map_err(|e| anyhow::anyhow!(e.reason))?;
+        let mut values = BTreeMap::new();
+        values.insert("inwoners".to_string(), m.inhabitants * 100);
+        if let Some(f) = figures.iter().find(|f| f.municipality_code == m.municipality_code) {
+            if let Some(youths) = f.youths {
+                values.insert("jeugdigen".to_string(), youths * 100);
+            }
+            let budget = if args.wet == "wmo" { f.budget_wmo_cents } else { f.budget_youth_cents };
+            if let Some(b) = budget {
+                values.insert("budget".to_string(), b);
+            }
+        }
+        // A year without any production for the region has no client counts at all.
+        if !clients_per_year[2].is_empty() {
+            values.insert(
+                "clienten_vorig_jaar".to_string(),
+                clients_per_year[2].get(&m.municipality_code).copied().unwrap_or(0) * 100,
+            );
+        }
+        if clients_per_year.iter().all(|y| !y.is_empty()) {
+            let sum: i64 = clients_per_year.iter().map(|y| y.get(&m.municipality_code).copied().unwrap_or(0)).sum();
+            values.insert("clienten_gemiddeld_3_jaar".to_string(), sum * 100);
+        }
+        keys.insert(code, values);
+    }
+    if problems.is_empty() {
+        Ok(Some((agreement, costs, keys)))
+    } else {
+        problems.iter().for_each(|p| eprintln!("{p}"));
+        Ok(None)
+    }
 }
 
 /// Reads the three inputs; prints every problem with its file and returns `None` when any.
@@ -119,8 +236,13 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-pub fn settlement(args: SettlementArgs) -> anyhow::Result<ExitCode> {
-    let Some((agreement, costs, keys)) = inputs(&args.model, &args.kosten, &args.sleutels)? else {
+pub async fn settlement(database: &str, args: SettlementArgs) -> anyhow::Result<ExitCode> {
+    let read_inputs = match (&args.regio, &args.kosten, &args.sleutels) {
+        (Some(code), _, _) => region_inputs(database, code, &args).await?,
+        (None, Some(costs), Some(keys)) => inputs(&args.model, costs, keys)?,
+        _ => None,
+    };
+    let Some((agreement, costs, keys)) = read_inputs else {
         return Ok(ExitCode::FAILURE);
     };
     let key_names: Vec<String> = {
@@ -141,6 +263,11 @@ pub fn settlement(args: SettlementArgs) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
         }
+    }
+    // The agreement itself first: its problems are the ones to fix, once.
+    if let Err(problems) = settle_agreement(&agreement.pools_in(args.jaar), &costs, &keys) {
+        problems.iter().for_each(|p| eprintln!("{}: {p}", args.model.display()));
+        return Ok(ExitCode::FAILURE);
     }
     let mut results: Vec<(String, Vec<PoolSettlement>)> = Vec::new();
     let mut failed = false;

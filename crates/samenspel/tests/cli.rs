@@ -353,3 +353,51 @@ fn the_budget_risk_simulation_is_reproducible() {
     assert_ne!(text(&first.stdout), text(&run("8").stdout));
     assert!(text(&first.stdout).contains("GM1842"));
 }
+
+#[test]
+fn the_settlement_reads_a_regions_imported_production() {
+    let dir = tempdir::Dir::new();
+    let database = format!("sqlite://{}/demo.db", dir.path.display());
+    let out = samenspel_in(&dir.path, &database, &["demo"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let model = dir.path.join("regio.json");
+    std::fs::write(
+        &model,
+        r#"{"naam": "Haaglanden", "potten": [
+            {"naam": "verblijf", "categorieen": ["43", "46"], "solidariteit": 100, "sleutel": "inwoners", "drempel": 50000},
+            {"naam": "overig", "solidariteit": 50, "sleutel": "inwoners"}]}"#,
+    )
+    .unwrap();
+    let model = model.display().to_string();
+    let year = (this_year() - 1).to_string();
+    let run = |year: &str| {
+        samenspel_in(
+            &dir.path,
+            &database,
+            &["verevening", "--regio", "haaglanden", "--jaar", year, "--model", &model, "--csv"],
+        )
+    };
+    let out = run(&year);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let csv = text(&out.stdout);
+    let mut per_model: std::collections::BTreeMap<String, (i64, usize)> = Default::default();
+    for line in csv.lines().skip(1) {
+        let fields: Vec<&str> = line.splitn(7, ';').collect();
+        let entry = per_model.entry(fields[0].to_string()).or_default();
+        entry.0 += fields[5].replace(',', "").parse::<i64>().unwrap();
+        entry.1 += 1;
+    }
+    // Every model settles both pools for all nine members, to the cent.
+    assert!(per_model.contains_key("huidig: Haaglanden"), "{csv}");
+    assert!(per_model.values().all(|(sum, rows)| *sum == 0 && *rows == 18), "{per_model:?}");
+    let out = run("2019");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("regio haaglanden heeft geen ingelezen productie (jeugd) in 2019"));
+}
+
+/// The current year, as the demo's production is generated up to the last complete month.
+fn this_year() -> i32 {
+    let days = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() / 86_400;
+    // Civil year from days since 1970 (good to the day for this purpose).
+    1970 + (days as f64 / 365.2425) as i32
+}

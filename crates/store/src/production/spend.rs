@@ -211,6 +211,26 @@ impl Store {
             .await?))
     }
 
+    /// Each client's cost in a year per member and product category, over all providers (the
+    /// settlement's input): (GM code, category, pseudonym, cents).
+    pub async fn client_costs(
+        &self,
+        region_id: i64,
+        year: i32,
+        law: &str,
+    ) -> Result<Vec<(String, String, String, i64)>> {
+        on_pool!(self, |pool| Ok(sqlx::query_as(
+            "SELECT municipality_code, category, client, CAST(SUM(amount_cents) AS BIGINT) FROM client_years \
+             WHERE region_id = $1 AND year = $2 AND law = $3 GROUP BY municipality_code, category, client \
+             ORDER BY municipality_code, category, client",
+        )
+        .bind(region_id)
+        .bind(year)
+        .bind(law)
+        .fetch_all(pool)
+        .await?))
+    }
+
     /// The newest month with spend in a year (yyyymm).
     pub async fn last_spend_month(&self, region_id: i64, year: i32) -> Result<Option<i32>> {
         on_pool!(self, |pool| {
