@@ -49,6 +49,12 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         members: usize,
     },
+    /// Time the settlement from the production of a benchmark region already imported (the
+    /// database of an earlier `region` run).
+    Verevening {
+        #[arg(long)]
+        database: String,
+    },
     /// Budget risk: simulate region-years for members of different sizes on all cores; with
     /// --json, print the models for the reference implementation (bench/simulation_reference.py).
     Simuleer {
@@ -182,6 +188,16 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Region(args) => region(args).await?,
         Command::Shapley { members } => shapley(members)?,
+        Command::Verevening { database } => {
+            let store = Store::connect(&database).await?;
+            let region = store
+                .regions()
+                .await?
+                .into_iter()
+                .find(|r| r.code.starts_with("bench-"))
+                .context("geen benchmarkregio in deze database")?;
+            settlement(&store, region.id).await?;
+        }
         Command::Simuleer { members, years, json } => simulate(members, years, json)?,
     }
     Ok(())
@@ -532,6 +548,46 @@ async fn views(store: &Store, region_id: i64) -> anyhow::Result<()> {
     for ((name, times), n) in measured.iter_mut().zip(rows) {
         report(name, times, n);
     }
+    settlement(store, region_id).await
+}
+
+/// The yearly settlement from the imported production: each client's cost per member and
+/// category read from the database, pooled (residential care with a threshold, the rest half
+/// solidary), keys from the members' inhabitants; timed from the query to the last cent.
+async fn settlement(store: &Store, region_id: i64) -> anyhow::Result<()> {
+    use samenspel_domain::risk_sharing::{Agreement, KeyTable};
+    use samenspel_domain::MunicipalityCode;
+    let agreement = Agreement::parse(
+        r#"{"naam": "bench", "potten": [
+            {"naam": "verblijf", "categorieen": ["43"], "solidariteit": 100, "sleutel": "inwoners", "drempel": 5000},
+            {"naam": "overig", "solidariteit": 50, "sleutel": "inwoners"}]}"#,
+    )
+    .map_err(|p| anyhow::anyhow!(p.join("; ")))?;
+    let pools = agreement.pools_in(YEAR);
+    let mut times = Vec::new();
+    let mut members = 0;
+    for i in 0..8 {
+        let t = Instant::now();
+        let rows = store.client_costs(region_id, YEAR, "jeugd").await?;
+        let costs = samenspel_domain::risk_sharing::costs_from_production(
+            &agreement,
+            rows.iter().map(|(gm, category, client, cents)| (gm.as_str(), category.as_str(), client.as_str(), *cents)),
+            |_| true,
+        )
+        .map_err(|p| anyhow::anyhow!(p.join("; ")))?;
+        let mut keys = KeyTable::new();
+        for m in store.memberships(region_id).await? {
+            let code = MunicipalityCode::parse(&m.municipality_code).map_err(|e| anyhow::anyhow!(e.reason))?;
+            keys.insert(code, [("inwoners".to_string(), m.inhabitants * 100)].into_iter().collect());
+        }
+        let settled = samenspel_calc::risk_sharing::settle_agreement(&pools, &costs, &keys)
+            .map_err(|p| anyhow::anyhow!(p.join("; ")))?;
+        members = settled.first().map(|p| p.members.len()).unwrap_or(0);
+        if i >= 3 {
+            times.push(t.elapsed());
+        }
+    }
+    report(&format!("verevening uit de productie ({members} leden, 2 potten)"), &mut times, members);
     Ok(())
 }
 

@@ -189,6 +189,50 @@ pub type CostTable = BTreeMap<(String, MunicipalityCode), PoolCosts>;
 /// The key table: member → key name → value (in hundredths, so `12,5` is 1250).
 pub type KeyTable = BTreeMap<MunicipalityCode, BTreeMap<String, i64>>;
 
+/// The cost table from imported production: rows of (member, product category, client, cents),
+/// a client possibly in several rows (providers, categories); each client's cost per pool is
+/// added up, the pool taken from the category. Names every category no pool takes and every
+/// member `is_member` refuses.
+pub fn costs_from_production<'a>(
+    agreement: &Agreement,
+    rows: impl IntoIterator<Item = (&'a str, &'a str, &'a str, i64)>,
+    is_member: impl Fn(&str) -> bool,
+) -> Result<CostTable, Vec<String>> {
+    let mut problems = std::collections::BTreeSet::new();
+    let mut pool_of: std::collections::HashMap<&str, Option<usize>> = std::collections::HashMap::new();
+    let mut per_client: std::collections::HashMap<(usize, &str, &str), i64> = std::collections::HashMap::new();
+    for (member, category, client, cents) in rows {
+        let pool = *pool_of.entry(category).or_insert_with(|| {
+            let name = agreement.pool_for_category(category)?;
+            agreement.pools.iter().position(|p| p.name == name)
+        });
+        let Some(pool) = pool else {
+            problems.insert(format!("productcategorie {category} hoort bij geen pot van het model"));
+            continue;
+        };
+        if !is_member(member) {
+            problems.insert(format!("{member} heeft productie maar is in dat jaar geen lid van de regio"));
+            continue;
+        }
+        *per_client.entry((pool, member, client)).or_default() += cents;
+    }
+    if !problems.is_empty() {
+        return Err(problems.into_iter().collect());
+    }
+    let mut costs = CostTable::new();
+    for ((pool, member, _), cents) in per_client {
+        let member = MunicipalityCode::parse(member).map_err(|e| vec![e.reason])?;
+        let entry = costs.entry((agreement.pools[pool].name.clone(), member)).or_default();
+        entry.total_cents += cents;
+        entry.client_cents.push(cents);
+    }
+    // Clients in a fixed order, so the outcome does not depend on hashing.
+    for c in costs.values_mut() {
+        c.client_cents.sort_unstable();
+    }
+    Ok(costs)
+}
+
 /// The data rows of a table with their line numbers.
 type Rows = Vec<(usize, Vec<String>)>;
 

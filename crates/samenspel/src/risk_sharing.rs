@@ -4,7 +4,9 @@
 use anyhow::Context;
 use samenspel_calc::risk_sharing::{reference_models, settle_agreement, PoolSettlement};
 use samenspel_calc::simulation::{simulate, MemberModel, SimulatedAgreement};
-use samenspel_domain::risk_sharing::{parse_costs_csv, parse_keys_csv, Agreement, CheckedPool, CostTable, KeyTable};
+use samenspel_domain::risk_sharing::{
+    costs_from_production, parse_costs_csv, parse_keys_csv, Agreement, CheckedPool, CostTable, KeyTable,
+};
 use samenspel_domain::Cents;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -115,24 +117,15 @@ async fn region_inputs(
     if rows.is_empty() {
         problems.push(format!("regio {code} heeft geen ingelezen productie ({}) in {year}", args.wet));
     }
-    let mut per_client: BTreeMap<(String, MunicipalityCode, String), i64> = BTreeMap::new();
-    for (gm, category, client, cents) in rows {
-        let Some(member) = members.iter().find(|m| m.municipality_code == gm) else {
-            problems.push(format!("{gm} heeft productie in {year} maar is in dat jaar geen lid van regio {code}"));
-            continue;
-        };
-        let Some(pool) = agreement.pool_for_category(&category) else {
-            problems.push(format!("productcategorie {category} hoort bij geen pot van het model"));
-            continue;
-        };
-        let member = MunicipalityCode::parse(&member.municipality_code).map_err(|e| anyhow::anyhow!(e.reason))?;
-        *per_client.entry((pool.to_string(), member, client)).or_default() += cents;
-    }
     let mut costs = CostTable::new();
-    for ((pool, member, _), cents) in per_client {
-        let entry = costs.entry((pool, member)).or_default();
-        entry.total_cents += cents;
-        entry.client_cents.push(cents);
+    if !rows.is_empty() {
+        let is_member = |gm: &str| members.iter().any(|m| m.municipality_code == gm);
+        let rows =
+            rows.iter().map(|(gm, category, client, cents)| (gm.as_str(), category.as_str(), client.as_str(), *cents));
+        match costs_from_production(&agreement, rows, is_member) {
+            Ok(c) => costs = c,
+            Err(found) => problems.extend(found.into_iter().map(|p| format!("{p} ({year})"))),
+        }
     }
     // Keys in hundredths, like the key table: counts × 100, amounts in cents.
     let figures = store.figures(region.id, year).await?;

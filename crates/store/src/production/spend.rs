@@ -211,8 +211,9 @@ impl Store {
             .await?))
     }
 
-    /// Each client's cost in a year per member and product category, over all providers (the
-    /// settlement's input): (GM code, category, pseudonym, cents).
+    /// The settlement's input: each client's cost in a year per member, provider and product
+    /// category, (GM code, category, pseudonym, cents); a client with several providers has
+    /// several rows, which the caller adds up (a sort in the database would cost more).
     pub async fn client_costs(
         &self,
         region_id: i64,
@@ -220,9 +221,8 @@ impl Store {
         law: &str,
     ) -> Result<Vec<(String, String, String, i64)>> {
         on_pool!(self, |pool| Ok(sqlx::query_as(
-            "SELECT municipality_code, category, client, CAST(SUM(amount_cents) AS BIGINT) FROM client_years \
-             WHERE region_id = $1 AND year = $2 AND law = $3 GROUP BY municipality_code, category, client \
-             ORDER BY municipality_code, category, client",
+            "SELECT municipality_code, category, client, amount_cents FROM client_years \
+             WHERE region_id = $1 AND law = $3 AND year = $2",
         )
         .bind(region_id)
         .bind(year)
