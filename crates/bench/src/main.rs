@@ -190,6 +190,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Shapley { members } => shapley(members)?,
         Command::Verevening { database } => {
             let store = Store::connect(&database).await?;
+            store.prepare().await?;
             let region = store
                 .regions()
                 .await?
@@ -568,13 +569,11 @@ async fn settlement(store: &Store, region_id: i64) -> anyhow::Result<()> {
     let mut members = 0;
     for i in 0..8 {
         let t = Instant::now();
-        let rows = store.client_costs(region_id, YEAR, "jeugd").await?;
-        let costs = samenspel_domain::risk_sharing::costs_from_production(
-            &agreement,
-            rows.iter().map(|(gm, category, client, cents)| (gm.as_str(), category.as_str(), client.as_str(), *cents)),
-            |_| true,
-        )
-        .map_err(|p| anyhow::anyhow!(p.join("; ")))?;
+        let costs = store
+            .settlement_costs(region_id, YEAR, "jeugd", &agreement, |_| true)
+            .await?
+            .context("geen productie")?
+            .map_err(|p| anyhow::anyhow!(p.join("; ")))?;
         let mut keys = KeyTable::new();
         for m in store.memberships(region_id).await? {
             let code = MunicipalityCode::parse(&m.municipality_code).map_err(|e| anyhow::anyhow!(e.reason))?;

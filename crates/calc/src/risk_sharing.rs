@@ -45,10 +45,13 @@ pub struct MemberInput {
     /// The member's key weight (inhabitants, youths, cents of budget, clients, or a fixed
     /// percentage in basis points); shares are weight / total weight.
     pub weight: i128,
-    /// Cost per client in the pool, in cents (needed when the pool has a threshold).
+    /// Client costs in the pool, in cents: with a threshold, at least every client costing more
+    /// than it (what the list leaves out of `own_cents` stays the member's own); else unused.
     pub client_costs: Vec<i64>,
-    /// Own cost in the pool in cents, when no per-client costs are given.
+    /// Own cost in the pool in cents.
     pub own_cents: i64,
+    /// Whether the client costs are known (a pool with a threshold needs them).
+    pub clients_listed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -70,6 +73,11 @@ pub enum SettlementError {
     },
     /// A threshold but no per-client costs for a member with cost.
     NoClientCosts {
+        pool: String,
+        member: String,
+    },
+    /// Client costs above the threshold that exceed the member's own cost.
+    ClientsAboveTotal {
         pool: String,
         member: String,
     },
@@ -107,6 +115,10 @@ impl std::fmt::Display for SettlementError {
             SettlementError::NoKey { pool } => {
                 write!(f, "pot {pool}: de verdeelsleutel heeft voor geen enkel lid een waarde")
             }
+            SettlementError::ClientsAboveTotal { pool, member } => write!(
+                f,
+                "pot {pool}: de kosten per cliënt van {member} boven de drempel zijn hoger dan de eigen kosten"
+            ),
             SettlementError::LimitsTooTight { pool, left_cents } => write!(
                 f,
                 "pot {pool}: met deze maxima blijft {left_cents} cent over die geen lid meer kan dragen; verruim een maximum"
@@ -185,15 +197,19 @@ pub fn settle(rule: &PoolRule, members: &[MemberInput]) -> Result<PoolSettlement
         }
         let (k, p) = match rule.threshold_cents {
             Some(threshold) => {
-                if m.client_costs.is_empty() && m.own_cents > 0 {
+                if !m.clients_listed && m.own_cents > 0 {
                     return Err(SettlementError::NoClientCosts { pool: pool.into(), member: m.member.clone() });
                 }
-                m.client_costs.iter().try_fold((0i64, 0i64), |(k, p), c| {
-                    Some((k.checked_add(*c.min(&threshold))?, p.checked_add((c - threshold).max(0))?))
-                })
+                let above = m.client_costs.iter().try_fold(0i64, |p, c| p.checked_add((c - threshold).max(0)));
+                match above {
+                    Some(p) if p > m.own_cents => {
+                        return Err(SettlementError::ClientsAboveTotal { pool: pool.into(), member: m.member.clone() })
+                    }
+                    Some(p) => Some((m.own_cents - p, p)),
+                    None => None,
+                }
             }
-            None if m.client_costs.is_empty() => Some((0, m.own_cents)),
-            None => m.client_costs.iter().try_fold(0i64, |a, c| a.checked_add(*c)).map(|sum| (0, sum)),
+            None => Some((0, m.own_cents)),
         }
         .ok_or_else(|| SettlementError::TooLarge { pool: pool.into() })?;
         kept.push(k);
@@ -337,6 +353,7 @@ pub fn settle_agreement(
                 weight: i128::from(weight),
                 own_cents: cost.total_cents,
                 client_costs: cost.client_cents,
+                clients_listed: cost.clients_listed,
             });
         }
         if pool.key == FIXED_KEY {
@@ -504,7 +521,7 @@ mod tests {
     }
 
     fn member(name: &str, weight: i128, own: i64) -> MemberInput {
-        MemberInput { member: name.into(), weight, client_costs: vec![], own_cents: own }
+        MemberInput { member: name.into(), weight, client_costs: vec![], own_cents: own, clients_listed: false }
     }
 
     fn differences(s: &PoolSettlement) -> Vec<i64> {
@@ -529,8 +546,21 @@ mod tests {
     fn threshold_pools_only_the_expensive_part() {
         let rule = PoolRule { threshold_cents: Some(10_000_000), ..rule(FULL_SOLIDARITY) };
         let members = [
-            MemberInput { member: "A".into(), weight: 1, client_costs: vec![25_000_000, 1_000_000], own_cents: 0 },
-            MemberInput { member: "B".into(), weight: 1, client_costs: vec![2_000_000], own_cents: 0 },
+            MemberInput {
+                member: "A".into(),
+                weight: 1,
+                client_costs: vec![25_000_000, 1_000_000],
+                own_cents: 26_000_000,
+                clients_listed: true,
+            },
+            // Only the clients above the threshold listed: the rest of the cost is kept.
+            MemberInput {
+                member: "B".into(),
+                weight: 1,
+                client_costs: vec![],
+                own_cents: 2_000_000,
+                clients_listed: true,
+            },
         ];
         let s = settle(&rule, &members).unwrap();
         // A keeps 10M + 1M, pools 15M; B keeps 2M; the 15M are shared half and half.
@@ -602,6 +632,7 @@ mod tests {
                         weight,
                         own_cents: client_costs.iter().sum(),
                         client_costs,
+                        clients_listed: true,
                     })
                     .collect()
             })

@@ -176,11 +176,13 @@ impl Agreement {
     }
 }
 
-/// Costs per member and pool: the total, and per client when the table names clients.
+/// Costs per member and pool: the total, and per client when clients are known (from the
+/// database only the clients above the pool's threshold: the rest is kept by the member anyway).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PoolCosts {
     pub total_cents: i64,
     pub client_cents: Vec<i64>,
+    pub clients_listed: bool,
 }
 
 /// The cost table: (pool, member) → costs.
@@ -189,48 +191,58 @@ pub type CostTable = BTreeMap<(String, MunicipalityCode), PoolCosts>;
 /// The key table: member → key name → value (in hundredths, so `12,5` is 1250).
 pub type KeyTable = BTreeMap<MunicipalityCode, BTreeMap<String, i64>>;
 
-/// The cost table from imported production: rows of (member, product category, client, cents),
-/// a client possibly in several rows (providers, categories); each client's cost per pool is
-/// added up, the pool taken from the category. Names every category no pool takes and every
-/// member `is_member` refuses.
+/// The cost table from imported production, summed in the database: each member's cost per
+/// product category, pooled by the categories each pool lists; and per pool with a threshold
+/// the clients whose cost in the pool exceeds it (member, client cost in cents). Names every
+/// category no pool takes and every member `is_member` refuses.
 pub fn costs_from_production<'a>(
     agreement: &Agreement,
-    rows: impl IntoIterator<Item = (&'a str, &'a str, &'a str, i64)>,
+    category_costs: impl IntoIterator<Item = (&'a str, &'a str, i64)>,
+    expensive: &BTreeMap<String, Vec<(String, i64)>>,
     is_member: impl Fn(&str) -> bool,
 ) -> Result<CostTable, Vec<String>> {
     let mut problems = std::collections::BTreeSet::new();
-    let mut pool_of: std::collections::HashMap<&str, Option<usize>> = std::collections::HashMap::new();
-    let mut per_client: std::collections::HashMap<(usize, &str, &str), i64> = std::collections::HashMap::new();
-    for (member, category, client, cents) in rows {
-        let pool = *pool_of.entry(category).or_insert_with(|| {
-            let name = agreement.pool_for_category(category)?;
-            agreement.pools.iter().position(|p| p.name == name)
-        });
-        let Some(pool) = pool else {
+    let mut costs = CostTable::new();
+    let member_code = |gm: &str, problems: &mut std::collections::BTreeSet<String>| {
+        if !is_member(gm) {
+            problems.insert(format!("{gm} heeft productie maar is in dat jaar geen lid van de regio"));
+            return None;
+        }
+        MunicipalityCode::parse(gm).map_err(|e| problems.insert(e.reason)).ok()
+    };
+    for (gm, category, cents) in category_costs {
+        let Some(pool) = agreement.pool_for_category(category) else {
             problems.insert(format!("productcategorie {category} hoort bij geen pot van het model"));
             continue;
         };
-        if !is_member(member) {
-            problems.insert(format!("{member} heeft productie maar is in dat jaar geen lid van de regio"));
-            continue;
-        }
-        *per_client.entry((pool, member, client)).or_default() += cents;
-    }
-    if !problems.is_empty() {
-        return Err(problems.into_iter().collect());
-    }
-    let mut costs = CostTable::new();
-    for ((pool, member, _), cents) in per_client {
-        let member = MunicipalityCode::parse(member).map_err(|e| vec![e.reason])?;
-        let entry = costs.entry((agreement.pools[pool].name.clone(), member)).or_default();
+        let Some(member) = member_code(gm, &mut problems) else { continue };
+        let entry = costs.entry((pool.to_string(), member)).or_default();
         entry.total_cents += cents;
-        entry.client_cents.push(cents);
+        entry.clients_listed = true;
     }
-    // Clients in a fixed order, so the outcome does not depend on hashing.
+    for (pool, clients) in expensive {
+        for (gm, cents) in clients {
+            let Some(member) = member_code(gm, &mut problems) else { continue };
+            costs.entry((pool.clone(), member)).or_default().client_cents.push(*cents);
+        }
+    }
     for c in costs.values_mut() {
         c.client_cents.sort_unstable();
     }
-    Ok(costs)
+    if problems.is_empty() {
+        Ok(costs)
+    } else {
+        Err(problems.into_iter().collect())
+    }
+}
+
+/// The categories a pool's costs come from: its own list, or for the pool without a list, every
+/// category the other pools do not list (`except` = true).
+pub fn pool_categories(agreement: &Agreement, pool: &str) -> (Vec<String>, bool) {
+    match agreement.pools.iter().find(|p| p.name == pool) {
+        Some(p) if !p.categories.is_empty() => (p.categories.clone(), false),
+        _ => (agreement.pools.iter().flat_map(|p| p.categories.iter().cloned()).collect(), true),
+    }
 }
 
 /// The data rows of a table with their line numbers.
@@ -328,6 +340,7 @@ pub fn parse_costs_csv(bytes: &[u8]) -> Result<CostTable, Vec<RowError>> {
                 entry.total_cents = entry.total_cents.saturating_add(cost);
                 if c_client.is_some_and(|c| !r[c].is_empty()) {
                     entry.client_cents.push(cost);
+                    entry.clients_listed = true;
                 }
             }
             (m, c) => errors.extend(m.err().into_iter().chain(c.err())),

@@ -4,9 +4,7 @@
 use anyhow::Context;
 use samenspel_calc::risk_sharing::{reference_models, settle_agreement, PoolSettlement};
 use samenspel_calc::simulation::{simulate, MemberModel, SimulatedAgreement};
-use samenspel_domain::risk_sharing::{
-    costs_from_production, parse_costs_csv, parse_keys_csv, Agreement, CheckedPool, CostTable, KeyTable,
-};
+use samenspel_domain::risk_sharing::{parse_costs_csv, parse_keys_csv, Agreement, CheckedPool, CostTable, KeyTable};
 use samenspel_domain::Cents;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -113,20 +111,18 @@ async fn region_inputs(
         .filter(|m| m.joined_on <= last && m.left_on.is_none_or(|l| l >= first))
         .collect();
     let mut problems = Vec::new();
-    let rows = store.client_costs(region.id, year, &args.wet).await?;
-    if rows.is_empty() {
-        problems.push(format!("regio {code} heeft geen ingelezen productie ({}) in {year}", args.wet));
-    }
-    let mut costs = CostTable::new();
-    if !rows.is_empty() {
-        let is_member = |gm: &str| members.iter().any(|m| m.municipality_code == gm);
-        let rows =
-            rows.iter().map(|(gm, category, client, cents)| (gm.as_str(), category.as_str(), client.as_str(), *cents));
-        match costs_from_production(&agreement, rows, is_member) {
-            Ok(c) => costs = c,
-            Err(found) => problems.extend(found.into_iter().map(|p| format!("{p} ({year})"))),
+    let is_member = |gm: &str| members.iter().any(|m| m.municipality_code == gm);
+    let costs = match store.settlement_costs(region.id, year, &args.wet, &agreement, is_member).await? {
+        None => {
+            problems.push(format!("regio {code} heeft geen ingelezen productie ({}) in {year}", args.wet));
+            CostTable::new()
         }
-    }
+        Some(Ok(costs)) => costs,
+        Some(Err(found)) => {
+            problems.extend(found.into_iter().map(|p| format!("{p} ({year})")));
+            CostTable::new()
+        }
+    };
     // Keys in hundredths, like the key table: counts × 100, amounts in cents.
     let figures = store.figures(region.id, year).await?;
     let clients_in = |y: i32| SpendFilter { law: Some(args.wet.clone()), ..SpendFilter::year(y) };

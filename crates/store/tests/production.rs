@@ -590,5 +590,48 @@ async fn a_generated_year_imports_cleanly_and_the_views_add_up() {
     };
     assert_eq!(pairs(&kept), pairs(&counted));
     assert!(!kept.is_empty());
+
+    // The settlement's costs, summed in the database, equal adding up each client's rows.
+    let agreement = samenspel_domain::risk_sharing::Agreement::parse(
+        r#"{"naam": "t", "potten": [{"naam": "duur", "categorieen": ["45"], "solidariteit": 100, "sleutel": "inwoners", "drempel": 5},
+                                   {"naam": "rest", "solidariteit": 50, "sleutel": "inwoners", "drempel": 1}]}"#,
+    )
+    .unwrap();
+    let costs =
+        f.store.settlement_costs(f.region, 2026, "jeugd", &agreement, |_| true).await.unwrap().unwrap().unwrap();
+    let rows: Vec<(String, String, String, i64)> = on_pool!(&f.store, |pool| {
+        sqlx::query_as(
+        "SELECT municipality_code, category, client, amount_cents FROM client_years WHERE region_id = $1 AND year = 2026"
+    )
+    .bind(f.region)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+    });
+    let mut per_client: std::collections::BTreeMap<(String, String, String), i64> = Default::default();
+    for (gm, category, client, cents) in rows {
+        let pool = if category == "45" { "duur" } else { "rest" };
+        *per_client.entry((pool.to_string(), gm, client)).or_default() += cents;
+    }
+    let mut expected: std::collections::BTreeMap<(String, String), (i64, Vec<i64>)> = Default::default();
+    for ((pool, gm, _), cents) in per_client {
+        let threshold = if pool == "duur" { 500 } else { 100 };
+        let entry = expected.entry((pool, gm)).or_default();
+        entry.0 += cents;
+        if cents > threshold {
+            entry.1.push(cents);
+        }
+    }
+    let got: std::collections::BTreeMap<(String, String), (i64, Vec<i64>)> =
+        costs.into_iter().map(|((pool, gm), c)| ((pool, gm.to_string()), (c.total_cents, c.client_cents))).collect();
+    let expected: std::collections::BTreeMap<_, _> = expected
+        .into_iter()
+        .map(|(k, (total, mut clients))| {
+            clients.sort_unstable();
+            (k, (total, clients))
+        })
+        .collect();
+    assert_eq!(got, expected);
+    assert!(got.values().any(|(_, clients)| !clients.is_empty()));
     assert_eq!(f.store.last_spend_month(f.region, 2026).await.unwrap(), Some(202610));
 }

@@ -211,24 +211,84 @@ impl Store {
             .await?))
     }
 
-    /// The settlement's input: each client's cost in a year per member, provider and product
-    /// category, (GM code, category, pseudonym, cents); a client with several providers has
-    /// several rows, which the caller adds up (a sort in the database would cost more).
-    pub async fn client_costs(
+    /// Each member's cost per product category in a year: (GM code, category, cents).
+    pub async fn category_costs(&self, region_id: i64, year: i32, law: &str) -> Result<Vec<(String, String, i64)>> {
+        // Grouped in the order of the primary key (member, provider, category) the database
+        // adds up without sorting; the providers are added up here.
+        let rows: Vec<(String, String, i64)> = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT municipality_code, category, CAST(SUM(amount_cents) AS BIGINT) FROM client_years \
+             WHERE region_id = $1 AND law = $2 AND year = $3 GROUP BY municipality_code, provider_id, category",
+        )
+        .bind(region_id)
+        .bind(law)
+        .bind(year)
+        .fetch_all(pool)
+        .await)?;
+        let mut sums: std::collections::BTreeMap<(String, String), i64> = std::collections::BTreeMap::new();
+        for (gm, category, cents) in rows {
+            *sums.entry((gm, category)).or_default() += cents;
+        }
+        Ok(sums.into_iter().map(|((gm, category), cents)| (gm, category, cents)).collect())
+    }
+
+    /// The clients whose cost in a year over some product categories (or over all others, with
+    /// `except`) is above an amount, per member: (GM code, cents). A threshold for expensive
+    /// care leaves only these to be read one by one.
+    pub async fn clients_above(
         &self,
         region_id: i64,
         year: i32,
         law: &str,
-    ) -> Result<Vec<(String, String, String, i64)>> {
-        on_pool!(self, |pool| Ok(sqlx::query_as(
-            "SELECT municipality_code, category, client, amount_cents FROM client_years \
-             WHERE region_id = $1 AND law = $3 AND year = $2",
-        )
-        .bind(region_id)
-        .bind(year)
-        .bind(law)
-        .fetch_all(pool)
-        .await?))
+        (categories, except): (&[String], bool),
+        above_cents: i64,
+    ) -> Result<Vec<(String, i64)>> {
+        if categories.is_empty() && !except {
+            return Ok(Vec::new());
+        }
+        on_pool!(self, |pool| {
+            let mut q = sqlx::QueryBuilder::new(
+                "SELECT municipality_code, CAST(SUM(amount_cents) AS BIGINT) FROM client_years WHERE region_id = ",
+            );
+            q.push_bind(region_id).push(" AND law = ").push_bind(law).push(" AND year = ").push_bind(year);
+            if !categories.is_empty() {
+                q.push(if except { " AND category NOT IN (" } else { " AND category IN (" });
+                let mut list = q.separated(", ");
+                for c in categories {
+                    list.push_bind(c.as_str());
+                }
+                q.push(")");
+            }
+            q.push(" GROUP BY municipality_code, client HAVING SUM(amount_cents) > ").push_bind(above_cents);
+            Ok(q.build_query_as().fetch_all(pool).await?)
+        })
+    }
+
+    /// The cost table of an agreement's pools in a year from the imported production; `None`
+    /// when the year has no production for the law. The inner error names every category no
+    /// pool takes and every producing municipality `is_member` refuses.
+    pub async fn settlement_costs(
+        &self,
+        region_id: i64,
+        year: i32,
+        law: &str,
+        agreement: &samenspel_domain::risk_sharing::Agreement,
+        is_member: impl Fn(&str) -> bool,
+    ) -> Result<Option<std::result::Result<samenspel_domain::risk_sharing::CostTable, Vec<String>>>> {
+        use samenspel_domain::risk_sharing::{costs_from_production, pool_categories};
+        let sums = self.category_costs(region_id, year, law).await?;
+        if sums.is_empty() {
+            return Ok(None);
+        }
+        let mut expensive = std::collections::BTreeMap::new();
+        for pool in agreement.pools_in(year) {
+            if let Some(threshold) = pool.threshold_cents {
+                let (categories, except) = pool_categories(agreement, &pool.name);
+                let clients = self.clients_above(region_id, year, law, (&categories, except), threshold).await?;
+                expensive.insert(pool.name.clone(), clients);
+            }
+        }
+        let sums = sums.iter().map(|(gm, category, cents)| (gm.as_str(), category.as_str(), *cents));
+        Ok(Some(costs_from_production(agreement, sums, &expensive, is_member)))
     }
 
     /// The newest month with spend in a year (yyyymm).
