@@ -23,6 +23,8 @@ use serde::{Deserialize, Serialize};
 
 /// Below this many regular clients in a year each cost is drawn; above, their sum.
 pub const EXACT_CLIENTS: u64 = 30;
+/// At most this many simulated years (two arrays of years × members stay in memory).
+pub const MAX_YEARS: u64 = 10_000_000;
 /// Years are simulated in this many blocks (so results do not depend on the number of cores).
 const BLOCKS: u64 = 64;
 
@@ -143,6 +145,7 @@ pub enum SimulationError {
         member: String,
     },
     NoYears,
+    TooManyYears,
     NoKey,
 }
 
@@ -153,6 +156,7 @@ impl std::fmt::Display for SimulationError {
                 write!(f, "het kostenmodel van {member} heeft een negatieve of ongeldige waarde")
             }
             SimulationError::NoYears => write!(f, "simuleer ten minste één jaar"),
+            SimulationError::TooManyYears => write!(f, "simuleer hooguit {MAX_YEARS} jaren"),
             SimulationError::NoKey => write!(f, "de verdeelsleutel heeft voor geen enkel lid een waarde"),
         }
     }
@@ -250,6 +254,9 @@ pub fn simulate(
 ) -> Result<Simulation, SimulationError> {
     if years == 0 {
         return Err(SimulationError::NoYears);
+    }
+    if years > MAX_YEARS || (years as usize).checked_mul(members.len()).is_none() {
+        return Err(SimulationError::TooManyYears);
     }
     let samplers: Vec<Sampler> = members.iter().map(Sampler::new).collect::<Result<_, _>>()?;
     if let Some(m) = members.iter().find(|m| !(m.weight.is_finite() && m.weight >= 0.0)) {
@@ -414,6 +421,9 @@ mod tests {
             Err(SimulationError::BadModel { member: "GM0518".into() })
         );
         m.clients_per_year = 1.0;
+        let agreement = SimulatedAgreement { solidarity: 0.5, threshold_euros: None };
+        assert_eq!(simulate(&[m.clone()], agreement, 0, 1, 1), Err(SimulationError::NoYears));
+        assert_eq!(simulate(&[m.clone()], agreement, MAX_YEARS + 1, 1, 1), Err(SimulationError::TooManyYears));
         m.weight = 0.0;
         assert_eq!(
             simulate(&[m], SimulatedAgreement { solidarity: 0.5, threshold_euros: None }, 10, 1, 1),
