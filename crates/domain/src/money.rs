@@ -61,6 +61,15 @@ impl Cents {
 }
 
 /// Dutch notation: `€ 1.234,56`, `-€ 12,00`.
+impl Cents {
+    /// Euros with a decimal comma and no thousands separator or sign of the currency, as
+    /// spreadsheets read them (`-1234,50`).
+    pub fn plain(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        format!("{sign}{},{:02}", self.0.unsigned_abs() / 100, self.0.unsigned_abs() % 100)
+    }
+}
+
 impl fmt::Display for Cents {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let abs = self.0.unsigned_abs();
@@ -73,6 +82,14 @@ impl fmt::Display for Cents {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn plain_amounts_for_spreadsheets() {
+        assert_eq!(
+            (Cents(-123_450).plain(), Cents(5).plain(), Cents(0).plain()),
+            ("-1234,50".into(), "0,05".into(), "0,00".into())
+        );
+    }
 
     #[test]
     fn parses_the_ways_people_write_amounts() {

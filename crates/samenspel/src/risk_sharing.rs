@@ -211,12 +211,6 @@ fn euro(cents: i64) -> String {
     Cents(cents).to_string()
 }
 
-/// Euros with a decimal comma and no thousands separator, as spreadsheets read them.
-fn plain(cents: i64) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    format!("{sign}{},{:02}", cents.unsigned_abs() / 100, cents.unsigned_abs() % 100)
-}
-
 fn csv_field(s: &str) -> String {
     if s.contains([';', '"', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -284,9 +278,9 @@ pub async fn settlement(database: &str, args: SettlementArgs) -> anyhow::Result<
                         csv_field(name),
                         csv_field(&pool.rule.name),
                         m.member,
-                        plain(m.own_cents),
-                        plain(m.contribution_cents),
-                        plain(m.difference_cents),
+                        Cents(m.own_cents).plain(),
+                        Cents(m.contribution_cents).plain(),
+                        Cents(m.difference_cents).plain(),
                         csv_field(&m.explanation(pool))
                     )?;
                 }

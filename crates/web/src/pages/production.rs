@@ -67,8 +67,7 @@ fn csv_response(name: &str, header_row: &[&str], rows: Vec<Vec<String>>) -> axum
 
 /// An amount for CSV: euros with a decimal comma, no thousands separator.
 fn csv_money(cents: i64) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    format!("{sign}{},{:02}", cents.unsigned_abs() / 100, cents.unsigned_abs() % 100)
+    Cents(cents).plain()
 }
 
 fn csv_money_opt(cents: Option<i64>) -> String {
