@@ -107,6 +107,42 @@ try {
     await context.close();
   }
 
+  // The region admin enters the region's risk-sharing agreement in the form and settles the
+  // imported year; a mistake first (solidarity above 100) keeps what was typed.
+  {
+    const context = await browser.newContext();
+    const page = await login(context, 'beheerder');
+    await visit(page, `${region}/verevening`, 'beheerder');
+    await page.getByLabel('Naam van de afspraak').fill('Huidige afspraak');
+    await page.getByLabel('Status').selectOption('vastgesteld');
+    await page.getByLabel('Geldt vanaf het jaar').fill('2020');
+    await page.getByLabel('Pot 1: naam').fill('verblijf');
+    await page.getByLabel('Pot 1: solidariteit in procenten').fill('150');
+    await page.getByLabel('Pot 1: verdeelsleutel').selectOption('inwoners');
+    await page.getByLabel('Pot 1: productcategorieën').fill('43, 46');
+    await page.getByLabel("Pot 1: drempel per cliënt in euro's").fill('50.000');
+    await page.getByLabel('Pot 2: naam').fill('overig');
+    await page.getByLabel('Pot 2: solidariteit in procenten').fill('50');
+    await page.getByLabel('Pot 2: verdeelsleutel').selectOption('inwoners');
+    await page.getByRole('button', { name: 'Afspraak opslaan' }).click();
+    await page.waitForLoadState();
+    if (!(await page.getByText('Een percentage ligt tussen 0 en 100.').first().isVisible())) fail('beheerder: solidariteit 150 niet geweigerd');
+    if ((await page.getByLabel('Pot 1: naam').inputValue()) !== 'verblijf') fail('beheerder: ingetypte pot kwijt');
+    await audit(page, 'beheerder vereveningsafspraak met fouten');
+    await page.getByLabel('Pot 1: solidariteit in procenten').fill('100');
+    await page.getByRole('button', { name: 'Afspraak opslaan' }).click();
+    await page.waitForLoadState();
+    if (!(await page.getByText('De afspraak is opgeslagen.').isVisible())) fail('beheerder: afspraak niet opgeslagen');
+    await audit(page, 'beheerder afspraak');
+    await page.getByRole('link', { name: 'Afrekenen met deze afspraak' }).click();
+    await page.waitForLoadState();
+    if (!(await page.getByRole('columnheader', { name: 'profijtbeginsel' }).isVisible())) fail('beheerder: afrekening zonder profijtbeginsel');
+    if ((await page.locator('svg[role="img"]').count()) < 1) fail('beheerder: afrekening zonder grafiek');
+    await audit(page, 'beheerder afrekening');
+    await context.close();
+  }
+
+  const riskSharing = [`${region}/verevening`, `${region}/verevening/afrekening`];
   const common = [region, `${region}/leden`, `${region}/kerncijfers`, `${region}/aanbieders`, '/regios', '/gemeenten', '/gemeenten?naam=delf', '/account',
     `${region}/percelen`, `${region}/percelen?datum=2025-06-01`, `${region}/producten`, `${region}/producten?zoek=ambulant&wet=jeugd`,
     `${region}/contracten`, `${region}/administratieve-lasten`,
@@ -115,11 +151,11 @@ try {
   const procurement = [`${region}/toelating`];
   const clientRows = [`${region}/toewijzingen`, `${region}/declaraties`];
   const roles = {
-    beheerder: { extra: [`${region}/gebruikers`, `${region}/auditlog`, ...procurement, `${region}/importen`], forbidden: clientRows },
-    gemeente: { extra: [`${region}/gebruikers`, ...procurement, `${region}/importen`, ...clientRows, `${region}/declaraties?pagina=2`], forbidden: [`${region}/auditlog`] },
-    aanbieder: { extra: [`${region}/gebruikers`, ...procurement, ...clientRows], forbidden: [`${region}/auditlog`, `${region}/importen`] },
-    coach: { extra: [`${region}/gebruikers`, ...procurement], forbidden: [`${region}/auditlog`, `${region}/importen`, ...clientRows] },
-    waarnemer: { extra: [], forbidden: [`${region}/gebruikers`, `${region}/auditlog`, ...procurement, `${region}/importen`, ...clientRows] },
+    beheerder: { extra: [`${region}/gebruikers`, `${region}/auditlog`, ...procurement, `${region}/importen`, ...riskSharing], forbidden: clientRows },
+    gemeente: { extra: [`${region}/gebruikers`, ...procurement, `${region}/importen`, ...clientRows, `${region}/declaraties?pagina=2`, ...riskSharing], forbidden: [`${region}/auditlog`] },
+    aanbieder: { extra: [`${region}/gebruikers`, ...procurement, ...clientRows], forbidden: [`${region}/auditlog`, `${region}/importen`, ...riskSharing] },
+    coach: { extra: [`${region}/gebruikers`, ...procurement, ...riskSharing], forbidden: [`${region}/auditlog`, `${region}/importen`, ...clientRows] },
+    waarnemer: { extra: [...riskSharing], forbidden: [`${region}/gebruikers`, `${region}/auditlog`, ...procurement, `${region}/importen`, ...clientRows] },
   };
 
   for (const [role, { extra, forbidden }] of Object.entries(roles)) {

@@ -18,6 +18,7 @@
 
 use crate::allocation::{split, AllocationError};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Solidarity in basis points: 0 is user pays, 10 000 is full solidarity.
 pub const FULL_SOLIDARITY: u32 = 10_000;
@@ -337,13 +338,18 @@ pub fn settle_agreement(
     let mut settlements = Vec::new();
     for pool in pools {
         let mut members = Vec::new();
+        let mut without_key = Vec::new();
         for (member, values) in keys {
             // Without solidarity the key plays no part, so it need not be known.
-            let weight = match values.get(&pool.key) {
+            let value = match &pool.fixed_shares {
+                Some(table) => table.get(member.as_str()),
+                None => values.get(&pool.key),
+            };
+            let weight = match value {
                 Some(w) => *w,
                 None if pool.solidarity_basis_points == 0 => 0,
                 None => {
-                    problems.push(format!("pot {}: sleutel {} heeft geen waarde voor {member}", pool.name, pool.key));
+                    without_key.push(member.to_string());
                     continue;
                 }
             };
@@ -355,6 +361,19 @@ pub fn settle_agreement(
                 client_costs: cost.client_cents,
                 clients_listed: cost.clients_listed,
             });
+        }
+        if !without_key.is_empty() {
+            problems.push(format!(
+                "pot {}: sleutel {} heeft geen waarde voor {}",
+                pool.name,
+                pool.key,
+                without_key.join(", ")
+            ));
+        }
+        for gm in pool.fixed_shares.iter().flat_map(|t| t.keys()) {
+            if !keys.keys().any(|m| m.as_str() == gm) {
+                problems.push(format!("pot {}: de vaste verdeling noemt {gm}, dat geen lid is", pool.name));
+            }
         }
         if pool.key == FIXED_KEY {
             let sum: i128 = members.iter().map(|m| m.weight).sum();
@@ -415,12 +434,84 @@ pub fn reference_models(
                     threshold_cents: None,
                     max_pay_in_cents: None,
                     max_receive_cents: None,
+                    fixed_shares: None,
                     ..p.clone()
                 })
                 .collect(),
         ));
     }
     models
+}
+
+/// One model's settlement of every pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelOutcome {
+    pub name: String,
+    pub pools: Vec<PoolSettlement>,
+}
+
+/// A member's line in a comparison: its own cost over all pools, and per model (in the order of
+/// `Comparison::models`) its contribution and the difference with its own cost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberComparison {
+    pub member: String,
+    pub own_cents: i64,
+    pub contribution_cents: Vec<i64>,
+    pub difference_cents: Vec<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comparison {
+    pub models: Vec<ModelOutcome>,
+    pub members: Vec<MemberComparison>,
+}
+
+/// Settles the agreement and the models it is compared with for one year: user pays, full
+/// solidarity by each key in `reference_keys`, the agreement itself, and optionally a proposal.
+/// The agreement's own problems come first and alone: they are the ones to fix.
+pub fn compare(
+    agreement: (&str, &[samenspel_domain::risk_sharing::CheckedPool]),
+    proposal: Option<(&str, &[samenspel_domain::risk_sharing::CheckedPool])>,
+    reference_keys: &[String],
+    costs: &samenspel_domain::risk_sharing::CostTable,
+    keys: &samenspel_domain::risk_sharing::KeyTable,
+) -> Result<Comparison, Vec<String>> {
+    settle_agreement(agreement.1, costs, keys)?;
+    let mut models = reference_models(agreement.1, reference_keys);
+    models.push((agreement.0.to_string(), agreement.1.to_vec()));
+    if let Some((name, pools)) = proposal {
+        models.push((name.to_string(), pools.to_vec()));
+    }
+    let mut outcomes = Vec::new();
+    let mut problems = Vec::new();
+    for (name, pools) in models {
+        match settle_agreement(&pools, costs, keys) {
+            Ok(settled) => outcomes.push(ModelOutcome { name, pools: settled }),
+            Err(found) => problems.extend(found.into_iter().map(|p| format!("{name}: {p}"))),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut members: BTreeMap<String, MemberComparison> = BTreeMap::new();
+    for (i, outcome) in outcomes.iter().enumerate() {
+        for pool in &outcome.pools {
+            for m in &pool.members {
+                let line = members.entry(m.member.clone()).or_insert_with(|| MemberComparison {
+                    member: m.member.clone(),
+                    own_cents: 0,
+                    contribution_cents: vec![0; outcomes.len()],
+                    difference_cents: vec![0; outcomes.len()],
+                });
+                if i == 0 {
+                    line.own_cents += m.own_cents;
+                }
+                line.contribution_cents[i] += m.contribution_cents;
+                line.difference_cents[i] += m.difference_cents;
+            }
+        }
+    }
+    Ok(Comparison { models: outcomes, members: members.into_values().collect() })
 }
 
 /// The solidarity in force in a year under a transition path: the last step at or before the
@@ -609,6 +700,75 @@ mod tests {
         assert!(matches!(settle(&with_threshold, &[member("A", 1, 5)]), Err(SettlementError::NoClientCosts { .. })));
         let zero = PoolRule { threshold_cents: Some(0), ..rule(5_000) };
         assert!(matches!(settle(&zero, &[]), Err(SettlementError::Threshold { .. })));
+    }
+
+    /// Three members, one pool: inhabitants 50/30/20, own costs 100/0/0 euros.
+    fn tables() -> (samenspel_domain::risk_sharing::CostTable, samenspel_domain::risk_sharing::KeyTable) {
+        use samenspel_domain::risk_sharing::PoolCosts;
+        use samenspel_domain::MunicipalityCode;
+        let gm = |s: &str| MunicipalityCode::parse(s).unwrap();
+        let mut costs = samenspel_domain::risk_sharing::CostTable::new();
+        costs.insert(("pot".into(), gm("GM0518")), PoolCosts { total_cents: 10_000, ..PoolCosts::default() });
+        let mut keys = samenspel_domain::risk_sharing::KeyTable::new();
+        for (code, inhabitants) in [("GM0518", 50), ("GM0503", 30), ("GM1842", 20)] {
+            keys.insert(gm(code), BTreeMap::from([("inwoners".to_string(), inhabitants * 100)]));
+        }
+        (costs, keys)
+    }
+
+    fn pool(solidarity: u32, key: &str) -> samenspel_domain::risk_sharing::CheckedPool {
+        samenspel_domain::risk_sharing::CheckedPool {
+            name: "pot".into(),
+            solidarity_basis_points: solidarity,
+            key: key.into(),
+            threshold_cents: None,
+            max_pay_in_cents: None,
+            max_receive_cents: None,
+            fixed_shares: None,
+        }
+    }
+
+    #[test]
+    fn a_comparison_settles_every_model_and_adds_up() {
+        let (costs, keys) = tables();
+        let agreement = [pool(5_000, "inwoners")];
+        let proposal = [pool(10_000, "inwoners")];
+        let c = compare(("afspraak", &agreement), Some(("voorstel", &proposal)), &["inwoners".into()], &costs, &keys)
+            .unwrap();
+        let names: Vec<&str> = c.models.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["profijtbeginsel", "volledig solidair naar inwoners", "afspraak", "voorstel"]);
+        // Members in code order: GM0503, GM0518, GM1842. Half of € 100 by inhabitants.
+        let gm0518 = &c.members[1];
+        assert_eq!(gm0518.own_cents, 10_000);
+        assert_eq!(gm0518.difference_cents, [0, -5_000, -2_500, -5_000]);
+        assert_eq!(c.members[0].difference_cents, [0, 3_000, 1_500, 3_000]);
+        for i in 0..c.models.len() {
+            assert_eq!(c.members.iter().map(|m| m.difference_cents[i]).sum::<i64>(), 0);
+            assert_eq!(c.members.iter().map(|m| m.contribution_cents[i]).sum::<i64>(), 10_000);
+        }
+        // The agreement's own problems come alone, without the models' prefixes.
+        let broken = [pool(5_000, "jeugdigen")];
+        let problems = compare(("afspraak", &broken), None, &[], &costs, &keys).unwrap_err();
+        assert_eq!(problems, ["pot pot: sleutel jeugdigen heeft geen waarde voor GM0503, GM0518, GM1842"]);
+    }
+
+    #[test]
+    fn an_agreements_own_fixed_table_is_the_key() {
+        let (costs, keys) = tables();
+        let fixed = |shares: &[(&str, i64)]| samenspel_domain::risk_sharing::CheckedPool {
+            fixed_shares: Some(shares.iter().map(|(g, b)| (g.to_string(), *b)).collect()),
+            ..pool(10_000, samenspel_domain::risk_sharing::FIXED_KEY)
+        };
+        let settled =
+            settle_agreement(&[fixed(&[("GM0518", 2_500), ("GM0503", 2_500), ("GM1842", 5_000)])], &costs, &keys)
+                .unwrap();
+        let contributions: Vec<i64> = settled[0].members.iter().map(|m| m.contribution_cents).collect();
+        assert_eq!(contributions, [2_500, 2_500, 5_000]);
+        let problems =
+            settle_agreement(&[fixed(&[("GM0518", 5_000), ("GM0503", 4_000), ("GM0637", 1_000)])], &costs, &keys)
+                .unwrap_err();
+        assert!(problems.contains(&"pot pot: sleutel vast heeft geen waarde voor GM1842".to_string()), "{problems:?}");
+        assert!(problems.contains(&"pot pot: de vaste verdeling noemt GM0637, dat geen lid is".to_string()));
     }
 
     #[test]

@@ -316,6 +316,18 @@ impl RegionAccess {
     pub fn can_view_spend(&self) -> bool {
         self.any()
     }
+
+    /// Risk-sharing agreements, settlements, Shapley values, leave-or-remain and the budget
+    /// risk: money between the municipalities, for the region, its members, the coach and
+    /// observers; providers have no part in it.
+    pub fn can_view_risk_sharing(&self) -> bool {
+        self.admin || !self.municipalities.is_empty() || self.coach || self.observer
+    }
+
+    /// Entering and changing the agreements: the region (after the board has decided).
+    pub fn can_manage_risk_sharing(&self) -> bool {
+        self.admin
+    }
 }
 
 #[cfg(test)]

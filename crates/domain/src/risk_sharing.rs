@@ -43,6 +43,10 @@ pub struct PoolDefinition {
     /// production (`43`, `46`); the one pool without categories takes the rest.
     #[serde(rename = "categorieen", default, skip_serializing_if = "Vec::is_empty")]
     pub categories: Vec<String>,
+    /// With key `vast`: each member's share in percent (municipality code → percent), adding up
+    /// to 100. Without it the percentages come from the key table's column `vast`.
+    #[serde(rename = "vasteVerdeling", default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fixed_shares: BTreeMap<String, f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -66,6 +70,8 @@ pub struct CheckedPool {
     pub threshold_cents: Option<i64>,
     pub max_pay_in_cents: Option<i64>,
     pub max_receive_cents: Option<i64>,
+    /// The agreement's own fixed table (municipality code → basis points), when it has one.
+    pub fixed_shares: Option<BTreeMap<String, i64>>,
 }
 
 fn basis_points(percent: f64) -> Option<u32> {
@@ -83,7 +89,21 @@ impl Agreement {
     pub fn parse(json: &str) -> Result<Agreement, Vec<String>> {
         let agreement: Agreement =
             serde_json::from_str(json).map_err(|e| vec![format!("het modelbestand is onleesbaar: {e}")])?;
+        let problems = agreement.problems();
+        if problems.is_empty() {
+            Ok(agreement)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// Every problem of an agreement however it was made (file, form, API); empty when sound.
+    pub fn problems(&self) -> Vec<String> {
+        let agreement = self;
         let mut problems = Vec::new();
+        if agreement.name.trim().is_empty() {
+            problems.push("het model heeft geen naam".to_string());
+        }
         if agreement.pools.is_empty() {
             problems.push("het model heeft geen potten".to_string());
         }
@@ -113,8 +133,40 @@ impl Agreement {
                     }
                 }
             }
+            if p.name.trim().is_empty() {
+                problems.push("een pot heeft geen naam".to_string());
+            }
             if p.key.trim().is_empty() {
                 problems.push(format!("pot {}: de sleutel ontbreekt", p.name));
+            }
+            if !p.fixed_shares.is_empty() {
+                if p.key.trim().to_lowercase() != FIXED_KEY {
+                    problems.push(format!(
+                        "pot {}: een vaste verdeling hoort bij sleutel {FIXED_KEY}, niet bij {}",
+                        p.name, p.key
+                    ));
+                }
+                let mut sum = 0i64;
+                for (gm, percent) in &p.fixed_shares {
+                    if MunicipalityCode::parse(gm).is_err() {
+                        problems.push(format!("pot {}: {gm} in de vaste verdeling is geen gemeentecode", p.name));
+                    }
+                    match basis_points(*percent) {
+                        Some(bp) => sum += i64::from(bp),
+                        None => problems.push(format!(
+                            "pot {}: het percentage {percent} voor {gm} is geen percentage van 0 tot en met 100 met hooguit twee decimalen",
+                            p.name
+                        )),
+                    }
+                }
+                if sum != 10_000 && problems.is_empty() {
+                    problems.push(format!(
+                        "pot {}: de vaste percentages tellen op tot {},{:02} %, niet tot 100 %",
+                        p.name,
+                        sum / 100,
+                        sum % 100
+                    ));
+                }
             }
             for c in &p.categories {
                 if let Some(other) =
@@ -132,11 +184,7 @@ impl Agreement {
                 rest.join(", ")
             ));
         }
-        if problems.is_empty() {
-            Ok(agreement)
-        } else {
-            Err(problems)
-        }
+        problems
     }
 
     /// The pool a product category's costs belong to: the pool that lists it, else the one
@@ -170,6 +218,12 @@ impl Agreement {
                     threshold_cents: p.threshold_euros.and_then(euros_to_cents),
                     max_pay_in_cents: p.max_pay_in_euros.and_then(euros_to_cents),
                     max_receive_cents: p.max_receive_euros.and_then(euros_to_cents),
+                    fixed_shares: (!p.fixed_shares.is_empty()).then(|| {
+                        p.fixed_shares
+                            .iter()
+                            .map(|(gm, percent)| (gm.clone(), i64::from(basis_points(*percent).unwrap_or(0))))
+                            .collect()
+                    }),
                 }
             })
             .collect()
@@ -412,6 +466,29 @@ mod tests {
         assert_eq!(pools[1].solidarity_basis_points, 2_500);
         assert_eq!(a.pools_in(2026)[1].solidarity_basis_points, 5_000);
         assert_eq!(pools[1].max_pay_in_cents, Some(25_000_000));
+    }
+
+    #[test]
+    fn a_fixed_table_in_the_agreement_is_checked() {
+        let with = |table: &str, key: &str| {
+            Agreement::parse(&format!(
+                r#"{{"naam": "x", "potten": [{{"naam": "p", "solidariteit": 100, "sleutel": "{key}", "vasteVerdeling": {table}}}]}}"#
+            ))
+        };
+        let a = with(r#"{"GM0518": 60.5, "GM0503": 39.5}"#, "vast").unwrap();
+        let table = a.pools_in(2026)[0].fixed_shares.clone().unwrap();
+        assert_eq!(table.get("GM0518"), Some(&6_050));
+        assert_eq!(
+            with(r#"{"GM0518": 60, "GM0503": 30}"#, "vast").unwrap_err(),
+            ["pot p: de vaste percentages tellen op tot 90,00 %, niet tot 100 %"]
+        );
+        assert_eq!(
+            with(r#"{"GM0518": 100}"#, "inwoners").unwrap_err(),
+            ["pot p: een vaste verdeling hoort bij sleutel vast, niet bij inwoners"]
+        );
+        let errors = with(r#"{"Delft": 50, "GM0518": 50.001}"#, "vast").unwrap_err();
+        assert!(errors.iter().any(|e| e.contains("Delft in de vaste verdeling is geen gemeentecode")), "{errors:?}");
+        assert!(errors.iter().any(|e| e.contains("50.001")), "{errors:?}");
     }
 
     #[test]

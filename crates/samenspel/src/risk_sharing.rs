@@ -2,9 +2,9 @@
 //! reference models, and the budget risk, from an agreement file and tables (no database).
 
 use anyhow::Context;
-use samenspel_calc::risk_sharing::{reference_models, settle_agreement, PoolSettlement};
+use samenspel_calc::risk_sharing::compare;
 use samenspel_calc::simulation::{simulate, MemberModel, SimulatedAgreement};
-use samenspel_domain::risk_sharing::{parse_costs_csv, parse_keys_csv, Agreement, CheckedPool, CostTable, KeyTable};
+use samenspel_domain::risk_sharing::{parse_costs_csv, parse_keys_csv, Agreement, CostTable, KeyTable};
 use samenspel_domain::Cents;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -72,17 +72,14 @@ fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("{} kan niet worden gelezen", path.display()))
 }
 
-/// The costs and keys of a region's year from the database: each client's cost per member and
-/// product category (pooled by the model's categories), and as keys the inhabitants, the youths
-/// and budget from the member figures, and the clients of the previous year and of the three
-/// years before. Prints every problem and returns `None` when any.
+/// The costs and keys of a region's year from the database (see
+/// `samenspel_web::risk_sharing::production_inputs`). Prints every problem and returns `None`
+/// when any.
 async fn region_inputs(
     database: &str,
     code: &str,
     args: &SettlementArgs,
 ) -> anyhow::Result<Option<(Agreement, CostTable, KeyTable)>> {
-    use samenspel_domain::MunicipalityCode;
-    use samenspel_store::production::SpendFilter;
     let agreement = match Agreement::parse(&String::from_utf8_lossy(&read(&args.model)?)) {
         Ok(a) => a,
         Err(problems) => {
@@ -90,84 +87,17 @@ async fn region_inputs(
             return Ok(None);
         }
     };
-    if !matches!(args.wet.as_str(), "jeugd" | "wmo") {
-        eprintln!("wet '{}' bestaat niet; kies jeugd of wmo", args.wet);
-        return Ok(None);
-    }
     let store = crate::cli::open(database).await?;
     let Some(region) = store.region_by_code(code).await? else {
         eprintln!("regio '{code}' bestaat niet");
         return Ok(None);
     };
-    let year = args.jaar;
-    let (first, last) = (
-        time::Date::from_calendar_date(year, time::Month::January, 1)?,
-        time::Date::from_calendar_date(year, time::Month::December, 31)?,
-    );
-    let members: Vec<_> = store
-        .memberships(region.id)
-        .await?
-        .into_iter()
-        .filter(|m| m.joined_on <= last && m.left_on.is_none_or(|l| l >= first))
-        .collect();
-    let mut problems = Vec::new();
-    let is_member = |gm: &str| members.iter().any(|m| m.municipality_code == gm);
-    let costs = match store.settlement_costs(region.id, year, &args.wet, &agreement, is_member).await? {
-        None => {
-            problems.push(format!("regio {code} heeft geen ingelezen productie ({}) in {year}", args.wet));
-            CostTable::new()
+    match samenspel_web::risk_sharing::production_inputs(&store, &region, args.jaar, &args.wet, &agreement).await? {
+        Ok((costs, keys)) => Ok(Some((agreement, costs, keys))),
+        Err(problems) => {
+            problems.iter().for_each(|p| eprintln!("{p}"));
+            Ok(None)
         }
-        Some(Ok(costs)) => costs,
-        Some(Err(found)) => {
-            problems.extend(found.into_iter().map(|p| format!("{p} ({year})")));
-            CostTable::new()
-        }
-    };
-    // Keys in hundredths, like the key table: counts × 100, amounts in cents.
-    let figures = store.figures(region.id, year).await?;
-    let clients_in = |y: i32| SpendFilter { law: Some(args.wet.clone()), ..SpendFilter::year(y) };
-    let mut clients_per_year = Vec::new();
-    for y in year - 3..year {
-        let counts: BTreeMap<String, i64> = store
-            .clients(region.id, "gemeente", &clients_in(y))
-            .await?
-            .into_iter()
-            .map(|c| (c.key, c.clients))
-            .collect();
-        clients_per_year.push(counts);
-    }
-    let mut keys = KeyTable::new();
-    for m in &members {
-        let code = MunicipalityCode::parse(&m.municipality_code).map_err(|e| anyhow::anyhow!(e.reason))?;
-        let mut values = BTreeMap::new();
-        values.insert("inwoners".to_string(), m.inhabitants * 100);
-        if let Some(f) = figures.iter().find(|f| f.municipality_code == m.municipality_code) {
-            if let Some(youths) = f.youths {
-                values.insert("jeugdigen".to_string(), youths * 100);
-            }
-            let budget = if args.wet == "wmo" { f.budget_wmo_cents } else { f.budget_youth_cents };
-            if let Some(b) = budget {
-                values.insert("budget".to_string(), b);
-            }
-        }
-        // A year without any production for the region has no client counts at all.
-        if !clients_per_year[2].is_empty() {
-            values.insert(
-                "clienten_vorig_jaar".to_string(),
-                clients_per_year[2].get(&m.municipality_code).copied().unwrap_or(0) * 100,
-            );
-        }
-        if clients_per_year.iter().all(|y| !y.is_empty()) {
-            let sum: i64 = clients_per_year.iter().map(|y| y.get(&m.municipality_code).copied().unwrap_or(0)).sum();
-            values.insert("clienten_gemiddeld_3_jaar".to_string(), sum * 100);
-        }
-        keys.insert(code, values);
-    }
-    if problems.is_empty() {
-        Ok(Some((agreement, costs, keys)))
-    } else {
-        problems.iter().for_each(|p| eprintln!("{p}"));
-        Ok(None)
     }
 }
 
@@ -228,48 +158,37 @@ pub async fn settlement(database: &str, args: SettlementArgs) -> anyhow::Result<
     let Some((agreement, costs, keys)) = read_inputs else {
         return Ok(ExitCode::FAILURE);
     };
-    let key_names: Vec<String> = {
-        let mut names: Vec<String> = keys.values().flat_map(|v| v.keys().cloned()).collect();
-        names.sort();
-        names.dedup();
-        names.retain(|k| k != samenspel_domain::risk_sharing::FIXED_KEY && k != "budget");
-        names
-    };
+    let key_names = samenspel_web::risk_sharing::reference_keys(&keys);
     let current = agreement.pools_in(args.jaar);
-    let mut models: Vec<(String, Vec<CheckedPool>)> = reference_models(&current, &key_names);
-    models.push((format!("huidig: {}", agreement.name), current));
-    if let Some(path) = &args.vergelijk {
-        match Agreement::parse(&String::from_utf8_lossy(&read(path)?)) {
-            Ok(proposal) => models.push((format!("voorstel: {}", proposal.name), proposal.pools_in(args.jaar))),
+    let proposal = match &args.vergelijk {
+        None => None,
+        Some(path) => match Agreement::parse(&String::from_utf8_lossy(&read(path)?)) {
+            Ok(p) => Some((format!("voorstel: {}", p.name), p.pools_in(args.jaar))),
             Err(problems) => {
                 problems.iter().for_each(|p| eprintln!("{}: {p}", path.display()));
                 return Ok(ExitCode::FAILURE);
             }
+        },
+    };
+    let comparison = match compare(
+        (&format!("huidig: {}", agreement.name), &current),
+        proposal.as_ref().map(|(n, p)| (n.as_str(), p.as_slice())),
+        &key_names,
+        &costs,
+        &keys,
+    ) {
+        Ok(c) => c,
+        Err(problems) => {
+            problems.iter().for_each(|p| eprintln!("{}: {p}", args.model.display()));
+            return Ok(ExitCode::FAILURE);
         }
-    }
-    // The agreement itself first: its problems are the ones to fix, once.
-    if let Err(problems) = settle_agreement(&agreement.pools_in(args.jaar), &costs, &keys) {
-        problems.iter().for_each(|p| eprintln!("{}: {p}", args.model.display()));
-        return Ok(ExitCode::FAILURE);
-    }
-    let mut results: Vec<(String, Vec<PoolSettlement>)> = Vec::new();
-    let mut failed = false;
-    for (name, pools) in models {
-        match settle_agreement(&pools, &costs, &keys) {
-            Ok(s) => results.push((name, s)),
-            Err(problems) => {
-                failed = true;
-                problems.iter().for_each(|p| eprintln!("{name}: {p}"));
-            }
-        }
-    }
-    if failed {
-        return Ok(ExitCode::FAILURE);
-    }
+    };
+    let results = &comparison.models;
     let mut out = String::new();
     if args.csv {
         writeln!(out, "model;pot;gemeente;eigen_kosten;bijdrage;verschil;uitleg")?;
-        for (name, pools) in &results {
+        for model in results {
+            let (name, pools) = (&model.name, &model.pools);
             for pool in pools {
                 for m in &pool.members {
                     writeln!(
@@ -288,38 +207,25 @@ pub async fn settlement(database: &str, args: SettlementArgs) -> anyhow::Result<
         }
         return Ok(emit(&out));
     }
-    // Per member: own cost over all pools, and per model the difference against user pays.
-    let mut totals: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-    for (i, (_, pools)) in results.iter().enumerate() {
-        for pool in pools {
-            for m in &pool.members {
-                let row = totals.entry(m.member.clone()).or_insert_with(|| vec![0; results.len() + 1]);
-                if i == 0 {
-                    row[0] += m.own_cents;
-                }
-                row[i + 1] += m.difference_cents;
-            }
-        }
-    }
     writeln!(out, "Verevening {} (bedragen: verschil met eigen kosten; + betaalt in, - ontvangt)", args.jaar)?;
-    for (i, (name, _)) in results.iter().enumerate() {
-        writeln!(out, "  [{}] {name}", i + 1)?;
+    for (i, model) in results.iter().enumerate() {
+        writeln!(out, "  [{}] {}", i + 1, model.name)?;
     }
     write!(out, "{:<8} {:>20}", "gemeente", "eigen kosten")?;
     for i in 0..results.len() {
         write!(out, " {:>18}", format!("[{}]", i + 1))?;
     }
     writeln!(out)?;
-    for (member, row) in &totals {
-        write!(out, "{member:<8} {:>20}", euro(row[0]))?;
-        for d in &row[1..] {
+    for line in &comparison.members {
+        write!(out, "{:<8} {:>20}", line.member, euro(line.own_cents))?;
+        for d in &line.difference_cents {
             write!(out, " {:>18}", euro(*d))?;
         }
         writeln!(out)?;
     }
-    if let (true, Some((name, pools))) = (args.uitleg, results.last()) {
-        writeln!(out, "\nUitleg ({name}):")?;
-        for pool in pools {
+    if let (true, Some(model)) = (args.uitleg, results.last()) {
+        writeln!(out, "\nUitleg ({}):", model.name)?;
+        for pool in &model.pools {
             for m in &pool.members {
                 writeln!(out, "{}: {}", m.member, m.explanation(pool))?;
             }

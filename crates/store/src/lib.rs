@@ -22,6 +22,7 @@ pub mod production;
 pub mod providers;
 pub mod reference;
 pub mod regions;
+pub mod risk_sharing;
 pub mod sessions;
 pub mod testing;
 pub mod users;

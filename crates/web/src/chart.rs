@@ -157,6 +157,84 @@ pub fn rows(id: &str, title: &str, description: &str, bars: &[Bar]) -> String {
     svg
 }
 
+/// Horizontal bars around a zero line: a member's difference per series (for example pays in
+/// to the right, receives to the left), each series with its own fill and pattern so colour is
+/// not the only difference. `series` names the series in the legend.
+pub fn diverging(id: &str, title: &str, description: &str, series: &[&str], rows: &[(String, Vec<i64>)]) -> String {
+    const FILLS: [&str; 3] = ["#154273", "#e17000", "#39870c"];
+    let per_row = series.len().max(1) as f64;
+    let bar_h = 14.0;
+    let row_h = bar_h * per_row + 10.0;
+    let (width, left, right, legend) = (720.0, 200.0, 20.0, 24.0);
+    let height = legend + 20.0 + row_h * rows.len().max(1) as f64;
+    let max = rows.iter().flat_map(|(_, v)| v.iter().map(|x| x.unsigned_abs())).max().unwrap_or(0).max(1) as f64;
+    let half = (width - left - right) / 2.0;
+    let zero = left + half;
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        "<svg class=\"samenspel-chart\" role=\"img\" aria-labelledby=\"{id}-titel {id}-beschrijving\" \
+         viewBox=\"0 0 {width} {height}\" width=\"100%\" preserveAspectRatio=\"xMinYMin meet\">\
+         <title id=\"{id}-titel\">{}</title><desc id=\"{id}-beschrijving\">{}</desc>\
+         <defs><pattern id=\"{id}-streep\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" \
+         patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#ffffff\"/><rect width=\"3\" \
+         height=\"6\" fill=\"{}\"/></pattern></defs>",
+        escape(title),
+        escape(description),
+        FILLS[1]
+    );
+    let fill = |i: usize| if i == 1 { format!("url(#{id}-streep)") } else { FILLS[i % FILLS.len()].to_string() };
+    let mut x = left;
+    for (i, name) in series.iter().enumerate() {
+        let _ = write!(
+            svg,
+            "<rect x=\"{x:.1}\" y=\"4\" width=\"12\" height=\"12\" fill=\"{}\" stroke=\"{}\"/>\
+             <text x=\"{:.1}\" y=\"14\" font-size=\"12\" fill=\"#000\">{}</text>",
+            fill(i),
+            FILLS[i % FILLS.len()],
+            x + 16.0,
+            escape(name)
+        );
+        x += 24.0 + 7.0 * name.chars().count() as f64;
+    }
+    let _ = write!(
+        svg,
+        "<line x1=\"{zero:.1}\" y1=\"{legend}\" x2=\"{zero:.1}\" y2=\"{:.1}\" stroke=\"#000\"/>\
+         <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"end\" fill=\"#000\">← ontvangt</text>\
+         <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#000\">betaalt in →</text>",
+        height - 14.0,
+        zero - 4.0,
+        height - 2.0,
+        zero + 4.0,
+        height - 2.0
+    );
+    for (r, (label, values)) in rows.iter().enumerate() {
+        let y = legend + 4.0 + row_h * r as f64;
+        let label: String = label.chars().take(28).collect();
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" font-size=\"12\" fill=\"#000\">{}</text>",
+            left - 8.0,
+            y + row_h / 2.0,
+            escape(&label)
+        );
+        for (i, v) in values.iter().enumerate() {
+            let w = (v.unsigned_abs() as f64 / max) * half;
+            let bx = if *v < 0 { zero - w } else { zero };
+            let _ = write!(
+                svg,
+                "<rect x=\"{bx:.1}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"{:.1}\" fill=\"{}\" stroke=\"{}\"/>",
+                y + bar_h * i as f64,
+                bar_h - 2.0,
+                fill(i),
+                FILLS[i % FILLS.len()]
+            );
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,5 +256,16 @@ mod tests {
         assert!(rows("e", "T", "D", &[]).ends_with("</svg>"));
         assert_eq!(short(123_456_789), "€ 1,2 mln");
         assert_eq!(short(35_000_000), "€ 350k");
+    }
+
+    #[test]
+    fn diverging_bars_go_left_for_receiving_and_right_for_paying_in() {
+        let rows = vec![("A&B".to_string(), vec![-100, 50]), ("C".to_string(), vec![100, 0])];
+        let svg = diverging("d", "T", "D", &["afspraak", "voorstel"], &rows);
+        assert!(svg.contains("A&amp;B") && svg.contains("url(#d-streep)"));
+        // Zero line at the middle of the plot (200 + 250); -100 is a full half to its left.
+        assert!(svg.contains("<rect x=\"200.0\" y=\"28.0\" width=\"250.0\""));
+        assert!(svg.contains("<rect x=\"450.0\" y=\"66.0\" width=\"250.0\""));
+        assert!(diverging("e", "T", "D", &[], &[]).ends_with("</svg>"));
     }
 }

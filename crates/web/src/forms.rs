@@ -52,7 +52,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
 }
 
 /// A posted form as name/value pairs, for forms with repeated names (checkbox groups).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(transparent)]
 pub struct FormPairs(pub Vec<(String, String)>);
 

@@ -14,6 +14,7 @@ pub mod production;
 pub mod providers;
 pub mod reference;
 pub mod regions;
+pub mod risk_sharing;
 pub mod users;
 
 use crate::error::AppError;
@@ -86,6 +87,10 @@ pub fn router() -> Router<AppState> {
         .route("/regios/{code}/uitgaven", get(production::spend))
         .route("/regios/{code}/uitgaven/prognose", get(production::outlook))
         .route("/regios/{code}/signalen", get(production::signals))
+        .route("/regios/{code}/vereveningsafspraken", get(risk_sharing::list).post(risk_sharing::create))
+        .route("/regios/{code}/vereveningsafspraken/{id}", get(risk_sharing::get).patch(risk_sharing::set_status))
+        .route("/regios/{code}/vereveningsafspraken/{id}/versies", post(risk_sharing::add_version))
+        .route("/regios/{code}/verevening", get(risk_sharing::settlement))
         .fallback(crate::security::not_found)
         .layer(axum::middleware::from_fn(negotiate))
 }

@@ -1,7 +1,9 @@
 //! The OpenAPI 3 document, generated from the handlers and types, served publicly at
 //! `/api/v1/openapi.json`.
 
-use super::{admission, audit, catalogue, contracts, lots, production, providers, reference, regions, users};
+use super::{
+    admission, audit, catalogue, contracts, lots, production, providers, reference, regions, risk_sharing, users,
+};
 use crate::error::{InvalidParam, Problem};
 use crate::security::API_VERSION;
 use axum::http::{header, HeaderValue};
@@ -39,6 +41,8 @@ use utoipa::{Modify, OpenApi};
         production::list_imports, production::upload, production::get_import, production::import_problems,
         production::reprocess, production::assignments, production::claim_lines, production::budgets,
         production::spend, production::outlook, production::signals,
+        risk_sharing::list, risk_sharing::create, risk_sharing::get, risk_sharing::set_status, risk_sharing::add_version,
+        risk_sharing::settlement,
     ),
     components(schemas(Problem, InvalidParam)),
     modifiers(&Security),
@@ -51,6 +55,7 @@ use utoipa::{Modify, OpenApi};
         (name = "audit-log", description = "Wie wijzigde wat, wanneer"),
         (name = "inkoop", description = "Productcatalogus, percelen, samenwerkingsvormen, sturing, contracten, tarieven, toelating en administratieve lasten"),
         (name = "productie", description = "Inlezen van iJw/iWmo-berichten en CSV, toewijzingen en declaraties (cliëntniveau, gepseudonimiseerd, alleen voor de eigen gemeente of aanbieder), budgetten, uitgaven, prognose en signalen"),
+        (name = "verevening", description = "Risicoverevening: de afspraken van de regio met hun versies, de afrekening van een jaar en de vergelijking met profijtbeginsel, volledige solidariteit en een voorstel"),
     )
 )]
 pub struct ApiDoc;

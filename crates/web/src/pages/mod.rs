@@ -13,6 +13,7 @@ mod procurement;
 mod production;
 mod providers;
 mod reference;
+mod risk_sharing;
 mod users;
 
 use crate::auth::CurrentUser;
@@ -93,6 +94,10 @@ pub fn router() -> Router<AppState> {
         .route("/regios/{code}/quarantaine/herverwerken", post(production::reprocess))
         .route("/regios/{code}/toewijzingen", get(production::assignments))
         .route("/regios/{code}/declaraties", get(production::claim_lines))
+        .route("/regios/{code}/verevening", get(risk_sharing::agreements).post(risk_sharing::create_agreement))
+        .route("/regios/{code}/verevening/afspraken/{id}", get(risk_sharing::agreement).post(risk_sharing::add_version))
+        .route("/regios/{code}/verevening/afspraken/{id}/status", post(risk_sharing::set_status))
+        .route("/regios/{code}/verevening/afrekening", get(risk_sharing::settlement))
 }
 
 /// An error answered with a Dutch page.
@@ -215,6 +220,9 @@ impl Layout {
             (format!("{base}/percelen"), "Inkoop"),
             (format!("{base}/uitgaven"), "Uitgaven"),
         ];
+        if access.can_view_risk_sharing() {
+            items.push((format!("{base}/verevening"), "Verevening"));
+        }
         if access.can_view_roles_overview() || !access.providers.is_empty() {
             items.push((format!("{base}/gebruikers"), "Gebruikers en rollen"));
         }

@@ -48,7 +48,7 @@ fn money(cents: i64) -> String {
 }
 
 /// A CSV download: semicolons, CRLF, with a byte-order mark so spreadsheets read UTF-8.
-fn csv_response(name: &str, header_row: &[&str], rows: Vec<Vec<String>>) -> axum::response::Response {
+pub(super) fn csv_response(name: &str, header_row: &[&str], rows: Vec<Vec<String>>) -> axum::response::Response {
     let mut out = String::from("\u{feff}");
     out.push_str(&header_row.join(";"));
     out.push_str("\r\n");

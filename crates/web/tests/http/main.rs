@@ -9,3 +9,4 @@ mod openapi;
 mod pages;
 mod procurement;
 mod production;
+mod risk_sharing;
