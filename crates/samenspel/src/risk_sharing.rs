@@ -158,7 +158,10 @@ pub async fn settlement(database: &str, args: SettlementArgs) -> anyhow::Result<
     let Some((agreement, costs, keys)) = read_inputs else {
         return Ok(ExitCode::FAILURE);
     };
-    let key_names = samenspel_web::risk_sharing::reference_keys(&keys);
+    let (key_names, incomplete) = samenspel_web::risk_sharing::key_coverage(&keys);
+    for (key, missing) in incomplete {
+        eprintln!("niet vergeleken: volledig solidair naar {key} (geen waarde voor {})", missing.join(", "));
+    }
     let current = agreement.pools_in(args.jaar);
     let proposal = match &args.vergelijk {
         None => None,

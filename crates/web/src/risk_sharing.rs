@@ -115,13 +115,30 @@ pub async fn production_inputs(
 }
 
 /// The keys of a key table the comparison shows full solidarity for: every column but the
-/// fixed table and the budget (which the simulation reads as the members' budgets).
+/// fixed table and the budget (which the simulation reads as the members' budgets) that has a
+/// value for every member.
 pub fn reference_keys(keys: &KeyTable) -> Vec<String> {
+    let (complete, _) = key_coverage(keys);
+    complete
+}
+
+/// The keys with a value for every member, and the others with the members they lack.
+pub fn key_coverage(keys: &KeyTable) -> (Vec<String>, Vec<(String, Vec<String>)>) {
     let mut names: Vec<String> = keys.values().flat_map(|v| v.keys().cloned()).collect();
     names.sort();
     names.dedup();
     names.retain(|k| k != FIXED_KEY && k != "budget");
-    names
+    let (mut complete, mut incomplete) = (Vec::new(), Vec::new());
+    for name in names {
+        let missing: Vec<String> =
+            keys.iter().filter(|(_, v)| !v.contains_key(&name)).map(|(m, _)| m.to_string()).collect();
+        if missing.is_empty() {
+            complete.push(name);
+        } else {
+            incomplete.push((name, missing));
+        }
+    }
+    (complete, incomplete)
 }
 
 /// A stored agreement as it applied in a year.
@@ -160,6 +177,8 @@ pub struct RegionSettlement {
     pub agreement_index: usize,
     /// Member names by municipality code.
     pub names: BTreeMap<String, String>,
+    /// Keys the comparison leaves out because members lack a value, with those members.
+    pub incomplete_keys: Vec<(String, Vec<String>)>,
 }
 
 /// Settles a year of a region from its imported production; problems with the input or the
@@ -176,7 +195,7 @@ pub async fn settle_region(
         Ok(inputs) => inputs,
         Err(problems) => return Ok(Err(problems)),
     };
-    let reference = reference_keys(&keys);
+    let (reference, incomplete_keys) = key_coverage(&keys);
     let current = agreement.model.pools_in(year);
     let proposed = proposal.as_ref().map(|p| (p.model.name.clone(), p.model.pools_in(year)));
     let comparison = match compare(
@@ -221,6 +240,7 @@ pub async fn settle_region(
         proposal,
         comparison,
         names,
+        incomplete_keys,
     }))
 }
 
@@ -345,4 +365,23 @@ pub async fn settle_selection(
         Err(problems) => return Ok(Err(problems)),
     };
     Ok(settle_region(&state.store, region, year, &s.law, agreement, proposal).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_comparison_leaves_out_keys_some_members_lack() {
+        let gm = |s: &str| MunicipalityCode::parse(s).unwrap();
+        let mut keys = KeyTable::new();
+        keys.insert(
+            gm("GM0518"),
+            BTreeMap::from([("inwoners".into(), 5), ("jeugdigen".into(), 1), ("budget".into(), 9)]),
+        );
+        keys.insert(gm("GM1842"), BTreeMap::from([("inwoners".into(), 2), (FIXED_KEY.into(), 10_000)]));
+        let (complete, incomplete) = key_coverage(&keys);
+        assert_eq!(complete, ["inwoners"]);
+        assert_eq!(incomplete, [("jeugdigen".to_string(), vec!["GM1842".to_string()])]);
+    }
 }

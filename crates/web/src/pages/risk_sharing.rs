@@ -736,6 +736,7 @@ struct SettlementPage {
     years_models: Vec<String>,
     years_lines: Vec<YearsLine>,
     years_notes: Vec<String>,
+    key_notes: Vec<String>,
     csv_href: String,
 }
 
@@ -810,6 +811,7 @@ pub async fn settlement(
         years_models: Vec::new(),
         years_lines: Vec::new(),
         years_notes: Vec::new(),
+        key_notes: Vec::new(),
         csv_href: format!("/regios/{}/verevening/afrekening?{}&formaat=csv", region.code, query_string(&s)),
     };
     let settled = match settled {
@@ -830,6 +832,14 @@ pub async fn settlement(
         settled.agreement.version.first_year
     );
     page.models = c.models.iter().map(|m| m.name.clone()).collect();
+    page.key_notes = settled
+        .incomplete_keys
+        .iter()
+        .map(|(key, missing)| {
+            let names: Vec<String> = missing.iter().map(|gm| name(gm)).collect();
+            format!("volledig solidair naar {key}: geen waarde voor {}", names.join(", "))
+        })
+        .collect();
     page.lines = c
         .members
         .iter()
