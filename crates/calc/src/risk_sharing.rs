@@ -514,6 +514,49 @@ pub fn compare(
     Ok(Comparison { models: outcomes, members: members.into_values().collect() })
 }
 
+/// The key a fixed table becomes when members leave: the others' percentages, which no longer
+/// add up to 100 %, shared out in proportion.
+pub const FIXED_WITHOUT_LEAVERS: &str = "vast, herverdeeld";
+
+/// The region without the members that leave: their costs and key values go, and a fixed table
+/// is shared out over those who stay in proportion to their percentages.
+pub fn without_members(
+    pools: &[samenspel_domain::risk_sharing::CheckedPool],
+    costs: &samenspel_domain::risk_sharing::CostTable,
+    keys: &samenspel_domain::risk_sharing::KeyTable,
+    leaving: &[String],
+) -> (
+    Vec<samenspel_domain::risk_sharing::CheckedPool>,
+    samenspel_domain::risk_sharing::CostTable,
+    samenspel_domain::risk_sharing::KeyTable,
+) {
+    use samenspel_domain::risk_sharing::FIXED_KEY;
+    let leaves = |m: &str| leaving.iter().any(|l| l == m);
+    let costs = costs.iter().filter(|((_, m), _)| !leaves(m.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let mut keys: samenspel_domain::risk_sharing::KeyTable =
+        keys.iter().filter(|(m, _)| !leaves(m.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let mut adjusted = Vec::new();
+    for (i, pool) in pools.iter().enumerate() {
+        if pool.key != FIXED_KEY {
+            adjusted.push(pool.clone());
+            continue;
+        }
+        // Each pool its own column: two pools may have different fixed tables.
+        let column = format!("{FIXED_WITHOUT_LEAVERS} {}", i + 1);
+        for (member, values) in keys.iter_mut() {
+            let share = match &pool.fixed_shares {
+                Some(table) => table.get(member.as_str()).copied(),
+                None => values.get(FIXED_KEY).copied(),
+            };
+            if let Some(share) = share {
+                values.insert(column.clone(), share);
+            }
+        }
+        adjusted.push(samenspel_domain::risk_sharing::CheckedPool { key: column, fixed_shares: None, ..pool.clone() });
+    }
+    (adjusted, costs, keys)
+}
+
 /// The solidarity in force in a year under a transition path: the last step at or before the
 /// year; before the first step, the first step's.
 pub fn solidarity_in(steps: &[(i32, u32)], year: i32) -> Option<u32> {
@@ -750,6 +793,28 @@ mod tests {
         let broken = [pool(5_000, "jeugdigen")];
         let problems = compare(("afspraak", &broken), None, &[], &costs, &keys).unwrap_err();
         assert_eq!(problems, ["pot pot: sleutel jeugdigen heeft geen waarde voor GM0503, GM0518, GM1842"]);
+    }
+
+    #[test]
+    fn leaving_members_take_their_costs_and_a_fixed_table_is_shared_out() {
+        let (costs, keys) = tables();
+        let fixed = samenspel_domain::risk_sharing::CheckedPool {
+            fixed_shares: Some(
+                [("GM0518", 5_000), ("GM0503", 3_000), ("GM1842", 2_000)].map(|(g, b)| (g.to_string(), b)).into(),
+            ),
+            ..pool(10_000, samenspel_domain::risk_sharing::FIXED_KEY)
+        };
+        // GM0503 leaves: GM0518 (50) and GM1842 (20) share € 100 as 5/7 and 2/7.
+        let (pools, costs, keys) = without_members(&[fixed], &costs, &keys, &["GM0503".into()]);
+        assert_eq!(keys.len(), 2);
+        let settled = settle_agreement(&pools, &costs, &keys).unwrap();
+        let contributions: Vec<i64> = settled[0].members.iter().map(|m| m.contribution_cents).collect();
+        assert_eq!(contributions, [7_143, 2_857]);
+        // The member with the costs leaving leaves nothing to share.
+        let (costs, keys) = tables();
+        let (pools, costs, keys) = without_members(&[pool(5_000, "inwoners")], &costs, &keys, &["GM0518".into()]);
+        let settled = settle_agreement(&pools, &costs, &keys).unwrap();
+        assert!(settled[0].members.iter().all(|m| m.contribution_cents == 0));
     }
 
     #[test]

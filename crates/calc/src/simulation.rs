@@ -106,6 +106,27 @@ impl MemberModel {
 }
 
 /// The agreement as the simulation applies it.
+impl MemberModel {
+    /// The mean of the member's yearly cost in euros.
+    pub fn yearly_mean_euros(&self) -> f64 {
+        let mean = |c: &Option<LogNormalCost>| c.map(|c| c.mean()).unwrap_or(0.0);
+        self.clients_per_year * mean(&self.client_cost) + self.expensive_per_year * mean(&self.expensive_cost)
+    }
+
+    /// The standard deviation of the member's yearly cost in euros: a compound Poisson sum has
+    /// variance λ·E[X²] for each kind of client.
+    pub fn yearly_sd_euros(&self) -> f64 {
+        let second = |c: &Option<LogNormalCost>| c.map(|c| c.variance() + c.mean() * c.mean()).unwrap_or(0.0);
+        let variance =
+            self.clients_per_year * second(&self.client_cost) + self.expensive_per_year * second(&self.expensive_cost);
+        if variance.is_finite() {
+            variance.max(0.0).sqrt()
+        } else {
+            0.0
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SimulatedAgreement {
     /// α, 0.0 to 1.0.
@@ -411,6 +432,24 @@ mod tests {
             assert!((m.mean_inside - m.mean_standalone).abs() < 1e-6 * m.mean_standalone);
             assert_eq!(m.var95_inside, m.var95_standalone);
         }
+    }
+
+    #[test]
+    fn the_yearly_spread_matches_the_simulation() {
+        let m = member("GM0518", 400.0, 4.0, 1.0, 1.0);
+        let sim = simulate(
+            std::slice::from_ref(&m),
+            SimulatedAgreement { solidarity: 0.0, threshold_euros: None },
+            40_000,
+            7,
+            2,
+        )
+        .unwrap();
+        let (mean, sd) = (m.yearly_mean_euros(), m.yearly_sd_euros());
+        assert!((sim.members[0].mean_standalone - mean).abs() < 0.01 * mean, "{mean} {:?}", sim.members[0]);
+        assert!((sim.members[0].sd_standalone - sd).abs() < 0.03 * sd, "{sd} {:?}", sim.members[0]);
+        let empty = MemberModel { client_cost: None, expensive_cost: None, ..m };
+        assert_eq!((empty.yearly_mean_euros(), empty.yearly_sd_euros()), (0.0, 0.0));
     }
 
     #[test]

@@ -261,3 +261,83 @@ impl Store {
         on_pool!(self, |pool| Ok(sqlx::query_as(&sql).bind(region_id).fetch_optional(pool).await?))
     }
 }
+
+/// What a member's leaving touches in a year: the providers that delivered care for it, the
+/// (provider, lot) pairs its claims ran under, and its clients with an assignment running on a day.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MemberFootprint {
+    pub providers: Vec<i64>,
+    pub provider_lots: Vec<(i64, i64)>,
+    pub running_clients: i64,
+}
+
+impl Store {
+    pub async fn member_footprint(
+        &self,
+        region_id: i64,
+        law: &str,
+        municipality: &str,
+        year: i32,
+        on: time::Date,
+    ) -> Result<MemberFootprint> {
+        let (first_month, last_month) = (year * 100 + 1, year * 100 + 12);
+        on_pool!(self, |pool| {
+            let providers: Vec<(i64,)> = sqlx::query_as(
+                "SELECT DISTINCT provider_id FROM client_years WHERE region_id = $1 AND law = $2 AND year = $3 \
+                 AND municipality_code = $4 ORDER BY provider_id",
+            )
+            .bind(region_id)
+            .bind(law)
+            .bind(year)
+            .bind(municipality)
+            .fetch_all(pool)
+            .await?;
+            let provider_lots: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT DISTINCT provider_id, lot_id FROM claim_lines WHERE region_id = $1 AND municipality_code = $2 \
+                 AND month BETWEEN $3 AND $4 AND law = $5 AND lot_id IS NOT NULL AND NOT rejected ORDER BY provider_id, lot_id",
+            )
+            .bind(region_id)
+            .bind(municipality)
+            .bind(first_month)
+            .bind(last_month)
+            .bind(law)
+            .fetch_all(pool)
+            .await?;
+            let (running_clients,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(DISTINCT client) FROM assignments WHERE region_id = $1 AND law = $2 \
+                 AND municipality_code = $3 AND starts_on <= $4 AND (ends_on IS NULL OR ends_on >= $4)",
+            )
+            .bind(region_id)
+            .bind(law)
+            .bind(municipality)
+            .bind(on)
+            .fetch_one(pool)
+            .await?;
+            Ok(MemberFootprint {
+                providers: providers.into_iter().map(|(p,)| p).collect(),
+                provider_lots,
+                running_clients,
+            })
+        })
+    }
+}
+
+impl Store {
+    /// The months of a year with claims for the law: a year with fewer than twelve understates
+    /// a year's cost.
+    pub async fn production_months(&self, region_id: i64, law: &str, year: i32) -> Result<i64> {
+        on_pool!(self, |pool| {
+            let (months,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(DISTINCT month) FROM claim_lines WHERE region_id = $1 AND law = $2 \
+                 AND month BETWEEN $3 AND $4",
+            )
+            .bind(region_id)
+            .bind(law)
+            .bind(year * 100 + 1)
+            .bind(year * 100 + 12)
+            .fetch_one(pool)
+            .await?;
+            Ok(months)
+        })
+    }
+}

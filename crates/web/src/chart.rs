@@ -160,7 +160,14 @@ pub fn rows(id: &str, title: &str, description: &str, bars: &[Bar]) -> String {
 /// Horizontal bars around a zero line: a member's difference per series (for example pays in
 /// to the right, receives to the left), each series with its own fill and pattern so colour is
 /// not the only difference. `series` names the series in the legend.
-pub fn diverging(id: &str, title: &str, description: &str, series: &[&str], rows: &[(String, Vec<i64>)]) -> String {
+pub fn diverging(
+    id: &str,
+    title: &str,
+    description: &str,
+    series: &[&str],
+    rows: &[(String, Vec<i64>)],
+    axis: (&str, &str),
+) -> String {
     const FILLS: [&str; 3] = ["#154273", "#e17000", "#39870c"];
     let per_row = series.len().max(1) as f64;
     let bar_h = 14.0;
@@ -168,8 +175,10 @@ pub fn diverging(id: &str, title: &str, description: &str, series: &[&str], rows
     let (width, left, right, legend) = (720.0, 200.0, 20.0, 24.0);
     let height = legend + 20.0 + row_h * rows.len().max(1) as f64;
     let max = rows.iter().flat_map(|(_, v)| v.iter().map(|x| x.unsigned_abs())).max().unwrap_or(0).max(1) as f64;
-    let half = (width - left - right) / 2.0;
-    let zero = left + half;
+    // Without negative values the bars start at the left edge and use the whole width.
+    let signed = rows.iter().any(|(_, v)| v.iter().any(|x| *x < 0));
+    let half = if signed { (width - left - right) / 2.0 } else { width - left - right - 90.0 };
+    let zero = if signed { left + half } else { left };
     let mut svg = String::new();
     let _ = write!(
         svg,
@@ -199,15 +208,22 @@ pub fn diverging(id: &str, title: &str, description: &str, series: &[&str], rows
     }
     let _ = write!(
         svg,
-        "<line x1=\"{zero:.1}\" y1=\"{legend}\" x2=\"{zero:.1}\" y2=\"{:.1}\" stroke=\"#000\"/>\
-         <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"end\" fill=\"#000\">← ontvangt</text>\
-         <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#000\">betaalt in →</text>",
-        height - 14.0,
-        zero - 4.0,
-        height - 2.0,
-        zero + 4.0,
-        height - 2.0
+        "<line x1=\"{zero:.1}\" y1=\"{legend}\" x2=\"{zero:.1}\" y2=\"{:.1}\" stroke=\"#000\"/>",
+        height - 14.0
     );
+    if signed {
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"end\" fill=\"#000\">{}</text>\
+             <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#000\">{}</text>",
+            zero - 4.0,
+            height - 2.0,
+            escape(axis.0),
+            zero + 4.0,
+            height - 2.0,
+            escape(axis.1)
+        );
+    }
     for (r, (label, values)) in rows.iter().enumerate() {
         let y = legend + 4.0 + row_h * r as f64;
         let label: String = label.chars().take(28).collect();
@@ -261,11 +277,14 @@ mod tests {
     #[test]
     fn diverging_bars_go_left_for_receiving_and_right_for_paying_in() {
         let rows = vec![("A&B".to_string(), vec![-100, 50]), ("C".to_string(), vec![100, 0])];
-        let svg = diverging("d", "T", "D", &["afspraak", "voorstel"], &rows);
+        let svg = diverging("d", "T", "D", &["afspraak", "voorstel"], &rows, ("← ontvangt", "betaalt in →"));
         assert!(svg.contains("A&amp;B") && svg.contains("url(#d-streep)"));
         // Zero line at the middle of the plot (200 + 250); -100 is a full half to its left.
         assert!(svg.contains("<rect x=\"200.0\" y=\"28.0\" width=\"250.0\""));
         assert!(svg.contains("<rect x=\"450.0\" y=\"66.0\" width=\"250.0\""));
-        assert!(diverging("e", "T", "D", &[], &[]).ends_with("</svg>"));
+        assert!(diverging("e", "T", "D", &[], &[], ("", "")).ends_with("</svg>"));
+        // Only positive values: from the left edge, no axis words.
+        let svg = diverging("p", "T", "D", &["a"], &[("A".into(), vec![10])], ("links", "rechts"));
+        assert!(svg.contains("<rect x=\"200.0\" y=\"28.0\" width=\"410.0\"") && !svg.contains("links"));
     }
 }

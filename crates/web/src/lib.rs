@@ -16,6 +16,7 @@ pub mod input;
 pub mod pages;
 pub mod procurement;
 pub mod production;
+pub mod risk_analysis;
 pub mod risk_sharing;
 pub mod security;
 

@@ -91,6 +91,9 @@ pub fn router() -> Router<AppState> {
         .route("/regios/{code}/vereveningsafspraken/{id}", get(risk_sharing::get).patch(risk_sharing::set_status))
         .route("/regios/{code}/vereveningsafspraken/{id}/versies", post(risk_sharing::add_version))
         .route("/regios/{code}/verevening", get(risk_sharing::settlement))
+        .route("/regios/{code}/verevening/shapley", get(risk_sharing::shapley))
+        .route("/regios/{code}/verevening/uittreden", get(risk_sharing::leave))
+        .route("/regios/{code}/verevening/budgetrisico", get(risk_sharing::budget_risk))
         .fallback(crate::security::not_found)
         .layer(axum::middleware::from_fn(negotiate))
 }

@@ -42,7 +42,7 @@ use utoipa::{Modify, OpenApi};
         production::reprocess, production::assignments, production::claim_lines, production::budgets,
         production::spend, production::outlook, production::signals,
         risk_sharing::list, risk_sharing::create, risk_sharing::get, risk_sharing::set_status, risk_sharing::add_version,
-        risk_sharing::settlement,
+        risk_sharing::settlement, risk_sharing::shapley, risk_sharing::leave, risk_sharing::budget_risk,
     ),
     components(schemas(Problem, InvalidParam)),
     modifiers(&Security),

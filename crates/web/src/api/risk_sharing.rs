@@ -6,7 +6,10 @@ use super::json::ApiJson;
 use super::pagination::{single_page, PageQuery, PageResponse};
 use crate::auth::{region_for, ApiUser};
 use crate::error::{AppError, AppResult, Problem};
-use crate::risk_sharing::{selection, settle_selection, SettlementQuery};
+use crate::risk_analysis::{
+    analysis, fair_allocation, leave_scenario, simulate_blocking, simulated_agreement, GameSettings, WEB_MAX_YEARS,
+};
+use crate::risk_sharing::{applied_pair, selection, settle_selection, SettlementQuery};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri};
@@ -370,5 +373,356 @@ pub async fn settlement(
         voorstel_id: settled.proposal.as_ref().map(|p| p.row.id),
         afspraak_index: settled.agreement_index,
         modellen,
+    }))
+}
+
+/// The settings of the analyses (amounts in euros, Dutch notation accepted); absent ones take
+/// the example defaults (see docs/verevening.md).
+#[allow(dead_code)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+pub struct AnalyseInstellingen {
+    /// The regional team per year.
+    pub team: Option<String>,
+    /// A member's overhead procuring alone, per year.
+    pub overhead_alleen: Option<String>,
+    /// A member's own overhead inside the region, per year.
+    pub overhead_binnen: Option<String>,
+    /// The price of risk: percent of the spread of the yearly cost.
+    pub risicoprijs: Option<String>,
+    /// A client costing more than this in a year counts as expensive care.
+    pub dure_zorg_vanaf: Option<String>,
+}
+
+fn settings(q: &crate::forms::FormPairs) -> AppResult<GameSettings> {
+    GameSettings::from_query(q).map_err(AppError::invalid)
+}
+
+async fn analysis_of(
+    state: &AppState,
+    region: &samenspel_store::regions::RegionRow,
+    q: &SettlementQuery,
+    settings: &GameSettings,
+) -> AppResult<(crate::risk_sharing::Selection, crate::risk_analysis::Analysis)> {
+    let s = selection(state, region, q).await?;
+    let unprocessable = |p: Vec<String>| AppError::new(StatusCode::UNPROCESSABLE_ENTITY, p.join("; "));
+    let (agreement, _) = applied_pair(state, &s, s.year).await?.map_err(unprocessable)?;
+    let a = analysis(&state.store, region, s.year, &s.law, agreement, settings.expensive_from_cents)
+        .await?
+        .map_err(unprocessable)?;
+    Ok((s, a))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ShapleyGemeente {
+    pub gemeentecode: String,
+    pub zorgkosten_cent: i64,
+    /// Standard deviation of the yearly care cost (fitted model).
+    pub spreiding_cent: i64,
+    /// c({i}): the member alone.
+    pub alleen_cent: i64,
+    pub shapley_cent: i64,
+    /// Half the 95 % interval when sampled (more than 25 members).
+    pub marge_cent: Option<i64>,
+    /// What the agreement charges: contribution, own overhead, share of team and risk price.
+    pub afspraak_cent: i64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Bezwaar {
+    /// The members of a coalition that would be better off alone.
+    pub gemeenten: Vec<String>,
+    pub afspraak_cent: i64,
+    pub alleen_cent: i64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EerlijkeVerdeling {
+    pub jaar: i32,
+    pub afspraak_id: i64,
+    /// c(N): the whole region.
+    pub totaal_cent: i64,
+    pub exact: bool,
+    pub gemeenten: Vec<ShapleyGemeente>,
+    /// Coalitions that would pay less alone, largest saving first (at most 10).
+    pub bezwaren: Vec<Bezwaar>,
+    pub aantal_bezwaren: u64,
+    /// Whether every coalition was checked (up to 25 members) or single members and pairs.
+    pub kern_volledig_getoetst: bool,
+}
+
+#[utoipa::path(get, path = "/regios/{code}/verevening/shapley", tag = "verevening",
+    params(("code" = String, Path), SettlementQuery, AnalyseInstellingen),
+    responses((status = 200, body = EerlijkeVerdeling),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn shapley(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(code): Path<String>,
+    Query(q): Query<SettlementQuery>,
+    Query(extra): Query<crate::forms::FormPairs>,
+) -> AppResult<Json<EerlijkeVerdeling>> {
+    let (region, access) = region_for(&state, &user, &code).await?;
+    if !access.can_view_risk_sharing() {
+        return Err(AppError::forbidden());
+    }
+    let settings = settings(&extra)?;
+    let (_, a) = analysis_of(&state, &region, &q, &settings).await?;
+    let f = fair_allocation(&a, &settings).map_err(|p| AppError::new(StatusCode::UNPROCESSABLE_ENTITY, p))?;
+    Ok(Json(EerlijkeVerdeling {
+        jaar: a.settled.year,
+        afspraak_id: a.settled.agreement.row.id,
+        totaal_cent: f.total_cents,
+        exact: f.exact,
+        bezwaren: f
+            .core
+            .objections
+            .iter()
+            .map(|o| Bezwaar {
+                gemeenten: o.members.iter().map(|i| f.lines[*i].member.clone()).collect(),
+                afspraak_cent: o.charged,
+                alleen_cent: o.alone,
+            })
+            .collect(),
+        aantal_bezwaren: f.core.count,
+        kern_volledig_getoetst: f.core.exhaustive,
+        gemeenten: f
+            .lines
+            .into_iter()
+            .map(|l| ShapleyGemeente {
+                gemeentecode: l.member,
+                zorgkosten_cent: l.care_cents,
+                spreiding_cent: l.sd_cents,
+                alleen_cent: l.alone_cents,
+                shapley_cent: l.shapley_cents,
+                marge_cent: l.margin_cents,
+                afspraak_cent: l.charged_cents,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Blijver {
+    pub gemeentecode: String,
+    pub bijdrage_nu_cent: i64,
+    pub bijdrage_na_cent: i64,
+    pub teamaandeel_nu_cent: i64,
+    pub teamaandeel_na_cent: i64,
+    /// 95 % value at risk of the yearly cost inside the agreement, in euros.
+    pub var95_nu: f64,
+    pub var95_na: f64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Uittreder {
+    pub gemeentecode: String,
+    pub zorgkosten_cent: i64,
+    /// Contribution under the agreement + own overhead inside + share of the team.
+    pub binnen_cent: i64,
+    /// Care + overhead procuring alone.
+    pub alleen_cent: i64,
+    pub spreiding_binnen: f64,
+    pub spreiding_alleen: f64,
+    pub var95_binnen: f64,
+    pub var95_alleen: f64,
+    pub kans_overschrijding_binnen: Option<f64>,
+    pub kans_overschrijding_alleen: Option<f64>,
+    pub aanbieders: Vec<String>,
+    pub contracten: Vec<String>,
+    /// Pseudonymised clients with a running assignment on `peildatum`.
+    pub clienten_met_lopende_toewijzing: i64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Uittreden {
+    pub jaar: i32,
+    #[schema(format = Date)]
+    pub peildatum: String,
+    pub gesimuleerde_jaren: u64,
+    pub uittreders: Vec<Uittreder>,
+    pub blijvers: Vec<Blijver>,
+}
+
+/// The members that leave: `gemeente`, repeated (`?gemeente=GM1842&gemeente=GM0629`).
+#[allow(dead_code)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UittredenKeuze {
+    pub gemeente: Vec<String>,
+}
+
+#[utoipa::path(get, path = "/regios/{code}/verevening/uittreden", tag = "verevening",
+    params(("code" = String, Path), SettlementQuery, AnalyseInstellingen, UittredenKeuze),
+    responses((status = 200, body = Uittreden),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn leave(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(code): Path<String>,
+    Query(q): Query<SettlementQuery>,
+    Query(extra): Query<crate::forms::FormPairs>,
+) -> AppResult<Json<Uittreden>> {
+    let (region, access) = region_for(&state, &user, &code).await?;
+    if !access.can_view_risk_sharing() {
+        return Err(AppError::forbidden());
+    }
+    let settings = settings(&extra)?;
+    let (_, a) = analysis_of(&state, &region, &q, &settings).await?;
+    let l = leave_scenario(&state.store, &region, &a, &settings, &extra.all("gemeente"), 1)
+        .await?
+        .map_err(|p| AppError::new(StatusCode::UNPROCESSABLE_ENTITY, p.join("; ")))?;
+    Ok(Json(Uittreden {
+        jaar: a.settled.year,
+        peildatum: l.footprint_day.to_string(),
+        gesimuleerde_jaren: l.years,
+        uittreders: l
+            .leavers
+            .into_iter()
+            .map(|r| Uittreder {
+                gemeentecode: r.member,
+                zorgkosten_cent: r.care_cents,
+                binnen_cent: r.inside_total_cents,
+                alleen_cent: r.alone_total_cents,
+                spreiding_binnen: r.sd_inside,
+                spreiding_alleen: r.sd_alone,
+                var95_binnen: r.var95_inside,
+                var95_alleen: r.var95_alone,
+                kans_overschrijding_binnen: r.overrun_inside,
+                kans_overschrijding_alleen: r.overrun_alone,
+                aanbieders: r.providers,
+                contracten: r.contracts,
+                clienten_met_lopende_toewijzing: r.running_clients,
+            })
+            .collect(),
+        blijvers: l
+            .remaining
+            .into_iter()
+            .map(|r| Blijver {
+                gemeentecode: r.member,
+                bijdrage_nu_cent: r.contribution_before_cents,
+                bijdrage_na_cent: r.contribution_after_cents,
+                teamaandeel_nu_cent: r.team_before_cents,
+                teamaandeel_na_cent: r.team_after_cents,
+                var95_nu: r.var95_before,
+                var95_na: r.var95_after,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Budgetrisico {
+    pub gemeentecode: String,
+    pub budget: Option<f64>,
+    pub gemiddeld_alleen: f64,
+    pub gemiddeld_binnen: f64,
+    pub spreiding_alleen: f64,
+    pub spreiding_binnen: f64,
+    pub kans_overschrijding_alleen: Option<f64>,
+    pub kans_overschrijding_binnen: Option<f64>,
+    pub var95_alleen: f64,
+    pub var95_binnen: f64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Simulatie {
+    pub jaar: i32,
+    pub jaren: u64,
+    pub seed: u64,
+    pub solidariteit: f64,
+    pub drempel: Option<f64>,
+    /// Months of the year with claims; fewer than 12 understates a year's cost.
+    pub maanden_met_declaraties: i64,
+    pub gemeenten: Vec<Budgetrisico>,
+}
+
+#[allow(dead_code)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SimulatieKeuze {
+    /// Simulated years, 1 to 1,000,000 (default 100,000).
+    pub jaren: Option<u64>,
+    /// Same seed, same result (default 1).
+    pub seed: Option<u64>,
+}
+
+#[utoipa::path(get, path = "/regios/{code}/verevening/budgetrisico", tag = "verevening",
+    params(("code" = String, Path), SettlementQuery, SimulatieKeuze),
+    responses((status = 200, body = Simulatie),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn budget_risk(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(code): Path<String>,
+    Query(q): Query<SettlementQuery>,
+    Query(extra): Query<crate::forms::FormPairs>,
+) -> AppResult<Json<Simulatie>> {
+    let (region, access) = region_for(&state, &user, &code).await?;
+    if !access.can_view_risk_sharing() {
+        return Err(AppError::forbidden());
+    }
+    let settings = settings(&extra)?;
+    let mut invalid = Invalid::new();
+    let years = match extra.get("jaren").trim() {
+        "" => 100_000,
+        y => y.parse::<u64>().ok().filter(|n| (1..=WEB_MAX_YEARS).contains(n)).unwrap_or_else(|| {
+            invalid.push("jaren", "range", format!("Kies 1 tot en met {WEB_MAX_YEARS} jaren."));
+            0
+        }),
+    };
+    let seed = match extra.get("seed").trim() {
+        "" => 1,
+        s => s.parse::<u64>().unwrap_or_else(|_| {
+            invalid.push("seed", "pattern", "Een geheel getal.");
+            0
+        }),
+    };
+    if !invalid.is_empty() {
+        return Err(AppError::invalid(invalid));
+    }
+    let (s, a) = analysis_of(&state, &region, &q, &settings).await?;
+    let pools = a.settled.agreement.model.pools_in(s.year);
+    let agreement = simulated_agreement(&pools);
+    let sim = simulate_blocking(a.models.clone(), agreement, years, seed)
+        .await?
+        .map_err(|e| AppError::new(StatusCode::UNPROCESSABLE_ENTITY, e))?;
+    let budgets: std::collections::BTreeMap<String, Option<f64>> =
+        a.models.iter().map(|m| (m.member.clone(), m.budget_euros)).collect();
+    Ok(Json(Simulatie {
+        jaar: s.year,
+        jaren: sim.years,
+        seed: sim.seed,
+        solidariteit: agreement.solidarity,
+        drempel: agreement.threshold_euros,
+        maanden_met_declaraties: state.store.production_months(region.id, &s.law, s.year).await?,
+        gemeenten: sim
+            .members
+            .into_iter()
+            .map(|m| Budgetrisico {
+                budget: budgets.get(&m.member).copied().flatten(),
+                gemeentecode: m.member,
+                gemiddeld_alleen: m.mean_standalone,
+                gemiddeld_binnen: m.mean_inside,
+                spreiding_alleen: m.sd_standalone,
+                spreiding_binnen: m.sd_inside,
+                kans_overschrijding_alleen: m.overrun_standalone,
+                kans_overschrijding_binnen: m.overrun_inside,
+                var95_alleen: m.var95_standalone,
+                var95_binnen: m.var95_inside,
+            })
+            .collect(),
     }))
 }

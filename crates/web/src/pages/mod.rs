@@ -13,6 +13,7 @@ mod procurement;
 mod production;
 mod providers;
 mod reference;
+mod risk_analysis;
 mod risk_sharing;
 mod users;
 
@@ -98,6 +99,9 @@ pub fn router() -> Router<AppState> {
         .route("/regios/{code}/verevening/afspraken/{id}", get(risk_sharing::agreement).post(risk_sharing::add_version))
         .route("/regios/{code}/verevening/afspraken/{id}/status", post(risk_sharing::set_status))
         .route("/regios/{code}/verevening/afrekening", get(risk_sharing::settlement))
+        .route("/regios/{code}/verevening/shapley", get(risk_analysis::fair))
+        .route("/regios/{code}/verevening/uittreden", get(risk_analysis::leave))
+        .route("/regios/{code}/verevening/budgetrisico", get(risk_analysis::budget_risk))
 }
 
 /// An error answered with a Dutch page.

@@ -861,6 +861,7 @@ pub async fn settlement(
         "Staven naar rechts: de gemeente betaalt in; naar links: ze ontvangt. Dezelfde bedragen staan in de tabel.",
         &series,
         &rows,
+        ("← ontvangt", "betaalt in →"),
     );
     let agreement_outcome = &c.models[settled.agreement_index];
     page.pools = agreement_outcome

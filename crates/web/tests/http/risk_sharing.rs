@@ -291,3 +291,117 @@ async fn the_api_stores_agreements_and_settles() {
     let response = app.api_get(&admin, "/api/v1/regios/haaglanden/verevening?jaar=2016").await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+async fn api_json(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value) {
+    let response = app.api_get(token, path).await;
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn shapley_leave_or_remain_and_budget_risk_for_the_region() {
+    let app = spawn_with_production().await;
+    let (mut admin_browser, _) = admin_enters_the_agreement(&app).await;
+    let admin = app.token("beheerder").await;
+    let year = year();
+    let api = "/api/v1/regios/haaglanden/verevening";
+
+    // Shapley: efficient, and the agreement's charges add up to the same whole.
+    let (status, body) = api_json(&app, &admin, &format!("{api}/shapley?jaar={year}")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let members = body["gemeenten"].as_array().unwrap();
+    assert_eq!(members.len(), 9);
+    assert_eq!(body["exact"], true);
+    let total = body["totaalCent"].as_i64().unwrap();
+    let sum = |field: &str| members.iter().map(|m| m[field].as_i64().unwrap()).sum::<i64>();
+    assert_eq!(sum("shapleyCent"), total);
+    assert_eq!(sum("afspraakCent"), total);
+    // Each member alone costs its care plus its overhead alone (€ 300.000 by default) plus risk.
+    for m in members {
+        assert!(m["alleenCent"].as_i64().unwrap() >= m["zorgkostenCent"].as_i64().unwrap() + 30_000_000);
+    }
+    // A very expensive regional team and nothing to gain alone: everyone is better off alone,
+    // and the objections name them.
+    let (_, costly) =
+        api_json(&app, &admin, &format!("{api}/shapley?jaar={year}&team=50.000.000&overheadAlleen=0&risicoprijs=0"))
+            .await;
+    assert!(costly["aantalBezwaren"].as_u64().unwrap() > 0, "{costly}");
+    assert!(costly["bezwaren"][0]["gemeenten"][0].as_str().unwrap().starts_with("GM"));
+    assert!(costly["bezwaren"][0]["alleenCent"].as_i64() < costly["bezwaren"][0]["afspraakCent"].as_i64());
+    let (status, _) = api_json(&app, &admin, &format!("{api}/shapley?jaar={year}&risicoprijs=120")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Leave or remain: Midden-Delfland leaves.
+    let (status, leave) = api_json(&app, &admin, &format!("{api}/uittreden?jaar={year}&gemeente=GM1842")).await;
+    assert_eq!(status, StatusCode::OK, "{leave}");
+    let leaver = &leave["uittreders"][0];
+    assert_eq!(leaver["gemeentecode"], "GM1842");
+    assert!(leaver["clientenMetLopendeToewijzing"].as_i64().unwrap() > 0, "{leaver}");
+    assert!(!leaver["aanbieders"].as_array().unwrap().is_empty());
+    assert!(
+        leaver["spreidingAlleen"].as_f64().unwrap() > 0.0 && leaver["var95Alleen"].as_f64().unwrap() > 0.0,
+        "{leaver}"
+    );
+    let remaining = leave["blijvers"].as_array().unwrap();
+    assert_eq!(remaining.len(), 8);
+    // The others carry exactly their own costs between them after the leaver is gone.
+    let (_, settlement) = api_json(&app, &admin, &format!("{api}?jaar={year}")).await;
+    let own: i64 = settlement["modellen"][0]["gemeenten"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["gemeentecode"] != "GM1842")
+        .map(|g| g["eigenKostenCent"].as_i64().unwrap())
+        .sum();
+    assert_eq!(remaining.iter().map(|r| r["bijdrageNaCent"].as_i64().unwrap()).sum::<i64>(), own);
+    let team: i64 = remaining.iter().map(|r| r["teamaandeelNaCent"].as_i64().unwrap()).sum();
+    assert_eq!(team, 100_000_000, "the default team of € 1 mln is carried by those who stay");
+    for (query, expected) in [("gemeente=GM0344", "GM0344 is in"), ("", "kies ten minste één gemeente")] {
+        let response = app.api_get(&admin, &format!("{api}/uittreden?jaar={year}&{query}")).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body: Value = response.json().await.unwrap();
+        assert!(body["detail"].as_str().unwrap().contains(expected), "{body}");
+    }
+
+    // Budget risk: seeded and reproducible; limits on the number of years.
+    let path = format!("{api}/budgetrisico?jaar={year}&jaren=2000&seed=3");
+    let (status, first) = api_json(&app, &admin, &path).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(first, api_json(&app, &admin, &path).await.1);
+    assert_eq!(first["gemeenten"].as_array().unwrap().len(), 9);
+    assert!(first["gemeenten"][0]["budget"].as_f64().is_some(), "the demo has budgets");
+    for years in ["0", "2000000", "veel"] {
+        let (status, _) = api_json(&app, &admin, &format!("{api}/budgetrisico?jaar={year}&jaren={years}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{years}");
+    }
+
+    // The pages show the same, with their CSV.
+    for (page, expected) in [
+        ("shapley", "Shapley-waarde"),
+        ("uittreden?gemeente=GM1842", "Gemeenten die blijven"),
+        ("budgetrisico?jaren=2000", "Kans op overschrijding alleen"),
+    ] {
+        let sep = if page.contains('?') { '&' } else { '?' };
+        let (status, html) = admin_browser.page(&format!("{BASE}/{page}{sep}jaar={year}")).await;
+        assert_eq!(status, StatusCode::OK, "{page}: {html}");
+        assert!(html.contains(expected) && html.contains("<svg"), "{page}");
+        let response = admin_browser.get(&format!("{BASE}/{page}{sep}jaar={year}&formaat=csv")).await;
+        assert_eq!(response.status(), StatusCode::OK, "{page} csv");
+        let csv = response.text().await.unwrap();
+        assert_eq!(csv.lines().count(), if page.starts_with("uittreden") { 9 } else { 10 }, "{page}: {csv}");
+    }
+    let (status, html) = admin_browser.page(&format!("{BASE}/uittreden?jaar={year}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Gemeenten die uittreden") && html.contains("Midden-Delfland"));
+
+    // Providers reach none of it.
+    let provider = app.token("aanbieder").await;
+    let mut provider_browser = app.login("aanbieder").await;
+    for page in ["shapley", "uittreden?gemeente=GM1842", "budgetrisico"] {
+        let sep = if page.contains('?') { '&' } else { '?' };
+        let (status, _) = api_json(&app, &provider, &format!("{api}/{page}{sep}jaar={year}")).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
+        let (status, _) = provider_browser.page(&format!("{BASE}/{page}")).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
+    }
+}
