@@ -77,6 +77,9 @@ pub enum Command {
     Verevening(crate::risk_sharing::SettlementArgs),
     /// Simuleer het budgetrisico per gemeente, alleen en binnen de afspraak.
     Simuleer(crate::risk_sharing::SimulationArgs),
+    /// Leg een vereveningsafspraak (JSON) vast in een regio: een nieuwe afspraak, of een nieuwe
+    /// versie als de regio al een afspraak met die naam heeft.
+    Afspraak(crate::risk_sharing::StoreAgreementArgs),
     /// Vul de database met de demoregio (zoals `serve --demo`) zonder de server te starten.
     Demo {
         /// Zonder een jaar gegenereerde productie.
@@ -337,7 +340,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(args) => return crate::production::import(&database, &keys, args).await,
         Command::Generate(args) => crate::production::generate(&database, args).await?,
         Command::Verevening(args) => return crate::risk_sharing::settlement(&database, args).await,
-        Command::Simuleer(args) => return crate::risk_sharing::simulation(args),
+        Command::Simuleer(args) => return crate::risk_sharing::simulation(&database, args).await,
+        Command::Afspraak(args) => return crate::risk_sharing::store_agreement(&database, args).await,
         Command::Demo { zonder_productie } => {
             let store = open(&database).await?;
             let production =

@@ -393,6 +393,51 @@ fn the_settlement_reads_a_regions_imported_production() {
     let out = run("2019");
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("regio haaglanden heeft geen ingelezen productie (jeugd) in 2019"));
+
+    // Stored in the region as its adopted agreement, then settled and simulated by name; a
+    // second version from a later year leaves this year alone.
+    let store = |extra: &[&str]| {
+        let mut args = vec!["afspraak", "--regio", "haaglanden", "--model", &model, "--vanaf", "2020"];
+        args.extend_from_slice(extra);
+        samenspel_in(&dir.path, &database, &args)
+    };
+    let out = store(&["--status", "vastgesteld", "--toelichting", "AB 12 maart"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "afspraak Haaglanden (vastgesteld): versie 1 geldt vanaf 2020");
+    let by_name = samenspel_in(
+        &dir.path,
+        &database,
+        &["verevening", "--regio", "haaglanden", "--jaar", &year, "--afspraak", "Haaglanden", "--csv"],
+    );
+    assert!(by_name.status.success(), "{}", text(&by_name.stderr));
+    assert_eq!(text(&by_name.stdout), csv, "the stored agreement settles like its file");
+    let sim = samenspel_in(
+        &dir.path,
+        &database,
+        &["simuleer", "--regio", "haaglanden", "--jaar", &year, "--afspraak", "Haaglanden", "--jaren", "2000"],
+    );
+    assert!(sim.status.success(), "{}", text(&sim.stderr));
+    assert_eq!(text(&sim.stdout).lines().filter(|l| l.starts_with("GM")).count(), 9, "{}", text(&sim.stdout));
+    let unknown = samenspel_in(
+        &dir.path,
+        &database,
+        &["verevening", "--regio", "haaglanden", "--jaar", &year, "--afspraak", "Onbekend"],
+    );
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(text(&unknown.stderr).contains("regio haaglanden heeft geen afspraak 'Onbekend'"));
+    let broken = dir.path.join("kapot.json");
+    std::fs::write(
+        &broken,
+        r#"{"naam": "Haaglanden", "potten": [{"naam": "a", "solidariteit": 101, "sleutel": "inwoners"}]}"#,
+    )
+    .unwrap();
+    let out = samenspel_in(
+        &dir.path,
+        &database,
+        &["afspraak", "--regio", "haaglanden", "--model", broken.to_str().unwrap(), "--vanaf", "2030"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("solidariteit 101"), "{}", text(&out.stderr));
 }
 
 /// The current year, as the demo's production is generated up to the last complete month.

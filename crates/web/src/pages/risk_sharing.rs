@@ -197,6 +197,12 @@ pub fn agreement_input(form: &FormPairs, with_name: bool) -> Result<(AgreementSt
     for f in &POTS {
         let pot_name = form.get(f.name).trim();
         if pot_name.is_empty() {
+            // A threshold, a key or a limit without a pot would be lost silently.
+            let others =
+                [f.solidarity, f.key, f.categories, f.threshold, f.max_pay_in, f.max_receive, f.transition, f.fixed];
+            if others.iter().any(|field| !form.get(field).trim().is_empty()) {
+                invalid.push(f.name, "required", "Geef deze pot een naam, of maak zijn andere velden leeg.");
+            }
             continue;
         }
         let solidarity = percent(&mut invalid, f.solidarity, form.get(f.solidarity));

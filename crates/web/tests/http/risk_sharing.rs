@@ -170,6 +170,13 @@ async fn a_wrong_agreement_is_refused_and_keeps_what_was_typed() {
     assert!(page.contains("value=\"150\"") && page.contains("value=\"Te solidair\""));
     assert!(page.contains("GM0518 60\nGM1842 30"));
 
+    // A threshold without a pot is not dropped silently.
+    let mut orphan = agreement_form("Wees", "voorstel");
+    orphan.push(("pot3Drempel", "10.000".into()));
+    let response = post(&mut admin, BASE, &orphan).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(response.text().await.unwrap().contains("Geef deze pot een naam"));
+
     // Fixed percentages must add up to 100 %.
     wrong[5].1 = "100".into();
     let response = post(&mut admin, BASE, &wrong).await;
