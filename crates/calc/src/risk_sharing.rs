@@ -467,24 +467,30 @@ pub struct Comparison {
 }
 
 /// Settles the agreement and the models it is compared with for one year: user pays, full
-/// solidarity by each key in `reference_keys`, the agreement itself, and optionally a proposal.
-/// The agreement's own problems come first and alone: they are the ones to fix.
+/// solidarity by each key in `reference_keys`, the agreement itself, and optionally a proposal
+/// with its own cost table (its pools may take other categories or thresholds). The agreement's
+/// own problems come first and alone: they are the ones to fix.
 pub fn compare(
     agreement: (&str, &[samenspel_domain::risk_sharing::CheckedPool]),
-    proposal: Option<(&str, &[samenspel_domain::risk_sharing::CheckedPool])>,
+    proposal: Option<(
+        &str,
+        &[samenspel_domain::risk_sharing::CheckedPool],
+        &samenspel_domain::risk_sharing::CostTable,
+    )>,
     reference_keys: &[String],
     costs: &samenspel_domain::risk_sharing::CostTable,
     keys: &samenspel_domain::risk_sharing::KeyTable,
 ) -> Result<Comparison, Vec<String>> {
     settle_agreement(agreement.1, costs, keys)?;
-    let mut models = reference_models(agreement.1, reference_keys);
-    models.push((agreement.0.to_string(), agreement.1.to_vec()));
-    if let Some((name, pools)) = proposal {
-        models.push((name.to_string(), pools.to_vec()));
+    let mut models: Vec<(String, Vec<samenspel_domain::risk_sharing::CheckedPool>, _)> =
+        reference_models(agreement.1, reference_keys).into_iter().map(|(n, p)| (n, p, costs)).collect();
+    models.push((agreement.0.to_string(), agreement.1.to_vec(), costs));
+    if let Some((name, pools, proposal_costs)) = proposal {
+        models.push((name.to_string(), pools.to_vec(), proposal_costs));
     }
     let mut outcomes = Vec::new();
     let mut problems = Vec::new();
-    for (name, pools) in models {
+    for (name, pools, costs) in models {
         match settle_agreement(&pools, costs, keys) {
             Ok(settled) => outcomes.push(ModelOutcome { name, pools: settled }),
             Err(found) => problems.extend(found.into_iter().map(|p| format!("{name}: {p}"))),
@@ -555,24 +561,6 @@ pub fn without_members(
         adjusted.push(samenspel_domain::risk_sharing::CheckedPool { key: column, fixed_shares: None, ..pool.clone() });
     }
     (adjusted, costs, keys)
-}
-
-/// The solidarity in force in a year under a transition path: the last step at or before the
-/// year; before the first step, the first step's.
-pub fn solidarity_in(steps: &[(i32, u32)], year: i32) -> Option<u32> {
-    let mut sorted: Vec<&(i32, u32)> = steps.iter().collect();
-    sorted.sort_by_key(|(y, _)| *y);
-    sorted.iter().rev().find(|(y, _)| *y <= year).or(sorted.first()).map(|(_, a)| *a)
-}
-
-/// A fixed percentage table in basis points must add up to 100 %.
-pub fn check_fixed_table(basis_points: &[u32]) -> Result<(), u32> {
-    let sum: u32 = basis_points.iter().sum();
-    if sum == FULL_SOLIDARITY {
-        Ok(())
-    } else {
-        Err(sum)
-    }
 }
 
 /// Percentage with two decimals in Dutch notation, for explanations.
@@ -776,8 +764,14 @@ mod tests {
         let (costs, keys) = tables();
         let agreement = [pool(5_000, "inwoners")];
         let proposal = [pool(10_000, "inwoners")];
-        let c = compare(("afspraak", &agreement), Some(("voorstel", &proposal)), &["inwoners".into()], &costs, &keys)
-            .unwrap();
+        let c = compare(
+            ("afspraak", &agreement),
+            Some(("voorstel", &proposal, &costs)),
+            &["inwoners".into()],
+            &costs,
+            &keys,
+        )
+        .unwrap();
         let names: Vec<&str> = c.models.iter().map(|m| m.name.as_str()).collect();
         assert_eq!(names, ["profijtbeginsel", "volledig solidair naar inwoners", "afspraak", "voorstel"]);
         // Members in code order: GM0503, GM0518, GM1842. Half of € 100 by inhabitants.
@@ -834,17 +828,6 @@ mod tests {
                 .unwrap_err();
         assert!(problems.contains(&"pot pot: sleutel vast heeft geen waarde voor GM1842".to_string()), "{problems:?}");
         assert!(problems.contains(&"pot pot: de vaste verdeling noemt GM0637, dat geen lid is".to_string()));
-    }
-
-    #[test]
-    fn transition_and_fixed_tables() {
-        let steps = [(2026, 10_000), (2027, 6_600), (2028, 3_300)];
-        assert_eq!(solidarity_in(&steps, 2025), Some(10_000));
-        assert_eq!(solidarity_in(&steps, 2027), Some(6_600));
-        assert_eq!(solidarity_in(&steps, 2031), Some(3_300));
-        assert_eq!(solidarity_in(&[], 2031), None);
-        assert_eq!(check_fixed_table(&[5_000, 3_000, 2_000]), Ok(()));
-        assert_eq!(check_fixed_table(&[5_000, 3_000, 1_000]), Err(9_000));
     }
 
     fn members_strategy() -> impl Strategy<Value = Vec<MemberInput>> {

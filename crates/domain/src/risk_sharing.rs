@@ -204,11 +204,11 @@ impl Agreement {
             .map(|p| {
                 let mut steps: Vec<&TransitionStep> = p.transition.iter().collect();
                 steps.sort_by_key(|s| s.year);
+                // Before the first step the pot's own solidarity holds.
                 let percent = steps
                     .iter()
                     .rev()
                     .find(|s| s.year <= year)
-                    .or(steps.first())
                     .map(|s| s.solidarity_percent)
                     .unwrap_or(p.solidarity_percent);
                 CheckedPool {
@@ -465,6 +465,13 @@ mod tests {
         assert_eq!(pools[0].threshold_cents, Some(10_000_000));
         assert_eq!(pools[1].solidarity_basis_points, 2_500);
         assert_eq!(a.pools_in(2026)[1].solidarity_basis_points, 5_000);
+        // Before the path starts, the pot's own solidarity.
+        let later = Agreement::parse(
+            r#"{"naam": "x", "potten": [{"naam": "p", "solidariteit": 80, "sleutel": "inwoners", "overgang": [{"jaar": 2027, "solidariteit": 25}]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(later.pools_in(2026)[0].solidarity_basis_points, 8_000);
+        assert_eq!(later.pools_in(2027)[0].solidarity_basis_points, 2_500);
         assert_eq!(pools[1].max_pay_in_cents, Some(25_000_000));
     }
 

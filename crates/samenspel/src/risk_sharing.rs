@@ -280,9 +280,20 @@ pub async fn settlement(database: &str, args: SettlementArgs) -> anyhow::Result<
         eprintln!("niet vergeleken: volledig solidair naar {key} (geen waarde voor {})", missing.join(", "));
     }
     let current = agreement.pools_in(args.jaar);
+    // A proposal from the database takes its own pools' costs (its categories and thresholds);
+    // from files it shares the cost table.
     let proposal = if args.vergelijk.is_some() || args.voorstel.is_some() {
         match load_agreement(args.vergelijk.as_deref(), args.voorstel.as_deref(), region.as_ref(), args.jaar).await? {
-            Some((p, _)) => Some((format!("voorstel: {}", p.name), p.pools_in(args.jaar))),
+            Some((p, _)) => {
+                let proposal_costs = match &region {
+                    Some(r) => match region_tables(r, args.jaar, &args.wet, &p).await? {
+                        Some((c, _)) => c,
+                        None => return Ok(ExitCode::FAILURE),
+                    },
+                    None => costs.clone(),
+                };
+                Some((format!("voorstel: {}", p.name), p.pools_in(args.jaar), proposal_costs))
+            }
             None => return Ok(ExitCode::FAILURE),
         }
     } else {
@@ -290,7 +301,7 @@ pub async fn settlement(database: &str, args: SettlementArgs) -> anyhow::Result<
     };
     let comparison = match compare(
         (&format!("huidig: {}", agreement.name), &current),
-        proposal.as_ref().map(|(n, p)| (n.as_str(), p.as_slice())),
+        proposal.as_ref().map(|(n, p, c)| (n.as_str(), p.as_slice(), c)),
         &key_names,
         &costs,
         &keys,

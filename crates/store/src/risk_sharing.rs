@@ -125,11 +125,12 @@ impl Store {
         on_pool!(self, |pool| Ok(sqlx::query_as(&sql).bind(agreement_id).fetch_all(pool).await?))
     }
 
-    /// The version in force in a year: the newest version whose first year is at or before it.
+    /// The version in force in a year: of the versions whose first year is at or before it, the
+    /// one with the latest first year (the newest of those when several share it).
     pub async fn agreement_in_force(&self, agreement_id: i64, year: i32) -> Result<Option<AgreementVersionRow>> {
         let sql = format!(
             "SELECT {VERSION_COLUMNS} FROM risk_agreement_versions WHERE agreement_id = $1 AND first_year <= $2 \
-             ORDER BY version DESC LIMIT 1"
+             ORDER BY first_year DESC, version DESC LIMIT 1"
         );
         on_pool!(self, |pool| Ok(sqlx::query_as(&sql).bind(agreement_id).bind(year).fetch_optional(pool).await?))
     }
@@ -235,12 +236,15 @@ impl Store {
         actor: &Actor,
     ) -> Result<AgreementRow> {
         let before = self.agreement(region_id, agreement_id).await?;
-        let sql = format!("UPDATE risk_agreements SET status = $1 WHERE id = $2 RETURNING {AGREEMENT_COLUMNS}");
+        let sql = format!(
+            "UPDATE risk_agreements SET status = $1 WHERE id = $2 AND region_id = $3 RETURNING {AGREEMENT_COLUMNS}"
+        );
         on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
             let row: AgreementRow = sqlx::query_as(&sql)
                 .bind(status.code())
                 .bind(agreement_id)
+                .bind(region_id)
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(on_unique("status", ADOPTED_TWICE))?;

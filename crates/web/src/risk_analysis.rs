@@ -44,8 +44,23 @@ impl Default for GameSettings {
     }
 }
 
-/// The fields of the settings as the pages and the API name them.
-pub const SETTING_FIELDS: [&str; 5] = ["team", "overheadAlleen", "overheadBinnen", "risicoprijs", "dureZorgVanaf"];
+/// The largest amount a setting takes (€ 10 billion): sums over every coalition stay far from
+/// overflowing.
+pub const MAX_SETTING_CENTS: i64 = 1_000_000_000_000;
+
+/// The fields of the settings as the pages and the API name them, with their labels.
+pub const SETTING_FIELDS: [(&str, &str); 5] = [
+    ("team", "Regionaal team per jaar"),
+    ("overheadAlleen", "Overhead per gemeente alleen"),
+    ("overheadBinnen", "Overhead per gemeente binnen de regio"),
+    ("risicoprijs", "Prijs van risico"),
+    ("dureZorgVanaf", "Dure zorg vanaf"),
+];
+
+/// The label of a setting's field, for messages on the pages.
+pub fn setting_label(field: &str) -> &str {
+    SETTING_FIELDS.iter().find(|(f, _)| *f == field).map(|(_, l)| *l).unwrap_or(field)
+}
 
 impl GameSettings {
     /// Reads the settings from a query; an absent field keeps its default.
@@ -63,8 +78,9 @@ impl GameSettings {
                 continue;
             }
             match Cents::parse(value) {
-                Ok(c) if c.0 >= 0 => *target = c.0,
-                _ => invalid.push(field, "pattern", "Vul een bedrag in euro's in, zoals 250.000."),
+                Ok(c) if (0..=MAX_SETTING_CENTS).contains(&c.0) => *target = c.0,
+                Ok(_) => invalid.push(field, "range", "Vul een bedrag van € 0 tot € 10 miljard in."),
+                Err(_) => invalid.push(field, "pattern", "Vul een bedrag in euro's in, zoals 250.000."),
             }
         }
         let price = q.get("risicoprijs").trim();
@@ -199,9 +215,10 @@ pub async fn analysis(
 }
 
 /// Splits `total` over the members in proportion to their inhabitants (exact to the cent).
-fn by_inhabitants(total: i64, keys: &KeyTable) -> Vec<i64> {
+fn by_inhabitants(total: i64, keys: &KeyTable) -> std::result::Result<Vec<i64>, String> {
     let weights: Vec<i128> = keys.values().map(|v| i128::from(*v.get("inwoners").unwrap_or(&0))).collect();
-    split(total, &weights).unwrap_or_else(|_| vec![0; weights.len()])
+    split(total, &weights)
+        .map_err(|_| "de inwoners van de leden zijn onbekend; het team kan niet worden verdeeld".into())
 }
 
 /// One member in the fair-allocation view; amounts in cents.
@@ -264,7 +281,7 @@ pub fn fair_allocation(a: &Analysis, s: &GameSettings) -> std::result::Result<Fa
     // c(N) (the region's risk price) by inhabitants, so the charges add up to c(N) as well.
     let contributions: Vec<i64> = c.members.iter().map(|m| m.contribution_cents[at]).collect();
     let direct: i64 = contributions.iter().sum::<i64>() + s.inside_overhead_cents * n as i64;
-    let shared = by_inhabitants(total - direct, &a.keys);
+    let shared = by_inhabitants(total - direct, &a.keys)?;
     let charged: Vec<i64> = contributions
         .iter()
         .zip(&shared)
@@ -339,6 +356,13 @@ pub async fn leave_scenario(
     leaving: &[String],
     seed: u64,
 ) -> std::result::Result<std::result::Result<LeaveScenario, Vec<String>>, AppError> {
+    let mut unique: Vec<String> = Vec::new();
+    for l in leaving {
+        if !unique.contains(l) {
+            unique.push(l.clone());
+        }
+    }
+    let leaving = unique.as_slice();
     let year = a.settled.year;
     let law = a.settled.law.clone();
     let c = &a.settled.comparison;
@@ -356,18 +380,26 @@ pub async fn leave_scenario(
     }
     let pools = a.settled.agreement.model.pools_in(year);
     let (after_pools, after_costs, after_keys) = without_members(&pools, &a.costs, &a.keys, leaving);
-    let after =
-        settle_agreement(&after_pools, &after_costs, &after_keys).map_err(|p| AppError::internal(p.join("; ")))?;
+    // Limits the others can no longer carry, or a key nobody left has: said, not a failure.
+    let after = match settle_agreement(&after_pools, &after_costs, &after_keys) {
+        Ok(after) => after,
+        Err(problems) => {
+            return Ok(Err(problems.into_iter().map(|p| format!("na uittreden: {p}")).collect()));
+        }
+    };
     let mut after_contribution: BTreeMap<String, i64> = BTreeMap::new();
     for pool in &after {
         for m in &pool.members {
             *after_contribution.entry(m.member.clone()).or_default() += m.contribution_cents;
         }
     }
-    let team_before: BTreeMap<String, i64> =
-        a.keys.keys().map(|m| m.to_string()).zip(by_inhabitants(s.team_cents, &a.keys)).collect();
-    let team_after: BTreeMap<String, i64> =
-        after_keys.keys().map(|m| m.to_string()).zip(by_inhabitants(s.team_cents, &after_keys)).collect();
+    let (team_before, team_after) =
+        match (by_inhabitants(s.team_cents, &a.keys), by_inhabitants(s.team_cents, &after_keys)) {
+            (Ok(before), Ok(after)) => (before, after),
+            (Err(e), _) | (_, Err(e)) => return Ok(Err(vec![e])),
+        };
+    let team_before: BTreeMap<String, i64> = a.keys.keys().map(|m| m.to_string()).zip(team_before).collect();
+    let team_after: BTreeMap<String, i64> = after_keys.keys().map(|m| m.to_string()).zip(team_after).collect();
     // Risk: the whole region simulated, then the region without the leavers.
     let agreement = simulated_agreement(&pools);
     let before_sim = match simulate_blocking(a.models.clone(), agreement, LEAVE_YEARS, seed).await? {

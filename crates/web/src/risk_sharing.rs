@@ -29,6 +29,33 @@ pub const REGION_KEYS: [(&str, &str); 6] = [
     (FIXED_KEY, "vaste percentages (in de afspraak)"),
 ];
 
+/// A key as the pages name it (`clienten_vorig_jaar` → `cliënten vorig jaar`).
+pub fn key_label(key: &str) -> String {
+    match key {
+        "clienten_vorig_jaar" => "cliënten vorig jaar".into(),
+        "clienten_gemiddeld_3_jaar" => "cliënten, gemiddelde van 3 jaar".into(),
+        FIXED_KEY => "vaste verdeling".into(),
+        other => other.replace('_', " "),
+    }
+}
+
+/// A model's name as the pages show it: the reference models with their key's label.
+pub fn model_label(name: &str) -> String {
+    match name.strip_prefix("volledig solidair naar ") {
+        Some(key) => format!("volledig solidair naar {}", key_label(key)),
+        None => name.to_string(),
+    }
+}
+
+/// A law as the pages name it.
+pub fn law_label(law: &str) -> &'static str {
+    if law == "wmo" {
+        "Wmo 2015"
+    } else {
+        "Jeugdwet"
+    }
+}
+
 /// The members of a region in (some part of) a year.
 pub async fn members_in(store: &Store, region_id: i64, year: i32) -> Result<Vec<MembershipRow>> {
     let first = time::Date::from_calendar_date(year, time::Month::January, 1).map_err(|_| StoreError::NotFound)?;
@@ -197,10 +224,19 @@ pub async fn settle_region(
     };
     let (reference, incomplete_keys) = key_coverage(&keys);
     let current = agreement.model.pools_in(year);
-    let proposed = proposal.as_ref().map(|p| (p.model.name.clone(), p.model.pools_in(year)));
+    // The proposal's pools may take other categories and thresholds: its own cost table.
+    let proposed = match &proposal {
+        None => None,
+        Some(p) => match production_inputs(store, region, year, law, &p.model).await? {
+            Ok((costs, _)) => Some((p.model.name.clone(), p.model.pools_in(year), costs)),
+            Err(problems) => {
+                return Ok(Err(problems.into_iter().map(|x| format!("{}: {x}", p.model.name)).collect()));
+            }
+        },
+    };
     let comparison = match compare(
         (&agreement.model.name, &current),
-        proposed.as_ref().map(|(n, p)| (n.as_str(), p.as_slice())),
+        proposed.as_ref().map(|(n, p, c)| (n.as_str(), p.as_slice(), c)),
         &reference,
         &costs,
         &keys,

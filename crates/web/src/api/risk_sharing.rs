@@ -24,7 +24,8 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "camelCase")]
 pub struct AfspraakVersie {
     pub versie: i32,
-    /// The first year this version applies to; a year uses the newest version at or before it.
+    /// The first year this version applies to; a year uses the version with the latest first year
+    /// at or before it (the newest of those).
     pub vanaf_jaar: i32,
     pub toelichting: Option<String>,
     pub vastgelegd_door: String,
@@ -624,7 +625,8 @@ pub async fn leave(
 #[serde(rename_all = "camelCase")]
 pub struct Budgetrisico {
     pub gemeentecode: String,
-    pub budget: Option<f64>,
+    /// The member's budget for the law and year (member figures).
+    pub budget_cent: Option<i64>,
     pub gemiddeld_alleen: f64,
     pub gemiddeld_binnen: f64,
     pub spreiding_alleen: f64,
@@ -712,7 +714,7 @@ pub async fn budget_risk(
             .members
             .into_iter()
             .map(|m| Budgetrisico {
-                budget: budgets.get(&m.member).copied().flatten(),
+                budget_cent: budgets.get(&m.member).copied().flatten().map(|b| (b * 100.0).round() as i64),
                 gemeentecode: m.member,
                 gemiddeld_alleen: m.mean_standalone,
                 gemiddeld_binnen: m.mean_inside,

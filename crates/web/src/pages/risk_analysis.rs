@@ -53,44 +53,22 @@ fn input(id: &str, name: &str, label: &str, value: &str, hint: &str) -> String {
 
 fn settings_inputs(s: &GameSettings, with_risk: bool) -> String {
     let v = s.values();
+    let d = GameSettings::default().values();
+    let example = |hint: &str, i: usize| format!("{hint} Voorbeeldwaarde {}; vul de waarde van uw regio in.", d[i].1);
+    let fields = [
+        ("team", "Regionaal team per jaar (euro)", "Gedeelde uitvoeringskosten van de regio."),
+        ("alleen", "Overhead per gemeente alleen (euro)", "Zelf inkopen en contractbeheer, per jaar."),
+        ("binnen", "Overhead per gemeente binnen de regio (euro)", "Wat een lid zelf nog doet, per jaar."),
+        ("risico", "Prijs van risico (% van de spreiding)", "Wat het dragen van risico waard is."),
+        ("duur", "Dure zorg vanaf (euro per cliënt per jaar)", "Grens tussen gewone en dure zorg in het kostenmodel."),
+    ];
     let mut html = String::new();
-    html.push_str(&input(
-        "team",
-        "team",
-        "Regionaal team per jaar (euro)",
-        &v[0].1,
-        "Gedeelde uitvoeringskosten van de regio.",
-    ));
-    html.push_str(&input(
-        "alleen",
-        "overheadAlleen",
-        "Overhead per gemeente alleen (euro)",
-        &v[1].1,
-        "Zelf inkopen en contractbeheer, per jaar.",
-    ));
-    html.push_str(&input(
-        "binnen",
-        "overheadBinnen",
-        "Overhead per gemeente binnen de regio (euro)",
-        &v[2].1,
-        "Wat een lid zelf nog doet, per jaar.",
-    ));
-    if with_risk {
-        html.push_str(&input(
-            "risico",
-            "risicoprijs",
-            "Prijs van risico (% van de spreiding)",
-            &v[3].1,
-            "Wat het dragen van risico waard is.",
-        ));
+    for (i, (id, label, hint)) in fields.iter().enumerate() {
+        if *id == "risico" && !with_risk {
+            continue;
+        }
+        html.push_str(&input(id, v[i].0, label, &v[i].1, &example(hint, i)));
     }
-    html.push_str(&input(
-        "duur",
-        "dureZorgVanaf",
-        "Dure zorg vanaf (euro per cliënt per jaar)",
-        &v[4].1,
-        "Grens tussen gewone en dure zorg in het kostenmodel.",
-    ));
     html
 }
 
@@ -126,9 +104,24 @@ pub struct TableView {
 }
 
 impl TableView {
+    /// The table for a spreadsheet: amounts as plain numbers with a decimal comma (`-1234,56`),
+    /// never a leading `+` a spreadsheet would read as a formula.
     fn csv(&self) -> (Vec<&str>, Vec<Vec<String>>) {
-        (self.header.iter().map(String::as_str).collect(), self.rows.clone())
+        let rows = self.rows.iter().map(|row| row.iter().map(|c| plain_cell(c)).collect()).collect();
+        (self.header.iter().map(String::as_str).collect(), rows)
     }
+}
+
+/// `€ 1.234,56` → `1234,56`, `+ € 1,00` → `1,00`, `− € 5,00` and `-€ 5,00` → `-5,00`,
+/// `± € 3,00` → `3,00`; other cells as they are.
+fn plain_cell(cell: &str) -> String {
+    let (sign, rest) = match cell.split_once("€ ") {
+        Some((prefix, rest)) if ["", "+ ", "− ", "-", "± "].contains(&prefix) => {
+            (if prefix == "− " || prefix == "-" { "-" } else { "" }, rest)
+        }
+        _ => return cell.to_string(),
+    };
+    format!("{sign}{}", rest.replace('.', ""))
 }
 
 struct Context {
@@ -246,7 +239,11 @@ pub async fn fair(
     let settings = match GameSettings::from_query(&extra) {
         Ok(s) => s,
         Err(invalid) => {
-            ctx.page.problems = invalid.errors.iter().map(|e| format!("{}: {}", e.name, e.reason)).collect();
+            ctx.page.problems = invalid
+                .errors
+                .iter()
+                .map(|e| format!("{}: {}", crate::risk_analysis::setting_label(&e.name), e.reason))
+                .collect();
             GameSettings::default()
         }
     };
@@ -271,13 +268,22 @@ pub async fn fair(
                         ctx.page.notes.push(if f.core.exhaustive {
                             "Geen gemeente en geen groep gemeenten is alleen goedkoper uit dan onder de afspraak: de afspraak ligt in de kern.".into()
                         } else {
-                            "Geen gemeente en geen paar gemeenten is alleen goedkoper uit (bij meer dan 25 leden worden alleen enkelen en paren getoetst).".into()
+                            "Geen gemeente en geen paar gemeenten is alleen goedkoper uit (bij meer dan 25 leden worden alleen afzonderlijke gemeenten en paren getoetst).".into()
                         });
                     } else {
-                        ctx.page.notes.push(format!(
-                            "{} coalitie(s) zouden alleen goedkoper uit zijn dan onder de afspraak:",
-                            f.core.count
-                        ));
+                        ctx.page.notes.push(if f.core.count == 1 {
+                            "Eén coalitie zou alleen goedkoper uit zijn dan onder de afspraak:".to_string()
+                        } else {
+                            format!(
+                                "{} coalities zouden alleen goedkoper uit zijn dan onder de afspraak{}:",
+                                nl::integer(f.core.count as i64),
+                                if f.core.count as usize > f.core.objections.len() {
+                                    "; de grootste verschillen"
+                                } else {
+                                    ""
+                                }
+                            )
+                        });
                         for o in &f.core.objections {
                             let who: Vec<String> = o.members.iter().map(|i| name(&f.lines[*i].member)).collect();
                             ctx.page.notes.push(format!(
@@ -365,7 +371,11 @@ pub async fn leave(
     let settings = match GameSettings::from_query(&extra) {
         Ok(s) => s,
         Err(invalid) => {
-            ctx.page.problems = invalid.errors.iter().map(|e| format!("{}: {}", e.name, e.reason)).collect();
+            ctx.page.problems = invalid
+                .errors
+                .iter()
+                .map(|e| format!("{}: {}", crate::risk_analysis::setting_label(&e.name), e.reason))
+                .collect();
             GameSettings::default()
         }
     };
@@ -536,7 +546,9 @@ pub async fn budget_risk(
     )
     .await?;
     let settings = GameSettings::from_query(&extra).unwrap_or_else(|invalid| {
-        ctx.page.problems.extend(invalid.errors.iter().map(|e| format!("{}: {}", e.name, e.reason)));
+        ctx.page.problems.extend(
+            invalid.errors.iter().map(|e| format!("{}: {}", crate::risk_analysis::setting_label(&e.name), e.reason)),
+        );
         GameSettings::default()
     });
     let years = match extra.get("jaren").trim() {
@@ -677,4 +689,20 @@ pub async fn budget_risk(
         }
     }
     finish(ctx.page, &q, &format!("budgetrisico-{}", ctx.selection.year))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_cell;
+
+    #[test]
+    fn csv_cells_are_plain_numbers() {
+        assert_eq!(plain_cell("€ 1.234.567,89"), "1234567,89");
+        assert_eq!(plain_cell("+ € 1,00"), "1,00");
+        assert_eq!(plain_cell("− € 5.000,00"), "-5000,00");
+        assert_eq!(plain_cell("-€ 0,05"), "-0,05");
+        assert_eq!(plain_cell("± € 3,00"), "3,00");
+        assert_eq!(plain_cell("12,5%"), "12,5%");
+        assert_eq!(plain_cell("'s-Gravenhage"), "'s-Gravenhage");
+    }
 }

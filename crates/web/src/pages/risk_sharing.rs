@@ -8,7 +8,10 @@ use crate::auth::{region_for, PageUser};
 use crate::chart;
 use crate::error::AppError;
 use crate::forms::{CsrfForm, FormPairs};
-use crate::risk_sharing::{selection, settle_selection, RegionSettlement, Selection, SettlementQuery, REGION_KEYS};
+use crate::risk_sharing::{
+    key_label, law_label, model_label, selection, settle_selection, RegionSettlement, Selection, SettlementQuery,
+    REGION_KEYS,
+};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -210,6 +213,14 @@ pub fn agreement_input(form: &FormPairs, with_name: bool) -> Result<(AgreementSt
         if key.is_empty() {
             invalid.push(f.key, "required", "Kies de verdeelsleutel van deze pot.");
         }
+        // The region has no column of fixed percentages: the pot brings its own.
+        if key == samenspel_domain::risk_sharing::FIXED_KEY && form.get(f.fixed).trim().is_empty() {
+            invalid.push(
+                f.fixed,
+                "required",
+                "Vul de vaste verdeling in: per regel een gemeentecode en een percentage.",
+            );
+        }
         pools.push(PoolDefinition {
             name: pot_name.to_string(),
             solidarity_percent: solidarity.unwrap_or(0.0),
@@ -313,12 +324,18 @@ fn agreement_form(
     }
     form = form
         .field("vanafJaar", "Geldt vanaf het jaar", "number", v.get("vanafJaar"), true)
-        .hint("Een afrekening van een jaar gebruikt de nieuwste versie die dan al gold.")
+        .hint("Een afrekening van een jaar gebruikt de versie met het laatste beginjaar tot en met dat jaar.")
         .field("toelichting", "Toelichting (besluit, reden van de wijziging)", "textarea", v.get("toelichting"), false);
     let mut keys: Vec<(String, String)> = vec![(String::new(), "kies een sleutel".into())];
     keys.extend(REGION_KEYS.iter().map(|(k, l)| (k.to_string(), l.to_string())));
     for (i, f) in POTS.iter().enumerate() {
         let n = i + 1;
+        // A key entered elsewhere (API, command line) stays selectable.
+        let mut keys = keys.clone();
+        let current = v.get(f.key).trim();
+        if !current.is_empty() && !keys.iter().any(|(k, _)| k == current) {
+            keys.push((current.to_string(), current.to_string()));
+        }
         form = form
             .field(f.name, &format!("Pot {n}: naam"), "text", v.get(f.name), n == 1)
             .hint(if n == 1 {
@@ -328,7 +345,7 @@ fn agreement_form(
             })
             .field(f.solidarity, &format!("Pot {n}: solidariteit in procenten"), "text", v.get(f.solidarity), n == 1)
             .hint("0 = ieder betaalt eigen kosten (profijtbeginsel), 100 = alles naar de sleutel.")
-            .select(f.key, &format!("Pot {n}: verdeelsleutel"), v.get(f.key), keys.clone(), n == 1)
+            .select(f.key, &format!("Pot {n}: verdeelsleutel"), v.get(f.key), keys, n == 1)
             .field(f.categories, &format!("Pot {n}: productcategorieën"), "text", v.get(f.categories), false)
             .hint("Zoals 43, 46. Precies één pot noemt er geen: die neemt de overige categorieën.")
             .field(f.threshold, &format!("Pot {n}: drempel per cliënt in euro's"), "text", v.get(f.threshold), false)
@@ -511,7 +528,7 @@ pub struct VersionView {
 /// A pool's rule in words, as the agreement page and the explanations show it.
 pub fn pool_rule_text(p: &PoolDefinition) -> String {
     let mut parts = vec![format!("solidariteit {} %", percent_text(p.solidarity_percent))];
-    parts.push(format!("sleutel {}", p.key));
+    parts.push(format!("sleutel {}", key_label(&p.key.trim().to_lowercase())));
     if !p.fixed_shares.is_empty() {
         let shares: Vec<String> =
             p.fixed_shares.iter().map(|(gm, pct)| format!("{gm} {} %", percent_text(*pct))).collect();
@@ -553,6 +570,7 @@ struct AgreementPage {
     can_manage: bool,
     versions: Vec<VersionView>,
     form: Option<FormView>,
+    form_note: String,
 }
 
 async fn agreement_page(
@@ -578,14 +596,25 @@ async fn agreement_page(
         });
     }
     let action = format!("/regios/{}/verevening/afspraken/{}", region.code, row.id);
+    let latest = stored.first().and_then(|v| v.agreement().ok().map(|m| (m, v.first_year + 1)));
+    // An agreement with more pots than the form holds is changed through the API or the command
+    // line: the form would drop the pots it cannot show.
+    let fits = latest.as_ref().is_none_or(|(m, _)| m.pools.len() <= POTS.len());
     let form = match form {
         Some(f) => Some(f),
-        None if access.can_manage_risk_sharing() => {
-            let latest = stored.first().and_then(|v| v.agreement().ok().map(|m| (m, v.first_year + 1)));
+        None if access.can_manage_risk_sharing() && fits => {
             let values = latest.map(|(m, y)| form_values(&m, y)).unwrap_or_default();
             Some(agreement_form("nieuwe-versie", action, "Nieuwe versie opslaan", user.csrf(), &values, false))
         }
         None => None,
+    };
+    let form_note = if access.can_manage_risk_sharing() && !fits {
+        format!(
+            "Deze afspraak heeft meer dan {} potten; leg een nieuwe versie vast via de API of met samenspel afspraak.",
+            POTS.len()
+        )
+    } else {
+        String::new()
     };
     let layout = Layout::for_region(
         &format!("Afspraak {}", row.name),
@@ -608,6 +637,7 @@ async fn agreement_page(
             can_manage: access.can_manage_risk_sharing(),
             versions,
             form,
+            form_note,
         },
         status,
     ))
@@ -830,20 +860,21 @@ pub async fn settlement(
     let name = |gm: &str| settled.names.get(gm).cloned().unwrap_or_else(|| gm.to_string());
     let c = &settled.comparison;
     page.title = format!(
-        "{} {} ({}), versie {} (geldt vanaf {})",
+        "{} ({}), versie {} (geldt vanaf {}), {} {}",
         settled.agreement.row.name,
-        settled.year,
-        settled.law,
+        status_label(&settled.agreement.row.status),
         settled.agreement.version.version,
-        settled.agreement.version.first_year
+        settled.agreement.version.first_year,
+        law_label(&settled.law),
+        settled.year,
     );
-    page.models = c.models.iter().map(|m| m.name.clone()).collect();
+    page.models = c.models.iter().map(|m| model_label(&m.name)).collect();
     page.key_notes = settled
         .incomplete_keys
         .iter()
         .map(|(key, missing)| {
             let names: Vec<String> = missing.iter().map(|gm| name(gm)).collect();
-            format!("volledig solidair naar {key}: geen waarde voor {}", names.join(", "))
+            format!("volledig solidair naar {}: geen waarde voor {}", key_label(key), names.join(", "))
         })
         .collect();
     page.lines = c
@@ -858,7 +889,8 @@ pub async fn settlement(
     page.own_total = money(c.members.iter().map(|m| m.own_cents).sum());
     page.totals = (0..c.models.len()).map(|i| signed(c.members.iter().map(|m| m.difference_cents[i]).sum())).collect();
     let shown: Vec<usize> = (settled.agreement_index..c.models.len()).collect();
-    let series: Vec<&str> = shown.iter().map(|i| c.models[*i].name.as_str()).collect();
+    let series_names: Vec<String> = shown.iter().map(|i| model_label(&c.models[*i].name)).collect();
+    let series: Vec<&str> = series_names.iter().map(String::as_str).collect();
     let rows: Vec<(String, Vec<i64>)> =
         c.members.iter().map(|m| (name(&m.member), shown.iter().map(|i| m.difference_cents[*i]).collect())).collect();
     page.chart = chart::diverging(
@@ -919,9 +951,10 @@ pub async fn settlement(
                     let cells = by_member.entry(m.member.clone()).or_default();
                     let missing = (page.years.len() - 1) * shown.len();
                     cells.resize(missing.max(cells.len()), "–".into());
-                    cells.extend(
-                        shown.iter().map(|i| m.difference_cents.get(*i).map(|d| signed(*d)).unwrap_or("–".into())),
-                    );
+                    // Earlier years may compare fewer keys: the agreement sits at its own index.
+                    cells.extend((0..shown.len()).map(|k| {
+                        m.difference_cents.get(o.agreement_index + k).map(|d| signed(*d)).unwrap_or("–".into())
+                    }));
                 }
             }
             Err(problems) => page.years_notes.push(format!("{year}: {}", problems.join("; "))),
@@ -944,7 +977,7 @@ fn settlement_csv(settled: &RegionSettlement) -> axum::response::Response {
             for m in &pool.members {
                 rows.push(vec![
                     settled.year.to_string(),
-                    model.name.clone(),
+                    model_label(&model.name),
                     pool.rule.name.clone(),
                     m.member.clone(),
                     settled.names.get(&m.member).cloned().unwrap_or_default(),

@@ -126,9 +126,14 @@ async fn an_admin_enters_the_agreement_and_settles_the_imported_year() {
         assert_eq!((*o, *contribution, *difference), (own, own, 0), "{model}");
     }
 
-    // A proposal: entered as a second agreement, compared side by side.
+    // A proposal: entered as a second agreement, compared side by side. It shares the rest of
+    // the care fully above € 1.000 per client (the test's few months of production), a threshold
+    // the agreement does not have: its column is settled with its own clients above it.
     let mut proposal = agreement_form("Voorstel 2027", "voorstel");
     proposal[5].1 = "0".into();
+    proposal[10].1 = "100".into();
+    proposal[13].1 = String::new();
+    proposal.push(("pot2Drempel", "1.000".into()));
     let response = post(&mut admin, BASE, &proposal).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let proposal_id = response.headers()["location"]
@@ -144,6 +149,11 @@ async fn an_admin_enters_the_agreement_and_settles_the_imported_year() {
     let response = admin.get(&format!("{BASE}/afrekening?jaar={year}&voorstel={proposal_id}&formaat=csv")).await;
     let sums = csv_sums(&response.text().await.unwrap());
     assert!(sums.contains_key("Voorstel 2027") && sums.contains_key("Huidige afspraak"), "{sums:?}");
+    assert_eq!(sums["Voorstel 2027"], (own, own, 0));
+    let response = admin.get(&format!("{BASE}/afrekening?jaar={year}&voorstel={proposal_id}&formaat=csv")).await;
+    let csv = response.text().await.unwrap();
+    let moved = csv.lines().filter(|l| l.contains(";Voorstel 2027;overig;") && !l.contains(";0,00;")).count();
+    assert!(moved > 0, "the proposal's threshold pools the expensive clients: {csv}");
 
     // A year without production is named, not settled as zero.
     let (status, page) = admin.page(&format!("{BASE}/afrekening?jaar=2021")).await;
@@ -177,6 +187,13 @@ async fn a_wrong_agreement_is_refused_and_keeps_what_was_typed() {
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(response.text().await.unwrap().contains("Geef deze pot een naam"));
 
+    // The key vast needs its table of percentages.
+    let mut no_table = agreement_form("Zonder tabel", "voorstel");
+    no_table[11].1 = "vast".into();
+    let response = post(&mut admin, BASE, &no_table).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(response.text().await.unwrap().contains("Vul de vaste verdeling in"));
+
     // Fixed percentages must add up to 100 %.
     wrong[5].1 = "100".into();
     let response = post(&mut admin, BASE, &wrong).await;
@@ -201,6 +218,13 @@ async fn a_wrong_agreement_is_refused_and_keeps_what_was_typed() {
     assert_eq!(v2.agreement().unwrap().pools[0].solidarity_percent, 80.0);
     assert_eq!(v2.agreement().unwrap().name, "Huidige afspraak");
     assert!(app.store.agreement_in_force(id, 2019).await.unwrap().is_none());
+    // A correction entered later from 2025 on applies to 2025–2029, and 2030 keeps version 2.
+    let mut correction = agreement_form("", "");
+    correction[2].1 = "2025".into();
+    let response = post(&mut admin, &format!("{BASE}/afspraken/{id}"), &correction).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.store.agreement_in_force(id, 2027).await.unwrap().unwrap().version, 3);
+    assert_eq!(app.store.agreement_in_force(id, 2031).await.unwrap().unwrap().version, 2);
 }
 
 #[tokio::test]
@@ -363,6 +387,11 @@ async fn shapley_leave_or_remain_and_budget_risk_for_the_region() {
     assert_eq!(remaining.iter().map(|r| r["bijdrageNaCent"].as_i64().unwrap()).sum::<i64>(), own);
     let team: i64 = remaining.iter().map(|r| r["teamaandeelNaCent"].as_i64().unwrap()).sum();
     assert_eq!(team, 100_000_000, "the default team of € 1 mln is carried by those who stay");
+    let (_, twice) =
+        api_json(&app, &admin, &format!("{api}/uittreden?jaar={year}&gemeente=GM1842&gemeente=GM1842")).await;
+    assert_eq!(twice["uittreders"].as_array().unwrap().len(), 1);
+    let (status, _) = api_json(&app, &admin, &format!("{api}/shapley?jaar={year}&team=99.999.999.999")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "at most € 10 billion");
     for (query, expected) in [("gemeente=GM0344", "GM0344 is in"), ("", "kies ten minste één gemeente")] {
         let response = app.api_get(&admin, &format!("{api}/uittreden?jaar={year}&{query}")).await;
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -376,7 +405,7 @@ async fn shapley_leave_or_remain_and_budget_risk_for_the_region() {
     assert_eq!(status, StatusCode::OK, "{first}");
     assert_eq!(first, api_json(&app, &admin, &path).await.1);
     assert_eq!(first["gemeenten"].as_array().unwrap().len(), 9);
-    assert!(first["gemeenten"][0]["budget"].as_f64().is_some(), "the demo has budgets");
+    assert!(first["gemeenten"][0]["budgetCent"].as_i64().is_some(), "the demo has budgets");
     for years in ["0", "2000000", "veel"] {
         let (status, _) = api_json(&app, &admin, &format!("{api}/budgetrisico?jaar={year}&jaren={years}")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{years}");
