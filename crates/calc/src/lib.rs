@@ -8,3 +8,4 @@ pub mod shapley;
 pub mod signals;
 pub mod simulation;
 pub mod spend;
+pub mod voting;

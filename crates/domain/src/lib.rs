@@ -6,6 +6,7 @@ pub mod access;
 pub mod account;
 pub mod codes;
 pub mod figures;
+pub mod governance;
 pub mod money;
 pub mod nl;
 pub mod procurement;

@@ -77,6 +77,9 @@ pub enum Command {
     Verevening(crate::risk_sharing::SettlementArgs),
     /// Simuleer het budgetrisico per gemeente, alleen en binnen de afspraak.
     Simuleer(crate::risk_sharing::SimulationArgs),
+    /// Reken de uitkomst van een stemming uit volgens een besluitregel van het handvest, met de
+    /// berekening erbij.
+    Stemming(crate::governance::VoteArgs),
     /// Leg een vereveningsafspraak (JSON) vast in een regio: een nieuwe afspraak, of een nieuwe
     /// versie als de regio al een afspraak met die naam heeft.
     Afspraak(crate::risk_sharing::StoreAgreementArgs),
@@ -341,6 +344,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Generate(args) => crate::production::generate(&database, args).await?,
         Command::Verevening(args) => return crate::risk_sharing::settlement(&database, args).await,
         Command::Simuleer(args) => return crate::risk_sharing::simulation(&database, args).await,
+        Command::Stemming(args) => return crate::governance::vote(args),
         Command::Afspraak(args) => return crate::risk_sharing::store_agreement(&database, args).await,
         Command::Demo { zonder_productie } => {
             let store = open(&database).await?;

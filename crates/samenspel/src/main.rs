@@ -1,6 +1,7 @@
 //! The `samenspel` command: run the server, and the administrative tasks a region scripts.
 
 mod cli;
+mod governance;
 mod production;
 mod risk_sharing;
 

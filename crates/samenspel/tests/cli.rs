@@ -446,3 +446,23 @@ fn this_year() -> i32 {
     // Civil year from days since 1970 (good to the day for this purpose).
     1970 + (days as f64 / 365.2425) as i32
 }
+
+#[test]
+fn a_vote_is_counted_by_the_charters_rule_with_the_arithmetic() {
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/voorbeelden/bestuur/");
+    let rules = format!("{examples}besluitregels.json");
+    let votes = format!("{examples}stemmen.csv");
+    let count = |kind: &str| {
+        samenspel("sqlite::memory:", &["stemming", "--regels", &rules, "--soort", kind, "--stemmen", &votes], None)
+    };
+    // The three largest members carry 69 % of the inhabitants but not a majority of the members.
+    let out = count("begroting");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert!(shown.contains("leden voor 3 van 9 = 33,33 % (niet meer dan de helft)"), "{shown}");
+    assert!(shown.contains("inwoners voor 804.232 van 1.162.453 = 69,18 % (meer dan de helft)"), "{shown}");
+    assert!(shown.trim_end().ends_with("Uitkomst: verworpen"));
+    let out = count("fusie");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("soort 'fusie' heeft geen besluitregel"));
+}

@@ -1,0 +1,334 @@
+//! The partner charter's decision rules (besluitregels): per kind of decision how votes weigh,
+//! what majority adopts, the quorum, vetoes and what a tie means. Read from JSON with Dutch field
+//! names (see docs/bestuur.md); the tally is in `samenspel_calc::voting`.
+
+use crate::MunicipalityCode;
+use serde::{Deserialize, Serialize};
+
+/// The kinds of decision a charter gives a rule for.
+pub const DECISION_KINDS: [(&str, &str); 6] = [
+    ("begroting", "begroting en budget"),
+    ("verevening", "risicovereveningsafspraak"),
+    ("inkoopstrategie", "inkoopstrategie"),
+    ("toetreding", "toetreding of uittreding van een lid"),
+    ("handvest", "wijziging van het handvest"),
+    ("overig", "overige besluiten"),
+];
+
+/// How a member's vote weighs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Weighting {
+    /// One member, one vote.
+    Lid,
+    /// By inhabitants (CBS).
+    Inwoners,
+    /// By the member's budget for the law in the year (member figures).
+    Budget,
+}
+
+/// What adopts a proposal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Majority {
+    /// More than half of the base.
+    Gewoon,
+    /// At least `percentage` of the base (weighted by the rule's weighting).
+    Gekwalificeerd,
+    /// More than half of the members (one member one vote) and more than half of the weight.
+    Dubbel,
+    /// Every member in the base votes for.
+    Unaniem,
+}
+
+/// What the majority is a share of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Base {
+    /// The votes cast for or against (abstentions do not count).
+    Uitgebracht,
+    /// All members entitled to vote, whether they voted or not.
+    Alle,
+}
+
+/// What a tie (as much for as against) means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tie {
+    /// The proposal is not adopted (staken der stemmen).
+    Verworpen,
+    /// The chair's vote decides.
+    Voorzitter,
+}
+
+/// Who may block a proposal by voting against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Veto {
+    #[default]
+    Geen,
+    /// Every member.
+    Iedereen,
+    /// The members named.
+    Leden(Vec<String>),
+}
+
+/// The rule for one kind of decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DecisionRule {
+    #[serde(rename = "soort")]
+    pub kind: String,
+    #[serde(rename = "weging")]
+    pub weighting: Weighting,
+    #[serde(rename = "meerderheid")]
+    pub majority: Majority,
+    /// For a qualified majority: the share needed, in percent with at most two decimals.
+    #[serde(rename = "percentage", default, skip_serializing_if = "Option::is_none")]
+    pub percentage: Option<String>,
+    #[serde(rename = "basis", default = "default_base")]
+    pub base: Base,
+    /// The share of the members (one member one vote) that must vote (for, against or abstain)
+    /// for a valid decision, in percent; absent: no quorum.
+    #[serde(rename = "quorum", default, skip_serializing_if = "Option::is_none")]
+    pub quorum: Option<String>,
+    #[serde(rename = "veto", default, skip_serializing_if = "is_no_veto")]
+    pub veto: Veto,
+    #[serde(rename = "staking", default = "default_tie")]
+    pub tie: Tie,
+    /// Secret ballot: who voted what is not shown, only the totals.
+    #[serde(rename = "geheim", default)]
+    pub secret: bool,
+}
+
+fn default_base() -> Base {
+    Base::Uitgebracht
+}
+
+fn default_tie() -> Tie {
+    Tie::Verworpen
+}
+
+fn is_no_veto(v: &Veto) -> bool {
+    *v == Veto::Geen
+}
+
+/// A rule checked: percentages in basis points, veto holders as codes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedRule {
+    pub kind: String,
+    pub weighting: Weighting,
+    pub majority: Majority,
+    /// For a qualified majority, the share needed in basis points (1 to 10 000).
+    pub threshold_basis_points: Option<u32>,
+    pub base: Base,
+    pub quorum_basis_points: Option<u32>,
+    /// `None`: no veto; `Some(empty)`: every member; otherwise the members named.
+    pub veto: Option<Vec<MunicipalityCode>>,
+    pub tie: Tie,
+    pub secret: bool,
+}
+
+/// Reads a percentage as written (`66,67`, `66.67`, `75`) into basis points.
+pub fn percentage_basis_points(text: &str) -> Option<u32> {
+    let t = text.trim().trim_end_matches('%').trim().replace(',', ".");
+    let (whole, fraction) = t.split_once('.').unwrap_or((&t, ""));
+    if whole.is_empty() || fraction.len() > 2 || !whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let whole: u32 = whole.parse().ok()?;
+    let fraction: u32 = format!("{fraction:0<2}").parse().ok()?;
+    let bp = whole.checked_mul(100)?.checked_add(fraction)?;
+    (bp <= 10_000).then_some(bp)
+}
+
+impl DecisionRule {
+    /// Checks the rule; every problem named with the kind of decision it belongs to.
+    pub fn check(&self) -> Result<CheckedRule, Vec<String>> {
+        let mut problems = Vec::new();
+        let kind = self.kind.trim().to_string();
+        let known = DECISION_KINDS.iter().any(|(k, _)| *k == kind);
+        if !known {
+            let kinds: Vec<&str> = DECISION_KINDS.iter().map(|(k, _)| *k).collect();
+            problems.push(format!("soort '{kind}' bestaat niet; kies uit {}", kinds.join(", ")));
+        }
+        let threshold = match (self.majority, &self.percentage) {
+            (Majority::Gekwalificeerd, None) => {
+                problems.push(format!("{kind}: een gekwalificeerde meerderheid heeft een percentage nodig"));
+                None
+            }
+            (Majority::Gekwalificeerd, Some(p)) => match percentage_basis_points(p) {
+                Some(bp) if bp > 5_000 => Some(bp),
+                Some(_) => {
+                    problems.push(format!(
+                        "{kind}: een gekwalificeerde meerderheid ligt boven 50 %, niet op {p} %; kies anders een gewone meerderheid"
+                    ));
+                    None
+                }
+                None => {
+                    problems.push(format!("{kind}: percentage '{p}' is geen percentage van 0 tot en met 100"));
+                    None
+                }
+            },
+            (_, Some(p)) => {
+                problems.push(format!("{kind}: een percentage ({p}) hoort alleen bij een gekwalificeerde meerderheid"));
+                None
+            }
+            (_, None) => None,
+        };
+        let quorum = match &self.quorum {
+            None => None,
+            Some(q) => match percentage_basis_points(q) {
+                Some(bp) if bp > 0 => Some(bp),
+                _ => {
+                    problems.push(format!("{kind}: quorum '{q}' is geen percentage boven 0 en tot en met 100"));
+                    None
+                }
+            },
+        };
+        if self.tie == Tie::Voorzitter && self.weighting != Weighting::Lid {
+            problems.push(format!(
+                "{kind}: de stem van de voorzitter beslist alleen bij één lid één stem; kies bij een gewogen stemming 'verworpen'"
+            ));
+        }
+        let veto = match &self.veto {
+            Veto::Geen => None,
+            Veto::Iedereen => Some(Vec::new()),
+            Veto::Leden(codes) if codes.is_empty() => {
+                problems.push(format!("{kind}: een veto voor leden noemt ten minste één gemeente"));
+                None
+            }
+            Veto::Leden(codes) => {
+                let mut parsed = Vec::new();
+                for c in codes {
+                    match MunicipalityCode::parse(c) {
+                        Ok(code) => parsed.push(code),
+                        Err(_) => problems.push(format!("{kind}: veto '{c}' is geen gemeentecode")),
+                    }
+                }
+                Some(parsed)
+            }
+        };
+        if problems.is_empty() {
+            Ok(CheckedRule {
+                kind,
+                weighting: self.weighting,
+                majority: self.majority,
+                threshold_basis_points: threshold,
+                base: self.base,
+                quorum_basis_points: quorum,
+                veto,
+                tie: self.tie,
+                secret: self.secret,
+            })
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+/// The decision rules of a charter, one per kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRules {
+    #[serde(rename = "besluitregels")]
+    pub rules: Vec<DecisionRule>,
+}
+
+impl DecisionRules {
+    /// Parses and checks the rules: every kind of decision needs exactly one rule.
+    pub fn parse(json: &str) -> Result<Vec<CheckedRule>, Vec<String>> {
+        let rules: DecisionRules =
+            serde_json::from_str(json).map_err(|e| vec![format!("de besluitregels zijn onleesbaar: {e}")])?;
+        rules.check()
+    }
+
+    pub fn check(&self) -> Result<Vec<CheckedRule>, Vec<String>> {
+        let mut problems = Vec::new();
+        let mut checked = Vec::new();
+        for rule in &self.rules {
+            match rule.check() {
+                Ok(c) => checked.push(c),
+                Err(p) => problems.extend(p),
+            }
+        }
+        for (kind, label) in DECISION_KINDS {
+            match self.rules.iter().filter(|r| r.kind.trim() == kind).count() {
+                0 => problems.push(format!("er is geen besluitregel voor {label} ({kind})")),
+                1 => {}
+                n => problems.push(format!("er zijn {n} besluitregels voor {label} ({kind}); één is nodig")),
+            }
+        }
+        if problems.is_empty() {
+            Ok(checked)
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all_kinds(budget: &str) -> String {
+        let others: Vec<String> = DECISION_KINDS
+            .iter()
+            .skip(1)
+            .map(|(k, _)| format!(r#"{{"soort": "{k}", "weging": "lid", "meerderheid": "gewoon"}}"#))
+            .collect();
+        format!(r#"{{"besluitregels": [{budget}, {}]}}"#, others.join(", "))
+    }
+
+    #[test]
+    fn a_charter_with_a_double_majority_for_the_budget() {
+        let rules = DecisionRules::parse(&all_kinds(
+            r#"{"soort": "begroting", "weging": "inwoners", "meerderheid": "dubbel", "quorum": "50"}"#,
+        ))
+        .unwrap();
+        assert_eq!(rules.len(), 6);
+        assert_eq!(rules[0].majority, Majority::Dubbel);
+        assert_eq!(rules[0].quorum_basis_points, Some(5_000));
+        assert_eq!(rules[1].base, Base::Uitgebracht);
+        assert_eq!(rules[1].tie, Tie::Verworpen);
+    }
+
+    #[test]
+    fn every_problem_is_named() {
+        let problems = DecisionRules::parse(
+            r#"{"besluitregels": [
+                {"soort": "begroting", "weging": "inwoners", "meerderheid": "gekwalificeerd", "percentage": "120"},
+                {"soort": "begroting", "weging": "lid", "meerderheid": "gewoon", "percentage": "60"},
+                {"soort": "fusie", "weging": "lid", "meerderheid": "gewoon", "quorum": "0"},
+                {"soort": "verevening", "weging": "budget", "meerderheid": "gewoon", "staking": "voorzitter"},
+                {"soort": "handvest", "weging": "lid", "meerderheid": "unaniem", "veto": {"leden": ["Delft"]}}
+            ]}"#,
+        )
+        .unwrap_err();
+        for expected in [
+            "begroting: percentage '120' is geen percentage",
+            "begroting: een percentage (60) hoort alleen bij een gekwalificeerde meerderheid",
+            "soort 'fusie' bestaat niet",
+            "fusie: quorum '0' is geen percentage",
+            "verevening: de stem van de voorzitter beslist alleen bij één lid één stem",
+            "handvest: veto 'Delft' is geen gemeentecode",
+            "er zijn 2 besluitregels voor begroting en budget (begroting)",
+            "er is geen besluitregel voor inkoopstrategie (inkoopstrategie)",
+        ] {
+            assert!(problems.iter().any(|p| p.contains(expected)), "{expected}: {problems:?}");
+        }
+        assert!(DecisionRules::parse("{").unwrap_err()[0].contains("onleesbaar"));
+        let low = r#"{"soort": "begroting", "weging": "lid", "meerderheid": "gekwalificeerd", "percentage": "50"}"#;
+        assert!(DecisionRules::parse(&all_kinds(low)).unwrap_err()[0].contains("boven 50 %"));
+    }
+
+    #[test]
+    fn percentages_as_people_write_them() {
+        assert_eq!(percentage_basis_points("66,67"), Some(6_667));
+        assert_eq!(percentage_basis_points("75 %"), Some(7_500));
+        assert_eq!(percentage_basis_points("66.6"), Some(6_660));
+        for bad in ["", "100,001", "101", "-5", "zestig", "5.5.5"] {
+            assert_eq!(percentage_basis_points(bad), None, "{bad}");
+        }
+    }
+}
