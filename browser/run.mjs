@@ -142,7 +142,31 @@ try {
     await context.close();
   }
 
-  const riskSharing = [`${region}/verevening`, `${region}/verevening/afrekening`, `${region}/verevening/shapley`,
+  // The region admin sets up the charter: a double majority by inhabitants for the budget, one
+  // member one vote for the rest (the form's defaults).
+  {
+    const context = await browser.newContext();
+    const page = await login(context, 'beheerder');
+    await visit(page, `${region}/handvest`, 'beheerder');
+    await page.getByLabel('Taken: wat regionaal en wat lokaal').fill('regionaal: inkoop jeugdhulp met verblijf\nlokaal: toegang en lokale teams');
+    await page.getByLabel('Begroting en budget: weging').selectOption('inwoners');
+    await page.getByLabel('Begroting en budget: meerderheid').selectOption('dubbel');
+    await page.getByLabel('Opzegtermijn in maanden').fill('12');
+    await page.getByRole('button', { name: 'Handvest vastleggen' }).click();
+    await page.waitForLoadState();
+    if (!(await page.getByText('Controleer het formulier').first().isVisible())) fail('beheerder: handvest zonder uittreedkosten niet geweigerd');
+    await audit(page, 'beheerder handvest met fouten');
+    await page.getByLabel('Uittreedkosten: hoe ze worden bepaald').fill('aandeel in het regionale team over de opzegtermijn');
+    await page.getByLabel('Lopende contracten bij uittreding').fill('lopen door tot hun einddatum');
+    await page.getByRole('button', { name: 'Handvest vastleggen' }).click();
+    await page.waitForLoadState();
+    if (!(await page.getByText('De nieuwe versie van het handvest is vastgelegd.').isVisible())) fail('beheerder: handvest niet vastgelegd');
+    if (!(await page.getByText('gewogen naar inwoners; dubbele meerderheid').isVisible())) fail('beheerder: dubbele meerderheid niet te zien');
+    await audit(page, 'beheerder handvest');
+    await context.close();
+  }
+
+  const riskSharing = [`${region}/handvest`, `${region}/verevening`, `${region}/verevening/afrekening`, `${region}/verevening/shapley`,
     `${region}/verevening/uittreden`, `${region}/verevening/uittreden?gemeente=GM1842&gemeente=GM0629`, `${region}/verevening/budgetrisico?jaren=20000`];
   const common = [region, `${region}/leden`, `${region}/kerncijfers`, `${region}/aanbieders`, '/regios', '/gemeenten', '/gemeenten?naam=delf', '/account',
     `${region}/percelen`, `${region}/percelen?datum=2025-06-01`, `${region}/producten`, `${region}/producten?zoek=ambulant&wet=jeugd`,

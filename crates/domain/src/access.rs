@@ -328,6 +328,17 @@ impl RegionAccess {
     pub fn can_manage_risk_sharing(&self) -> bool {
         self.admin
     }
+
+    /// The partner charter: the region, its members, the coach and observers (council members)
+    /// read it; providers are not party to it.
+    pub fn can_view_charter(&self) -> bool {
+        self.admin || !self.municipalities.is_empty() || self.coach || self.observer
+    }
+
+    /// Recording a version of the charter the board adopted: the region admin.
+    pub fn can_manage_charter(&self) -> bool {
+        self.admin
+    }
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@
 pub mod admission;
 pub mod audit;
 pub mod catalogue;
+pub mod charter;
 pub mod contracts;
 pub mod figures;
 pub mod keys;

@@ -5,6 +5,7 @@
 pub mod admission;
 pub mod audit;
 pub mod catalogue;
+pub mod charter;
 pub mod contracts;
 pub mod json;
 pub mod lots;
@@ -87,6 +88,7 @@ pub fn router() -> Router<AppState> {
         .route("/regios/{code}/uitgaven", get(production::spend))
         .route("/regios/{code}/uitgaven/prognose", get(production::outlook))
         .route("/regios/{code}/signalen", get(production::signals))
+        .route("/regios/{code}/handvesten", get(charter::list).post(charter::create))
         .route("/regios/{code}/vereveningsafspraken", get(risk_sharing::list).post(risk_sharing::create))
         .route("/regios/{code}/vereveningsafspraken/{id}", get(risk_sharing::get).patch(risk_sharing::set_status))
         .route("/regios/{code}/vereveningsafspraken/{id}/versies", post(risk_sharing::add_version))

@@ -5,6 +5,7 @@
 mod account;
 mod admin;
 mod admission;
+mod charter;
 mod contracts;
 mod home;
 mod login;
@@ -95,6 +96,7 @@ pub fn router() -> Router<AppState> {
         .route("/regios/{code}/quarantaine/herverwerken", post(production::reprocess))
         .route("/regios/{code}/toewijzingen", get(production::assignments))
         .route("/regios/{code}/declaraties", get(production::claim_lines))
+        .route("/regios/{code}/handvest", get(charter::page).post(charter::save))
         .route("/regios/{code}/verevening", get(risk_sharing::agreements).post(risk_sharing::create_agreement))
         .route("/regios/{code}/verevening/afspraken/{id}", get(risk_sharing::agreement).post(risk_sharing::add_version))
         .route("/regios/{code}/verevening/afspraken/{id}/status", post(risk_sharing::set_status))
@@ -226,6 +228,9 @@ impl Layout {
         ];
         if access.can_view_risk_sharing() {
             items.push((format!("{base}/verevening"), "Verevening"));
+        }
+        if access.can_view_charter() {
+            items.push((format!("{base}/handvest"), "Handvest"));
         }
         if access.can_view_roles_overview() || !access.providers.is_empty() {
             items.push((format!("{base}/gebruikers"), "Gebruikers en rollen"));

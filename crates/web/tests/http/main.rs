@@ -3,6 +3,7 @@
 
 mod access;
 mod api_rules;
+mod charter;
 mod common;
 mod login;
 mod openapi;
