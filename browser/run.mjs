@@ -166,7 +166,7 @@ try {
     await context.close();
   }
 
-  const riskSharing = [`${region}/handvest`, `${region}/verevening`, `${region}/verevening/afrekening`, `${region}/verevening/shapley`,
+  const riskSharing = [`${region}/handvest`, `${region}/norm`, `${region}/verevening`, `${region}/verevening/afrekening`, `${region}/verevening/shapley`,
     `${region}/verevening/uittreden`, `${region}/verevening/uittreden?gemeente=GM1842&gemeente=GM0629`, `${region}/verevening/budgetrisico?jaren=20000`];
   const common = [region, `${region}/leden`, `${region}/kerncijfers`, `${region}/aanbieders`, '/regios', '/gemeenten', '/gemeenten?naam=delf', '/account',
     `${region}/percelen`, `${region}/percelen?datum=2025-06-01`, `${region}/producten`, `${region}/producten?zoek=ambulant&wet=jeugd`,

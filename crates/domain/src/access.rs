@@ -339,6 +339,12 @@ impl RegionAccess {
     pub fn can_manage_charter(&self) -> bool {
         self.admin
     }
+
+    /// Recording a self-assessment against the Norm voor Opdrachtgeverschap: the region admin
+    /// and the collaboration coach (members, observers read it with the charter).
+    pub fn can_assess_norm(&self) -> bool {
+        self.admin || self.coach
+    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod figures;
 pub mod governance;
 pub mod money;
 pub mod nl;
+pub mod norm;
 pub mod procurement;
 pub mod region;
 pub mod risk_sharing;

@@ -19,6 +19,7 @@ pub mod contracts;
 pub mod figures;
 pub mod keys;
 pub mod lots;
+pub mod norm;
 pub mod production;
 pub mod providers;
 pub mod reference;

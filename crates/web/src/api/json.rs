@@ -31,19 +31,18 @@ impl<T> ApiJson<T> {
     /// Validates the readable fields and returns every problem: the unreadable fields plus
     /// what the validator finds, without reporting a field twice.
     pub fn check<O>(self, validate: impl FnOnce(&T) -> Result<O, Invalid>) -> Result<O, AppError> {
-        let mut all = self.rejected;
+        let unreadable = self.rejected;
         match validate(&self.value) {
-            Ok(output) if all.is_empty() => return Ok(output),
-            Ok(_) => {}
+            Ok(output) if unreadable.is_empty() => Ok(output),
+            Ok(_) => Err(AppError::invalid(unreadable)),
             Err(found) => {
-                for e in found.errors {
-                    if all.for_field(&e.name).is_none() {
-                        all.errors.push(e);
-                    }
-                }
+                // A field that could not be read is reported once, as unreadable; the validator
+                // may name several problems of one readable field (a model with two mistakes).
+                let mut all = Invalid { errors: unreadable.errors.clone() };
+                all.errors.extend(found.errors.into_iter().filter(|e| unreadable.for_field(&e.name).is_none()));
+                Err(AppError::invalid(all))
             }
         }
-        Err(AppError::invalid(all))
     }
 }
 

@@ -9,6 +9,7 @@ pub mod charter;
 pub mod contracts;
 pub mod json;
 pub mod lots;
+pub mod norm;
 pub mod openapi;
 pub mod pagination;
 pub mod production;
@@ -89,6 +90,7 @@ pub fn router() -> Router<AppState> {
         .route("/regios/{code}/uitgaven/prognose", get(production::outlook))
         .route("/regios/{code}/signalen", get(production::signals))
         .route("/regios/{code}/handvesten", get(charter::list).post(charter::create))
+        .route("/regios/{code}/norm-zelfevaluaties", get(norm::list).post(norm::create))
         .route("/regios/{code}/vereveningsafspraken", get(risk_sharing::list).post(risk_sharing::create))
         .route("/regios/{code}/vereveningsafspraken/{id}", get(risk_sharing::get).patch(risk_sharing::set_status))
         .route("/regios/{code}/vereveningsafspraken/{id}/versies", post(risk_sharing::add_version))

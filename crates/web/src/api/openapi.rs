@@ -2,8 +2,8 @@
 //! `/api/v1/openapi.json`.
 
 use super::{
-    admission, audit, catalogue, charter, contracts, lots, production, providers, reference, regions, risk_sharing,
-    users,
+    admission, audit, catalogue, charter, contracts, lots, norm, production, providers, reference, regions,
+    risk_sharing, users,
 };
 use crate::error::{InvalidParam, Problem};
 use crate::security::API_VERSION;
@@ -44,7 +44,7 @@ use utoipa::{Modify, OpenApi};
         production::spend, production::outlook, production::signals,
         risk_sharing::list, risk_sharing::create, risk_sharing::get, risk_sharing::set_status, risk_sharing::add_version,
         risk_sharing::settlement, risk_sharing::shapley, risk_sharing::leave, risk_sharing::budget_risk,
-        charter::list, charter::create,
+        charter::list, charter::create, norm::list, norm::create,
     ),
     components(schemas(Problem, InvalidParam)),
     modifiers(&Security),
@@ -57,7 +57,7 @@ use utoipa::{Modify, OpenApi};
         (name = "audit-log", description = "Wie wijzigde wat, wanneer"),
         (name = "inkoop", description = "Productcatalogus, percelen, samenwerkingsvormen, sturing, contracten, tarieven, toelating en administratieve lasten"),
         (name = "productie", description = "Inlezen van iJw/iWmo-berichten en CSV, toewijzingen en declaraties (cliëntniveau, gepseudonimiseerd, alleen voor de eigen gemeente of aanbieder), budgetten, uitgaven, prognose en signalen"),
-        (name = "bestuur", description = "Het handvest van de regio in versies: taken, besluitregels, toetreden en uittreden"),
+        (name = "bestuur", description = "Het handvest van de regio in versies (taken, besluitregels, toetreden en uittreden) en de zelfevaluatie tegen de Norm voor Opdrachtgeverschap"),
         (name = "verevening", description = "Risicoverevening: de afspraken van de regio met hun versies, de afrekening van een jaar en de vergelijking met profijtbeginsel, volledige solidariteit en een voorstel"),
     )
 )]

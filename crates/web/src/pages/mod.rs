@@ -10,6 +10,7 @@ mod contracts;
 mod home;
 mod login;
 mod members;
+mod norm;
 mod procurement;
 mod production;
 mod providers;
@@ -97,6 +98,7 @@ pub fn router() -> Router<AppState> {
         .route("/regios/{code}/toewijzingen", get(production::assignments))
         .route("/regios/{code}/declaraties", get(production::claim_lines))
         .route("/regios/{code}/handvest", get(charter::page).post(charter::save))
+        .route("/regios/{code}/norm", get(norm::page).post(norm::save))
         .route("/regios/{code}/verevening", get(risk_sharing::agreements).post(risk_sharing::create_agreement))
         .route("/regios/{code}/verevening/afspraken/{id}", get(risk_sharing::agreement).post(risk_sharing::add_version))
         .route("/regios/{code}/verevening/afspraken/{id}/status", post(risk_sharing::set_status))
@@ -231,6 +233,7 @@ impl Layout {
         }
         if access.can_view_charter() {
             items.push((format!("{base}/handvest"), "Handvest"));
+            items.push((format!("{base}/norm"), "Norm"));
         }
         if access.can_view_roles_overview() || !access.providers.is_empty() {
             items.push((format!("{base}/gebruikers"), "Gebruikers en rollen"));

@@ -6,6 +6,7 @@ mod api_rules;
 mod charter;
 mod common;
 mod login;
+mod norm;
 mod openapi;
 mod pages;
 mod procurement;
