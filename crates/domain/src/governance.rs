@@ -322,6 +322,20 @@ mod tests {
         assert!(DecisionRules::parse(&all_kinds(low)).unwrap_err()[0].contains("boven 50 %"));
     }
 
+    proptest::proptest! {
+        /// Any text: the readers answer with rules or with problems, never a panic; a percentage
+        /// they accept is at most 100 %.
+        #[test]
+        fn readers_never_panic(text in ".{0,400}", json in r#"\{"besluitregels": \[\{"soort": "[a-z]{0,12}", "weging": "(lid|inwoners|x)", "meerderheid": "(gewoon|gekwalificeerd|dubbel|unaniem)", "percentage": "[0-9,.%]{0,6}", "quorum": "[0-9,]{0,5}"\}\]\}"#) {
+            let _ = DecisionRules::parse(&text);
+            let _ = DecisionRules::parse(&json);
+            let _ = crate::charter::Charter::parse(&text);
+            if let Some(bp) = percentage_basis_points(&text) {
+                proptest::prop_assert!(bp <= 10_000);
+            }
+        }
+    }
+
     #[test]
     fn percentages_as_people_write_them() {
         assert_eq!(percentage_basis_points("66,67"), Some(6_667));

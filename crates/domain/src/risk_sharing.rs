@@ -457,6 +457,25 @@ mod tests {
         {"naam": "overig", "solidariteit": 50, "sleutel": "vast", "maxInleg": 250000,
          "overgang": [{"jaar": 2026, "solidariteit": 50}, {"jaar": 2027, "solidariteit": 25}]}]}"#;
 
+    proptest::proptest! {
+        /// Any text or bytes: the agreement and table readers answer without panicking, and an
+        /// agreement they accept settles with solidarity within 0–100 % in any year.
+        #[test]
+        fn readers_never_panic(text in ".{0,400}", bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
+                               solidarity in "-?[0-9]{1,4}(\\.[0-9]{1,4})?", year in 1990i32..2110) {
+            let _ = Agreement::parse(&text);
+            let _ = parse_costs_csv(&bytes);
+            let _ = parse_keys_csv(&bytes);
+            let _ = parse_costs_csv(text.as_bytes());
+            let model = format!(
+                r#"{{"naam": "x", "potten": [{{"naam": "p", "solidariteit": {solidarity}, "sleutel": "inwoners", "overgang": [{{"jaar": 2027, "solidariteit": {solidarity}}}]}}]}}"#
+            );
+            if let Ok(a) = Agreement::parse(&model) {
+                proptest::prop_assert!(a.pools_in(year).iter().all(|p| p.solidarity_basis_points <= 10_000));
+            }
+        }
+    }
+
     #[test]
     fn an_agreement_with_a_transition() {
         let a = Agreement::parse(MODEL).unwrap();
