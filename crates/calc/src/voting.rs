@@ -5,7 +5,7 @@
 //! Order of the checks: the quorum (enough members voted), then a veto (a holder voted against),
 //! then the majority of the rule; a tie (as much for as against) follows the rule's tie clause.
 
-use samenspel_domain::governance::{Base, CheckedRule, Majority, Tie, Weighting};
+use samenspel_domain::governance::{share_text, Base, CheckedRule, Majority, Tie, Weighting};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -88,19 +88,19 @@ fn percent(part: u128, whole: u128) -> String {
     format!("{},{:02} %", hundredths / 100, hundredths % 100)
 }
 
-fn basis_points(bp: u32) -> String {
-    if bp.is_multiple_of(100) {
-        format!("{} %", bp / 100)
-    } else {
-        format!("{},{:02} %", bp / 100, bp % 100)
-    }
-}
-
 fn weight_name(w: Weighting) -> &'static str {
     match w {
         Weighting::Lid => "stemmen",
         Weighting::Inwoners => "inwoners",
-        Weighting::Budget => "budget",
+        Weighting::Budget => "euro budget",
+    }
+}
+
+fn members(n: u64) -> String {
+    if n == 1 {
+        "1 lid".into()
+    } else {
+        format!("{n} leden")
     }
 }
 
@@ -143,27 +143,27 @@ pub fn tally(rule: &CheckedRule, voters: &[Voter], chair: Option<&str>) -> Resul
     let n = voters.len() as u64;
     let unit = weight_name(rule.weighting);
     let mut explanation = vec![format!(
-        "Voor: {} leden ({} {unit}); tegen: {} ({}); onthouden: {} ({}); niet gestemd: {} ({}).",
-        for_.members,
+        "Voor: {} ({} {unit}); tegen: {} ({}); onthoudingen: {} ({}); niet gestemd: {} ({}).",
+        members(for_.members),
         count(for_.weight),
-        against.members,
+        members(against.members),
         count(against.weight),
-        abstain.members,
+        members(abstain.members),
         count(abstain.weight),
-        not_voted.members,
+        members(not_voted.members),
         count(not_voted.weight)
     )];
     let done = |outcome: Outcome, explanation: Vec<String>| {
         Ok(Tally { outcome, for_, against, abstain, not_voted, explanation })
     };
 
-    if let Some(q) = rule.quorum_basis_points {
+    if let Some((a, b)) = rule.quorum {
         let voted = n - not_voted.members;
-        let reached = u128::from(voted) * 10_000 >= u128::from(q) * u128::from(n);
+        let reached = u128::from(voted) * u128::from(b) >= u128::from(a) * u128::from(n);
         explanation.push(format!(
-            "Quorum: {voted} van {n} leden stemden ({}); nodig is {} — {}.",
+            "Quorum: {voted} van {n} leden stemden ({}); nodig is ten minste {} — {}.",
             percent(u128::from(voted), u128::from(n)),
-            basis_points(q),
+            share_text((a, b)),
             if reached { "gehaald" } else { "niet gehaald, er is geen besluit" }
         ));
         if !reached {
@@ -179,10 +179,16 @@ pub fn tally(rule: &CheckedRule, voters: &[Voter], chair: Option<&str>) -> Resul
             .map(|v| v.member.clone())
             .collect();
         if !vetoing.is_empty() {
-            explanation.push(format!(
-                "Veto: {} stemde tegen en heeft een veto; het voorstel is verworpen.",
-                vetoing.join(", ")
-            ));
+            // A secret ballot does not say who.
+            explanation.push(match (rule.secret, vetoing.len()) {
+                (true, _) => "Veto: een lid met een veto stemde tegen; het voorstel is verworpen.".to_string(),
+                (false, 1) => {
+                    format!("Veto: {} stemde tegen en heeft een veto; het voorstel is verworpen.", vetoing[0])
+                }
+                (false, _) => {
+                    format!("Veto: {} stemden tegen en hebben een veto; het voorstel is verworpen.", vetoing.join(", "))
+                }
+            });
             return done(Outcome::Vetoed(vetoing), explanation);
         }
     }
@@ -205,6 +211,12 @@ pub fn tally(rule: &CheckedRule, voters: &[Voter], chair: Option<&str>) -> Resul
                 let (adopted, text) = match (rule.tie, chair) {
                     (Tie::Voorzitter, Some(chair)) => {
                         match voters.iter().find(|v| v.member == chair).and_then(|v| v.vote) {
+                            Some(Vote::For) if rule.secret => {
+                                (true, "de stem van de voorzitter beslist: aangenomen".into())
+                            }
+                            Some(Vote::Against) if rule.secret => {
+                                (false, "de stem van de voorzitter beslist: verworpen".into())
+                            }
                             Some(Vote::For) => (true, format!("de voorzitter ({chair}) stemde voor: aangenomen")),
                             Some(Vote::Against) => (false, format!("de voorzitter ({chair}) stemde tegen: verworpen")),
                             _ => (false, format!("de voorzitter ({chair}) stemde niet voor of tegen: verworpen")),
@@ -213,8 +225,11 @@ pub fn tally(rule: &CheckedRule, voters: &[Voter], chair: Option<&str>) -> Resul
                     (Tie::Voorzitter, None) => (false, "er is geen voorzitter aangewezen: verworpen".into()),
                     (Tie::Verworpen, _) => (false, "bij staking van stemmen is het voorstel verworpen".into()),
                 };
-                explanation
-                    .push(format!("De stemmen staken ({} voor, {} tegen); {text}.", for_.weight, against.weight));
+                explanation.push(format!(
+                    "De stemmen staken ({} {unit} voor, {} tegen); {text}.",
+                    count(for_.weight),
+                    count(against.weight)
+                ));
                 adopted
             } else {
                 let adopted = for_.weight * 2 > base_weight;
@@ -229,14 +244,14 @@ pub fn tally(rule: &CheckedRule, voters: &[Voter], chair: Option<&str>) -> Resul
             }
         }
         Majority::Gekwalificeerd => {
-            let bp = rule.threshold_basis_points.unwrap_or(10_000);
-            let adopted = for_.weight * 10_000 >= u128::from(bp) * base_weight;
+            let (a, b) = rule.threshold.unwrap_or((1, 1));
+            let adopted = for_.weight * u128::from(b) >= u128::from(a) * base_weight;
             explanation.push(format!(
                 "Gekwalificeerde meerderheid {base_text}: voor {} van {} {unit} = {}; nodig is ten minste {} — {}.",
                 count(for_.weight),
                 count(base_weight),
                 percent(for_.weight, base_weight),
-                basis_points(bp),
+                share_text((a, b)),
                 if adopted { "gehaald" } else { "niet gehaald" }
             ));
             adopted
@@ -341,8 +356,21 @@ mod tests {
         assert!(!tally(&more, &votes, None).unwrap().adopted());
         let unanimous = rule(Weighting::Lid, Majority::Unaniem, None, Base::Alle);
         assert!(!tally(&unanimous, &votes, None).unwrap().adopted());
-        let unanimous_cast = rule(Weighting::Lid, Majority::Unaniem, None, Base::Uitgebracht);
+        let unanimous_cast = CheckedRule { base: Base::Uitgebracht, quorum: Some((1, 2)), ..unanimous.clone() };
         assert!(tally(&unanimous_cast, &votes, None).unwrap().adopted());
+    }
+
+    #[test]
+    fn two_thirds_is_exactly_six_of_nine() {
+        let votes: Vec<Voter> = (0..9)
+            .map(|i| Voter { member: format!("M{i}"), weight: Some(1), vote: Some(if i < 6 { For } else { Against }) })
+            .collect();
+        let fraction = rule(Weighting::Lid, Majority::Gekwalificeerd, Some("2/3"), Base::Alle);
+        let t = tally(&fraction, &votes, None).unwrap();
+        assert!(t.adopted(), "{:?}", t.explanation);
+        assert!(t.explanation[1].contains("nodig is ten minste 2/3 — gehaald"));
+        let rounded = rule(Weighting::Lid, Majority::Gekwalificeerd, Some("66,67"), Base::Alle);
+        assert!(!tally(&rounded, &votes, None).unwrap().adopted(), "66,67 % is more than 6 of 9");
     }
 
     #[test]
@@ -358,11 +386,11 @@ mod tests {
         assert!(!tally(&r, &votes, None).unwrap().adopted());
 
         let mut q = rule(Weighting::Lid, Majority::Gewoon, None, Base::Uitgebracht);
-        q.quorum_basis_points = Some(7_500);
+        q.quorum = Some((7_500, 10_000));
         let few = region([Some(For), Some(For), None, None]);
         let t = tally(&q, &few, None).unwrap();
         assert_eq!(t.outcome, Outcome::NoQuorum);
-        assert!(t.explanation[1].contains("2 van 4 leden stemden (50,00 %); nodig is 75 % — niet gehaald"));
+        assert!(t.explanation[1].contains("2 van 4 leden stemden (50,00 %); nodig is ten minste 75 % — niet gehaald"));
 
         let mut v = rule(Weighting::Lid, Majority::Gewoon, None, Base::Uitgebracht);
         v.veto = Some(vec![samenspel_domain::MunicipalityCode::parse("GM1842").unwrap()]);
@@ -401,9 +429,9 @@ mod tests {
                 kind: "overig".into(),
                 weighting,
                 majority,
-                threshold_basis_points: (majority == Majority::Gekwalificeerd).then_some(bp),
+                threshold: (majority == Majority::Gekwalificeerd).then_some((bp, 10_000)),
                 base,
-                quorum_basis_points: quorum,
+                quorum: quorum.map(|q| (q, 10_000)),
                 veto: veto.then(Vec::new),
                 tie: Tie::Verworpen,
                 secret: false,
@@ -462,7 +490,7 @@ mod tests {
         fn double_implies_members(mut rule in any_rule(), votes in any_votes()) {
             rule.majority = Majority::Dubbel;
             rule.veto = None;
-            rule.quorum_basis_points = None;
+            rule.quorum = None;
             if tally(&rule, &votes, None).unwrap().adopted() {
                 let members = CheckedRule { weighting: Weighting::Lid, majority: Majority::Gewoon, ..rule };
                 prop_assert!(tally(&members, &votes, None).unwrap().adopted());

@@ -119,14 +119,39 @@ pub struct CheckedRule {
     pub kind: String,
     pub weighting: Weighting,
     pub majority: Majority,
-    /// For a qualified majority, the share needed in basis points (1 to 10 000).
-    pub threshold_basis_points: Option<u32>,
+    /// For a qualified majority, the share needed (numerator, denominator), above one half.
+    pub threshold: Option<(u32, u32)>,
     pub base: Base,
-    pub quorum_basis_points: Option<u32>,
+    /// The share of the members that must vote (numerator, denominator).
+    pub quorum: Option<(u32, u32)>,
     /// `None`: no veto; `Some(empty)`: every member; otherwise the members named.
     pub veto: Option<Vec<MunicipalityCode>>,
     pub tie: Tie,
     pub secret: bool,
+}
+
+/// A share as written: a percentage (`66,67`, `75 %`) or a fraction (`2/3`), as an exact ratio
+/// (numerator, denominator) of at most 1. A fraction is needed for two thirds: 66,67 % is a hair
+/// more than six of nine.
+pub fn parse_share(text: &str) -> Option<(u32, u32)> {
+    if let Some((a, b)) = text.split_once('/') {
+        let (a, b): (u32, u32) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
+        return (b > 0 && b <= 1_000 && a <= b).then_some((a, b));
+    }
+    percentage_basis_points(text).map(|bp| (bp, 10_000))
+}
+
+/// A share for people: `2/3` or `66,67 %`.
+pub fn share_text((a, b): (u32, u32)) -> String {
+    if b == 10_000 {
+        if a % 100 == 0 {
+            format!("{} %", a / 100)
+        } else {
+            format!("{},{:02} %", a / 100, a % 100)
+        }
+    } else {
+        format!("{a}/{b}")
+    }
 }
 
 /// Reads a percentage as written (`66,67`, `66.67`, `75`) into basis points.
@@ -157,16 +182,18 @@ impl DecisionRule {
                 problems.push(format!("{kind}: een gekwalificeerde meerderheid heeft een percentage nodig"));
                 None
             }
-            (Majority::Gekwalificeerd, Some(p)) => match percentage_basis_points(p) {
-                Some(bp) if bp > 5_000 => Some(bp),
+            (Majority::Gekwalificeerd, Some(p)) => match parse_share(p) {
+                Some((a, b)) if 2 * a > b => Some((a, b)),
                 Some(_) => {
                     problems.push(format!(
-                        "{kind}: een gekwalificeerde meerderheid ligt boven 50 %, niet op {p} %; kies anders een gewone meerderheid"
+                        "{kind}: een gekwalificeerde meerderheid ligt boven de helft, niet op {p}; kies anders een gewone meerderheid"
                     ));
                     None
                 }
                 None => {
-                    problems.push(format!("{kind}: percentage '{p}' is geen percentage van 0 tot en met 100"));
+                    problems.push(format!(
+                        "{kind}: percentage '{p}' is geen percentage van 0 tot en met 100 of breuk zoals 2/3"
+                    ));
                     None
                 }
             },
@@ -178,14 +205,20 @@ impl DecisionRule {
         };
         let quorum = match &self.quorum {
             None => None,
-            Some(q) => match percentage_basis_points(q) {
-                Some(bp) if bp > 0 => Some(bp),
+            Some(q) => match parse_share(q) {
+                Some((a, b)) if a > 0 => Some((a, b)),
                 _ => {
                     problems.push(format!("{kind}: quorum '{q}' is geen percentage boven 0 en tot en met 100"));
                     None
                 }
             },
         };
+        // Unanimity of the votes cast, without a quorum, would let one vote for decide alone.
+        if self.majority == Majority::Unaniem && self.base == Base::Uitgebracht && quorum.is_none() {
+            problems.push(format!(
+                "{kind}: unanimiteit van de uitgebrachte stemmen vraagt een quorum; of kies de basis 'alle leden'"
+            ));
+        }
         if self.tie == Tie::Voorzitter && self.weighting != Weighting::Lid {
             problems.push(format!(
                 "{kind}: de stem van de voorzitter beslist alleen bij één lid één stem; kies bij een gewogen stemming 'verworpen'"
@@ -199,7 +232,7 @@ impl DecisionRule {
                 None
             }
             Veto::Leden(codes) => {
-                let mut parsed = Vec::new();
+                let mut parsed: Vec<MunicipalityCode> = Vec::new();
                 for c in codes {
                     match MunicipalityCode::parse(c) {
                         Ok(code) => parsed.push(code),
@@ -214,9 +247,9 @@ impl DecisionRule {
                 kind,
                 weighting: self.weighting,
                 majority: self.majority,
-                threshold_basis_points: threshold,
+                threshold,
                 base: self.base,
-                quorum_basis_points: quorum,
+                quorum,
                 veto,
                 tie: self.tie,
                 secret: self.secret,
@@ -288,7 +321,7 @@ mod tests {
         .unwrap();
         assert_eq!(rules.len(), 6);
         assert_eq!(rules[0].majority, Majority::Dubbel);
-        assert_eq!(rules[0].quorum_basis_points, Some(5_000));
+        assert_eq!(rules[0].quorum, Some((5_000, 10_000)));
         assert_eq!(rules[1].base, Base::Uitgebracht);
         assert_eq!(rules[1].tie, Tie::Verworpen);
     }
@@ -306,7 +339,7 @@ mod tests {
         )
         .unwrap_err();
         for expected in [
-            "begroting: percentage '120' is geen percentage",
+            "begroting: percentage '120' is geen percentage van 0 tot en met 100 of breuk",
             "begroting: een percentage (60) hoort alleen bij een gekwalificeerde meerderheid",
             "soort 'fusie' bestaat niet",
             "fusie: quorum '0' is geen percentage",
@@ -319,7 +352,9 @@ mod tests {
         }
         assert!(DecisionRules::parse("{").unwrap_err()[0].contains("onleesbaar"));
         let low = r#"{"soort": "begroting", "weging": "lid", "meerderheid": "gekwalificeerd", "percentage": "50"}"#;
-        assert!(DecisionRules::parse(&all_kinds(low)).unwrap_err()[0].contains("boven 50 %"));
+        assert!(DecisionRules::parse(&all_kinds(low)).unwrap_err()[0].contains("boven de helft"));
+        let lone = r#"{"soort": "begroting", "weging": "lid", "meerderheid": "unaniem"}"#;
+        assert!(DecisionRules::parse(&all_kinds(lone)).unwrap_err()[0].contains("vraagt een quorum"));
     }
 
     proptest::proptest! {
@@ -341,6 +376,13 @@ mod tests {
         assert_eq!(percentage_basis_points("66,67"), Some(6_667));
         assert_eq!(percentage_basis_points("75 %"), Some(7_500));
         assert_eq!(percentage_basis_points("66.6"), Some(6_660));
+        assert_eq!(parse_share("2/3"), Some((2, 3)));
+        assert_eq!(parse_share("75"), Some((7_500, 10_000)));
+        assert_eq!((parse_share("3/2"), parse_share("1/0")), (None, None));
+        assert_eq!(
+            (share_text((2, 3)), share_text((6_667, 10_000)), share_text((7_500, 10_000))),
+            ("2/3".into(), "66,67 %".into(), "75 %".into())
+        );
         for bad in ["", "100,001", "101", "-5", "zestig", "5.5.5"] {
             assert_eq!(percentage_basis_points(bad), None, "{bad}");
         }

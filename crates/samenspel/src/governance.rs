@@ -50,11 +50,14 @@ fn voters(text: &str, weighted: bool) -> Result<Vec<Voter>, Vec<String>> {
             continue;
         }
         let cells: Vec<&str> = line.split(delimiter).map(str::trim).collect();
-        let member = cells[0].to_string();
-        if samenspel_domain::MunicipalityCode::parse(&member).is_err() {
-            problems.push(format!("regel {n}: '{member}' is geen gemeentecode"));
-            continue;
-        }
+        // The code as the charter names it (`1842` is GM1842), so a veto or the chair matches.
+        let member = match samenspel_domain::MunicipalityCode::parse(cells[0]) {
+            Ok(code) => code.as_str().to_string(),
+            Err(_) => {
+                problems.push(format!("regel {n}: '{}' is geen gemeentecode", cells[0]));
+                continue;
+            }
+        };
         if out.iter().any(|v: &Voter| v.member == member) {
             problems.push(format!("regel {n}: {member} staat er twee keer in; een lid stemt één keer"));
             continue;
@@ -110,7 +113,19 @@ pub fn vote(args: VoteArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
-    match tally(rule, &voters, args.voorzitter.as_deref()) {
+    let chair = match args.voorzitter.as_deref().map(samenspel_domain::MunicipalityCode::parse) {
+        None => None,
+        Some(Ok(code)) if voters.iter().any(|v| v.member == code.as_str()) => Some(code.as_str().to_string()),
+        Some(_) => {
+            eprintln!(
+                "voorzitter '{}' is geen gemeente in {}",
+                args.voorzitter.unwrap_or_default(),
+                args.stemmen.display()
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    match tally(rule, &voters, chair.as_deref()) {
         Ok(t) => {
             for line in &t.explanation {
                 println!("{line}");

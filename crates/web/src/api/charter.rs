@@ -125,6 +125,23 @@ pub async fn create(
             _ => Err(invalid),
         }
     })?;
+    let members: Vec<String> = crate::risk_sharing::members_in(&state.store, region.id, day.year())
+        .await?
+        .into_iter()
+        .map(|m| m.municipality_code)
+        .collect();
+    let outsiders = crate::pages::charter_outsiders(&charter, &members);
+    if !outsiders.is_empty() {
+        return Err(AppError::invalid(Invalid::single(
+            "handvest",
+            "member",
+            format!(
+                "{} is geen lid van de regio in {}; de voorzitter en vetohouders zijn leden",
+                outsiders.join(", "),
+                day.year()
+            ),
+        )));
+    }
     let row = state.store.add_charter(region.id, &charter, day, reason.as_deref(), &user.actor("api")).await?;
     Ok((StatusCode::CREATED, Json(handvest(row)?)))
 }

@@ -93,6 +93,26 @@ fn tasks(invalid: &mut Invalid, text: &str) -> Vec<Task> {
     out
 }
 
+/// A municipality code as the charter keeps it (`1842` → `GM1842`); anything else as typed, for
+/// the check to name.
+fn normalised(code: &str) -> String {
+    samenspel_domain::MunicipalityCode::parse(code).map(|c| c.as_str().to_string()).unwrap_or_else(|_| code.to_string())
+}
+
+/// The chair and veto holders that are not members of the region on the day.
+pub fn outsiders(charter: &Charter, members: &[String]) -> Vec<String> {
+    let mut named: Vec<&String> = charter.chair.iter().collect();
+    for rule in &charter.rules {
+        if let Veto::Leden(codes) = &rule.veto {
+            named.extend(codes);
+        }
+    }
+    let mut out: Vec<String> = named.into_iter().filter(|c| !members.contains(c)).cloned().collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// What the charter form posted: the charter, its first day, the reason.
 pub fn charter_input(f: &FormPairs) -> Result<(Charter, time::Date, Option<String>), Invalid> {
     let mut invalid = Invalid::new();
@@ -118,7 +138,7 @@ pub fn charter_input(f: &FormPairs) -> Result<(Charter, time::Date, Option<Strin
         let veto = match f.get(r.veto).trim() {
             "" => Veto::Geen,
             "iedereen" => Veto::Iedereen,
-            codes => Veto::Leden(codes.split([',', ' ', ';']).filter(|c| !c.is_empty()).map(str::to_string).collect()),
+            codes => Veto::Leden(codes.split([',', ' ', ';']).filter(|c| !c.is_empty()).map(normalised).collect()),
         };
         rules.push(DecisionRule {
             kind: r.kind.to_string(),
@@ -142,7 +162,7 @@ pub fn charter_input(f: &FormPairs) -> Result<(Charter, time::Date, Option<Strin
     let charter = Charter {
         tasks,
         rules,
-        chair: Some(f.get("voorzitter").trim().to_string()).filter(|c| !c.is_empty()),
+        chair: Some(f.get("voorzitter").trim()).filter(|c| !c.is_empty()).map(normalised),
         terms: Terms {
             notice_months,
             exit_costs: f.get("uittreedkosten").trim().to_string(),
@@ -167,7 +187,7 @@ pub fn charter_input(f: &FormPairs) -> Result<(Charter, time::Date, Option<Strin
                         r.percentage
                     }
                 })
-                .unwrap_or(if p.contains("taken") {
+                .unwrap_or(if p.contains("taken") || p.starts_with("taak") {
                     "taken"
                 } else if p.contains("uittreedkosten") {
                     "uittreedkosten"
@@ -216,7 +236,7 @@ fn form_values(c: &Charter) -> FormPairs {
         ("toetreding".to_string(), c.terms.joining.clone()),
     ];
     for r in &RULES {
-        let Some(rule) = c.rules.iter().find(|x| x.kind == r.kind) else { continue };
+        let Some(rule) = c.rules.iter().find(|x| x.kind.trim() == r.kind) else { continue };
         let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
         let json = serde_json::to_value(rule).unwrap_or_default();
         pairs.push((r.weighting.into(), text(&json["weging"])));
@@ -312,7 +332,6 @@ fn charter_form(csrf: &str, action: String, v: &FormPairs, members: Vec<(String,
         .field("uittreedkosten", "Uittreedkosten: hoe ze worden bepaald", "textarea", v.get("uittreedkosten"), true)
         .field("lopendeContracten", "Lopende contracten bij uittreding", "textarea", v.get("lopendeContracten"), true)
         .field("toetreding", "Voorwaarden voor toetreding", "textarea", v.get("toetreding"), false)
-        .done()
 }
 
 pub struct RuleLine {
@@ -329,13 +348,20 @@ pub fn rule_text(r: &DecisionRule) -> String {
     }];
     parts.push(match r.majority {
         Majority::Gewoon => "gewone meerderheid".into(),
-        Majority::Gekwalificeerd => format!("ten minste {} %", r.percentage.clone().unwrap_or_default()),
+        Majority::Gekwalificeerd => format!(
+            "ten minste {}",
+            r.percentage
+                .as_deref()
+                .and_then(samenspel_domain::governance::parse_share)
+                .map(samenspel_domain::governance::share_text)
+                .unwrap_or_default()
+        ),
         Majority::Dubbel => "dubbele meerderheid (leden én gewicht)".into(),
         Majority::Unaniem => "unanimiteit".into(),
     });
     parts.push(if r.base == Base::Alle { "van alle leden".into() } else { "van de uitgebrachte stemmen".into() });
-    if let Some(q) = &r.quorum {
-        parts.push(format!("quorum {q} % van de leden"));
+    if let Some(q) = r.quorum.as_deref().and_then(samenspel_domain::governance::parse_share) {
+        parts.push(format!("quorum {} van de leden", samenspel_domain::governance::share_text(q)));
     }
     match &r.veto {
         Veto::Geen => {}
@@ -459,7 +485,7 @@ async fn charter_page(
             });
             values.0.push(("geldigVanaf".into(), today.to_string()));
             let options = members.iter().map(|m| (m.municipality_code.clone(), m.municipality_name.clone())).collect();
-            Some(charter_form(user.csrf(), format!("/regios/{}/handvest", region.code), &values, options))
+            Some(charter_form(user.csrf(), format!("/regios/{}/handvest", region.code), &values, options).done())
         }
         None => None,
     };
@@ -498,11 +524,29 @@ pub async fn save(
     }
     let ctx = RegionCtx { state: &state, user: &user, region: &region, access: &access };
     let result = match charter_input(&form) {
-        Ok((charter, day, reason)) => state
-            .store
-            .add_charter(region.id, &charter, day, reason.as_deref(), &user.actor("web"))
-            .await
-            .map_err(AppError::from),
+        Ok((charter, day, reason)) => {
+            let members: Vec<String> = crate::risk_sharing::members_in(&state.store, region.id, day.year())
+                .await?
+                .into_iter()
+                .map(|m| m.municipality_code)
+                .collect();
+            match outsiders(&charter, &members).as_slice() {
+                [] => state
+                    .store
+                    .add_charter(region.id, &charter, day, reason.as_deref(), &user.actor("web"))
+                    .await
+                    .map_err(AppError::from),
+                named => Err(AppError::invalid(Invalid::single(
+                    "",
+                    "member",
+                    format!(
+                        "{} is geen lid van de regio in {}; de voorzitter en vetohouders zijn leden",
+                        named.join(", "),
+                        day.year()
+                    ),
+                ))),
+            }
+        }
         Err(i) => Err(AppError::invalid(i)),
     };
     match result {
@@ -515,7 +559,8 @@ pub async fn save(
                 .map(|m| (m.municipality_code, m.municipality_name))
                 .collect();
             let f = charter_form(user.csrf(), format!("/regios/{}/handvest", region.code), &form, members)
-                .with_errors(&invalid);
+                .with_errors(&invalid)
+                .done();
             charter_page(&ctx, Some(f), None, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }

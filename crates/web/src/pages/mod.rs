@@ -32,6 +32,8 @@ use samenspel_domain::Invalid;
 use samenspel_store::regions::RegionRow;
 use samenspel_store::StoreError;
 
+pub use charter::outsiders as charter_outsiders;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home::start))

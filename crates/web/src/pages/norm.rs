@@ -33,7 +33,10 @@ pub fn assessment_input(f: &FormPairs) -> Result<(time::Date, Vec<NormAnswer>), 
                     invalid.push(
                         &format!("{key}-onderbouwing"),
                         "required",
-                        format!("Onderbouw '{}': een link naar een besluit, document of perceel.", answer.label()),
+                        format!(
+                            "Geef bij '{}' een onderbouwing: een link naar een besluit, document of perceel.",
+                            answer.label()
+                        ),
                     );
                 }
                 answers.push(NormAnswer { item: key.to_string(), answer, evidence });
@@ -57,11 +60,20 @@ pub struct ItemView {
     pub text: &'static str,
     pub answer: String,
     pub evidence: String,
+    /// Evidence shown as a link: an https address or a path on this site, nothing else.
+    pub linkable: bool,
     pub change: &'static str,
     /// Form state: the chosen answer, the typed evidence, the error.
     pub chosen: String,
     pub typed: String,
     pub error: String,
+}
+
+/// `https://…` or `/path` (not `//host` or `/\\host`, which leave the site) and no spaces.
+fn linkable(evidence: &str) -> bool {
+    let e = evidence.trim();
+    !e.contains(char::is_whitespace)
+        && (e.starts_with("https://") || (e.starts_with('/') && !e.starts_with("//") && !e.starts_with("/\\")))
 }
 
 pub struct HistoryLine {
@@ -130,6 +142,7 @@ async fn norm_page(
                 text,
                 answer: given.map(|a| a.answer.label().to_string()).unwrap_or_default(),
                 evidence: given.map(|a| a.evidence.clone()).unwrap_or_default(),
+                linkable: given.is_some_and(|a| linkable(&a.evidence)),
                 change: moved.iter().find(|m| m.0 == *key).map(|m| change_label(m.3)).unwrap_or(""),
                 chosen: typed
                     .map(|(f, _)| f.get(key).to_string())
@@ -237,6 +250,23 @@ pub async fn save(
         Err(e) => {
             let invalid = super::form_problem(e)?;
             norm_page(&ctx, Some((&form, &invalid)), None, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_https_and_own_paths_become_links() {
+        for (evidence, link) in [
+            ("https://example.nl/besluit", true),
+            ("/regios/haaglanden/handvest", true),
+            ("//evil.example", false),
+            ("/\\evil.example", false),
+            ("javascript:alert(1)", false),
+            ("besluit AB 12 maart", false),
+        ] {
+            assert_eq!(super::linkable(evidence), link, "{evidence}");
         }
     }
 }

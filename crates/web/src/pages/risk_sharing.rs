@@ -369,7 +369,7 @@ fn agreement_form(
             .field(f.fixed, &format!("Pot {n}: vaste verdeling (bij sleutel vast)"), "textarea", v.get(f.fixed), false)
             .hint("Per regel een gemeentecode en een percentage, samen 100, zoals GM0518 30,5.");
     }
-    form.done()
+    form
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -419,14 +419,17 @@ async fn agreements_page(
         None if access.can_manage_risk_sharing() => {
             let year = samenspel_store::now().year().to_string();
             let defaults = FormPairs(vec![("status".into(), "voorstel".into()), ("vanafJaar".into(), year)]);
-            Some(agreement_form(
-                "nieuwe-afspraak",
-                format!("/regios/{}/verevening", region.code),
-                "Afspraak opslaan",
-                user.csrf(),
-                &defaults,
-                true,
-            ))
+            Some(
+                agreement_form(
+                    "nieuwe-afspraak",
+                    format!("/regios/{}/verevening", region.code),
+                    "Afspraak opslaan",
+                    user.csrf(),
+                    &defaults,
+                    true,
+                )
+                .done(),
+            )
         }
         None => None,
     };
@@ -504,7 +507,8 @@ pub async fn create_agreement(
                 &form,
                 true,
             )
-            .with_errors(&invalid);
+            .with_errors(&invalid)
+            .done();
             agreements_page(&ctx, Some(f), None, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
@@ -604,7 +608,7 @@ async fn agreement_page(
         Some(f) => Some(f),
         None if access.can_manage_risk_sharing() && fits => {
             let values = latest.map(|(m, y)| form_values(&m, y)).unwrap_or_default();
-            Some(agreement_form("nieuwe-versie", action, "Nieuwe versie opslaan", user.csrf(), &values, false))
+            Some(agreement_form("nieuwe-versie", action, "Nieuwe versie opslaan", user.csrf(), &values, false).done())
         }
         None => None,
     };
@@ -683,7 +687,8 @@ pub async fn add_version(
             let invalid = super::form_problem(e)?;
             let action = format!("/regios/{}/verevening/afspraken/{id}", region.code);
             let f = agreement_form("nieuwe-versie", action, "Nieuwe versie opslaan", user.csrf(), &form, false)
-                .with_errors(&invalid);
+                .with_errors(&invalid)
+                .done();
             agreement_page(&ctx, row, Some(f), None, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }

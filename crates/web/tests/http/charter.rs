@@ -65,6 +65,14 @@ async fn an_admin_sets_up_the_charter_and_members_read_it() {
     assert!(page.contains("inkoop jeugdhulp met verblijf (schaarse zorg)"));
     assert!(page.contains("voorzitter: &#39;s-Gravenhage"));
 
+    // The chair and veto holders are members of the region.
+    let mut outsider = form("2027-01-01");
+    outsider.retain(|(k, _)| k != "voorzitter");
+    outsider.push(("voorzitter".into(), "0344".into()));
+    let response = submit(&mut admin, &outsider).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(response.text().await.unwrap().contains("GM0344 is geen lid van de regio in 2027"));
+
     // A later version does not apply before its day.
     let mut later = form("2099-01-01");
     later.retain(|(k, _)| k != "begrotingWeging" && k != "begrotingMeerderheid");

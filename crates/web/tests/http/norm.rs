@@ -46,7 +46,7 @@ async fn the_region_assesses_itself_against_the_norm_and_sees_what_changed() {
     let response = submit(&mut coach, &missing).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = response.text().await.unwrap();
-    assert!(page.contains("Onderbouw &#39;deels&#39;"), "{page}");
+    assert!(page.contains("Geef bij &#39;deels&#39; een onderbouwing"), "{page}");
     assert!(page.contains("value=\"deels\" checked"));
 
     assert_eq!(submit(&mut coach, &answers("deels")).await.status(), StatusCode::SEE_OTHER);
