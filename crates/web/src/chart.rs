@@ -19,7 +19,8 @@ pub struct Bar {
     pub kind: BarKind,
 }
 
-fn escape(s: &str) -> String {
+/// Text for SVG and HTML: the characters that could end an element or a quoted attribute.
+pub(crate) fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 

@@ -4,7 +4,7 @@
 
 use crate::error::AppError;
 use crate::forms::FormPairs;
-use crate::risk_sharing::{production_inputs, settle_region, AppliedAgreement, RegionSettlement};
+use crate::risk_sharing::{production_inputs, settle_tables, AppliedAgreement, RegionSettlement};
 use samenspel_calc::allocation::split;
 use samenspel_calc::risk_sharing::{settle_agreement, without_members};
 use samenspel_calc::shapley::{self, CoreCheck, GameMember, RegionGame, EXACT_LIMIT};
@@ -202,7 +202,7 @@ pub async fn analysis(
         Err(p) => return Ok(Err(p)),
     };
     let pools = agreement.model.pools_in(year);
-    let settled = match settle_region(store, region, year, law, agreement, None).await? {
+    let settled = match settle_tables(store, region, year, law, agreement, None, &costs, &keys).await? {
         Ok(s) => s,
         Err(p) => return Ok(Err(p)),
     };

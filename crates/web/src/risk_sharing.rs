@@ -222,7 +222,22 @@ pub async fn settle_region(
         Ok(inputs) => inputs,
         Err(problems) => return Ok(Err(problems)),
     };
-    let (reference, incomplete_keys) = key_coverage(&keys);
+    settle_tables(store, region, year, law, agreement, proposal, &costs, &keys).await
+}
+
+/// `settle_region` on tables the caller already read (the analyses need them too).
+#[allow(clippy::too_many_arguments)]
+pub async fn settle_tables(
+    store: &Store,
+    region: &RegionRow,
+    year: i32,
+    law: &str,
+    agreement: AppliedAgreement,
+    proposal: Option<AppliedAgreement>,
+    costs: &CostTable,
+    keys: &KeyTable,
+) -> Result<std::result::Result<RegionSettlement, Vec<String>>> {
+    let (reference, incomplete_keys) = key_coverage(keys);
     let current = agreement.model.pools_in(year);
     // The proposal's pools may take other categories and thresholds: its own cost table.
     let proposed = match &proposal {
@@ -238,8 +253,8 @@ pub async fn settle_region(
         (&agreement.model.name, &current),
         proposed.as_ref().map(|(n, p, c)| (n.as_str(), p.as_slice(), c)),
         &reference,
-        &costs,
-        &keys,
+        costs,
+        keys,
     ) {
         Ok(c) => c,
         Err(mut problems) => {

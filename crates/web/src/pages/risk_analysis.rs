@@ -6,7 +6,7 @@ use super::production::csv_response;
 use super::risk_sharing::{agreement_options, law_options, risk_nav, signed};
 use super::{render, Layout, NavItem, PageResult};
 use crate::auth::{region_for, PageUser};
-use crate::chart;
+use crate::chart::{self, escape};
 use crate::error::AppError;
 use crate::forms::FormPairs;
 use crate::risk_analysis::{
@@ -32,10 +32,6 @@ fn euros(amount: f64) -> String {
 
 fn chance(p: Option<f64>) -> String {
     p.map(nl::percentage).unwrap_or_else(|| "geen budget".into())
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// A text field in the selection form.
