@@ -83,11 +83,27 @@ pub enum Command {
     /// Leg een vereveningsafspraak (JSON) vast in een regio: een nieuwe afspraak, of een nieuwe
     /// versie als de regio al een afspraak met die naam heeft.
     Afspraak(crate::risk_sharing::StoreAgreementArgs),
+    /// Het auditlogboek: controleer de hashketen.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Vul de database met de demoregio (zoals `serve --demo`) zonder de server te starten.
     Demo {
         /// Zonder een jaar gegenereerde productie.
         #[arg(long)]
         zonder_productie: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Controleer dat geen regel van het auditlogboek is gewijzigd, verwijderd of ingevoegd: elke
+    /// regel draagt de hash van de regel ervoor. Toont de hash van de laatste regel (bewaar die
+    /// elders, bijvoorbeeld in de notulen, om later ook een weggehaald einde te zien); eindigt met
+    /// een foutcode bij een breuk of als de laatste hash niet is wat --verwacht zegt.
+    Verify {
+        /// De laatste hash van een eerdere controle: die regel moet nog in de keten staan.
+        #[arg(long)]
+        verwacht: Option<String>,
     },
 }
 
@@ -352,6 +368,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 (!zonder_productie).then(|| demo::DemoProduction::year(keys.clone(), samenspel_store::now().date()));
             report_demo(demo::seed(&store, std::env::var("SAMENSPEL_DEMO_PASSWORD").ok(), production).await?);
         }
+        Command::Audit(AuditCommand::Verify { verwacht }) => {
+            let store = open(&database).await?;
+            return verify_audit(&store, verwacht.as_deref()).await;
+        }
         Command::Migrate => {
             let store = Store::connect(&database).await?;
             match store.prepare().await? {
@@ -563,5 +583,37 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = terminate => {},
+    }
+}
+
+/// `samenspel audit verify`: the chain report in Dutch, non-zero on any break.
+async fn verify_audit(store: &Store, expected: Option<&str>) -> anyhow::Result<ExitCode> {
+    let report = store.verify_audit_chain().await?;
+    let mut broken = !report.breaks.is_empty();
+    println!("Auditlogboek: {} regels in de keten gecontroleerd.", report.verified);
+    if report.unchained > 0 {
+        println!("{} oudere regels van vóór de hashketen zijn niet gecontroleerd.", report.unchained);
+    }
+    for problem in &report.breaks {
+        println!("BREUK {problem}");
+    }
+    if let Some(expected) = expected {
+        let expected = expected.trim().to_ascii_lowercase();
+        let known = store.audit_hash_present(&expected).await?;
+        if !known {
+            broken = true;
+            println!("BREUK de verwachte hash {expected} staat niet (meer) in het logboek: regels zijn verwijderd.");
+        }
+    }
+    match &report.head {
+        Some(head) => println!("Laatste hash: {head}"),
+        None => println!("Het logboek heeft nog geen regels met een hash."),
+    }
+    if broken {
+        println!("De keten is NIET intact.");
+        Ok(ExitCode::FAILURE)
+    } else {
+        println!("De keten is intact.");
+        Ok(ExitCode::SUCCESS)
     }
 }

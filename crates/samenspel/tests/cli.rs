@@ -120,6 +120,19 @@ fn a_region_is_set_up_and_administered_from_the_command_line() {
 
     let list = samenspel(&db, &["regio", "list"], None);
     assert!(text(&list.stdout).contains("haaglanden\tHaaglanden\tjeugd\t9 leden"));
+
+    // Every change above is in the audit log's hash chain.
+    let verify = samenspel(&db, &["audit", "verify"], None);
+    let report = text(&verify.stdout);
+    assert!(verify.status.success(), "{report}");
+    assert!(report.contains("De keten is intact."), "{report}");
+    let head = report.lines().find_map(|l| l.strip_prefix("Laatste hash: ")).unwrap().to_string();
+    assert_eq!(head.len(), 64);
+    let unknown = "f".repeat(64);
+    let missing = samenspel(&db, &["audit", "verify", "--verwacht", &unknown], None);
+    assert!(!missing.status.success());
+    assert!(text(&missing.stdout).contains("staat niet (meer) in het logboek"), "{}", text(&missing.stdout));
+    assert!(samenspel(&db, &["audit", "verify", "--verwacht", &head], None).status.success());
 }
 
 #[test]

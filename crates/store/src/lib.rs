@@ -88,6 +88,35 @@ impl StoreError {
     }
 }
 
+/// A transaction that reads and then writes, without losing a race. SQLite starts it with
+/// `BEGIN IMMEDIATE`, taking the single write lock at once (a deferred transaction that read an
+/// older snapshot would fail when it tries to write); PostgreSQL starts an ordinary one and the
+/// caller locks the rows it depends on with [`WritePool::FOR_UPDATE`].
+pub trait WritePool {
+    type Db: sqlx::Database;
+    /// Appended to a `SELECT` that the rest of the transaction depends on.
+    const FOR_UPDATE: &'static str;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = std::result::Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>> + Send;
+}
+
+impl WritePool for SqlitePool {
+    type Db = sqlx::Sqlite;
+    const FOR_UPDATE: &'static str = "";
+    async fn begin_write(&self) -> std::result::Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl WritePool for PgPool {
+    type Db = sqlx::Postgres;
+    const FOR_UPDATE: &'static str = " FOR UPDATE";
+    async fn begin_write(&self) -> std::result::Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.begin().await
+    }
+}
+
 /// Turns a unique-constraint violation into a conflict with a message; other errors pass.
 pub(crate) fn on_unique(field: &str, message: &str) -> impl FnOnce(sqlx::Error) -> StoreError {
     let (field, message) = (field.to_string(), message.to_string());

@@ -302,6 +302,79 @@ async fn every_write_is_audited_and_the_log_is_append_only() {
     assert!(delete.is_err(), "audit log rows cannot be deleted");
 }
 
+/// Lets the test change the log behind the application's back, as someone with direct access
+/// to the database could.
+async fn bypass_append_only(store: &Store, sql: &str) {
+    match store {
+        Store::Sqlite(pool) => {
+            sqlx::query("DROP TRIGGER audit_log_no_update").execute(pool).await.unwrap();
+            sqlx::query("DROP TRIGGER audit_log_no_delete").execute(pool).await.unwrap();
+            sqlx::query(sql).execute(pool).await.unwrap();
+        }
+        Store::Postgres(pool) => {
+            let mut tx = pool.begin().await.unwrap();
+            sqlx::query("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change").execute(&mut *tx).await.unwrap();
+            sqlx::query(sql).execute(&mut *tx).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_audit_log_is_a_hash_chain_that_shows_tampering() {
+    let store = fresh_store().await.unwrap();
+    haaglanden(&store).await;
+    // Many writers at once still give one unbroken chain.
+    let writers = (0..16).map(|i| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let entry = samenspel_store::AuditEntry::new("inloggen", "sessie", format!("gebruiker{i}"));
+            store.record(&Actor::cli(), &entry).await.unwrap();
+        })
+    });
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let intact = store.verify_audit_chain().await.unwrap();
+    let total = store.audit_count().await.unwrap();
+    assert!(intact.breaks.is_empty(), "{:?}", intact.breaks);
+    assert_eq!(intact.verified as i64, total);
+    assert_eq!(intact.unchained, 0);
+    let head = intact.head.clone().unwrap();
+    assert!(store.audit_hash_present(&head).await.unwrap());
+
+    let (second, third): (i64, i64) =
+        on_pool!(&store, |pool| sqlx::query_as("SELECT MIN(id) + 1, MIN(id) + 2 FROM audit_log")
+            .fetch_one(pool)
+            .await
+            .unwrap());
+    bypass_append_only(&store, &format!("UPDATE audit_log SET actor_login = 'iemand' WHERE id = {second}")).await;
+    let changed = store.verify_audit_chain().await.unwrap();
+    assert_eq!(changed.breaks.len(), 1, "{:?}", changed.breaks);
+    assert!(changed.breaks[0].starts_with(&format!("regel {second}: de inhoud past niet")), "{:?}", changed.breaks);
+
+    let sql = format!("DELETE FROM audit_log WHERE id = {third}");
+    match &store {
+        Store::Sqlite(pool) => {
+            sqlx::query(&sql).execute(pool).await.unwrap();
+        }
+        Store::Postgres(_) => bypass_append_only(&store, &sql).await,
+    }
+    let removed = store.verify_audit_chain().await.unwrap();
+    assert_eq!(removed.breaks.len(), 2, "{:?}", removed.breaks);
+    assert!(removed.breaks[1].contains("verwijst naar een andere vorige regel"), "{:?}", removed.breaks);
+    assert_eq!(removed.head.as_deref(), Some(head.as_str()), "the head is untouched");
+
+    let sql = "DELETE FROM audit_log WHERE id = (SELECT MAX(id) FROM audit_log)";
+    match &store {
+        Store::Sqlite(pool) => {
+            sqlx::query(sql).execute(pool).await.unwrap();
+        }
+        Store::Postgres(_) => bypass_append_only(&store, sql).await,
+    }
+    assert!(!store.audit_hash_present(&head).await.unwrap(), "a removed end shows against the recorded head");
+}
+
 #[tokio::test]
 async fn runs_on_the_backend_the_environment_selects() {
     let store = fresh_store().await.unwrap();
