@@ -8,4 +8,5 @@ pub mod shapley;
 pub mod signals;
 pub mod simulation;
 pub mod spend;
+pub mod voice;
 pub mod voting;

@@ -6,9 +6,9 @@
 //! then the majority of the rule; a tie (as much for as against) follows the rule's tie clause.
 
 use samenspel_domain::governance::{share_text, Base, CheckedRule, Majority, Tie, Weighting};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Vote {
     For,
     Against,
@@ -19,12 +19,22 @@ pub enum Vote {
 /// (`None`: did not vote).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Voter {
+    /// How the rule's veto holders and chair name this member (its code).
     pub member: String,
+    /// How the explanation names it (`None`: by `member`).
+    pub name: Option<String>,
     pub weight: Option<u64>,
     pub vote: Option<Vote>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+impl Voter {
+    /// The name the explanation uses.
+    pub fn shown(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.member)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outcome {
     Adopted,
     Rejected,
@@ -35,13 +45,13 @@ pub enum Outcome {
 }
 
 /// Members and weight per way of voting.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Side {
     pub members: u64,
     pub weight: u128,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {
     pub outcome: Outcome,
     pub for_: Side,
@@ -113,7 +123,7 @@ fn count(x: u128) -> String {
 pub fn tally(rule: &CheckedRule, voters: &[Voter], chair: Option<&str>) -> Result<Tally, VotingError> {
     let weighted = rule.weighting != Weighting::Lid;
     let missing: Vec<String> =
-        voters.iter().filter(|v| weighted && v.weight.is_none()).map(|v| v.member.clone()).collect();
+        voters.iter().filter(|v| weighted && v.weight.is_none()).map(|v| v.shown().to_string()).collect();
     if !missing.is_empty() {
         return Err(VotingError::MissingWeights(missing));
     }
@@ -176,7 +186,7 @@ pub fn tally(rule: &CheckedRule, voters: &[Voter], chair: Option<&str>) -> Resul
             .iter()
             .filter(|v| v.vote == Some(Vote::Against))
             .filter(|v| holders.is_empty() || holders.iter().any(|h| h.as_str() == v.member))
-            .map(|v| v.member.clone())
+            .map(|v| v.shown().to_string())
             .collect();
         if !vetoing.is_empty() {
             // A secret ballot does not say who.
@@ -209,8 +219,10 @@ pub fn tally(rule: &CheckedRule, voters: &[Voter], chair: Option<&str>) -> Resul
         Majority::Gewoon => {
             if for_.weight == against.weight && for_.weight * 2 == base_weight {
                 let (adopted, text) = match (rule.tie, chair) {
-                    (Tie::Voorzitter, Some(chair)) => {
-                        match voters.iter().find(|v| v.member == chair).and_then(|v| v.vote) {
+                    (Tie::Voorzitter, Some(chair_code)) => {
+                        let chair_voter = voters.iter().find(|v| v.member == chair_code);
+                        let chair = chair_voter.map_or(chair_code, Voter::shown);
+                        match chair_voter.and_then(|v| v.vote) {
                             Some(Vote::For) if rule.secret => {
                                 (true, "de stem van de voorzitter beslist: aangenomen".into())
                             }
@@ -310,7 +322,7 @@ mod tests {
     }
 
     fn voters(spec: &[(&str, u64, Option<Vote>)]) -> Vec<Voter> {
-        spec.iter().map(|(m, w, v)| Voter { member: m.to_string(), weight: Some(*w), vote: *v }).collect()
+        spec.iter().map(|(m, w, v)| Voter { member: m.to_string(), name: None, weight: Some(*w), vote: *v }).collect()
     }
 
     use Vote::{Abstain, Against, For};
@@ -363,7 +375,12 @@ mod tests {
     #[test]
     fn two_thirds_is_exactly_six_of_nine() {
         let votes: Vec<Voter> = (0..9)
-            .map(|i| Voter { member: format!("M{i}"), weight: Some(1), vote: Some(if i < 6 { For } else { Against }) })
+            .map(|i| Voter {
+                member: format!("M{i}"),
+                name: None,
+                weight: Some(1),
+                vote: Some(if i < 6 { For } else { Against }),
+            })
             .collect();
         let fraction = rule(Weighting::Lid, Majority::Gekwalificeerd, Some("2/3"), Base::Alle);
         let t = tally(&fraction, &votes, None).unwrap();
@@ -446,7 +463,7 @@ mod tests {
         .prop_map(|vs| {
             vs.into_iter()
                 .enumerate()
-                .map(|(i, (weight, vote))| Voter { member: format!("M{i}"), weight: Some(weight), vote })
+                .map(|(i, (weight, vote))| Voter { member: format!("M{i}"), name: None, weight: Some(weight), vote })
                 .collect()
         })
     }

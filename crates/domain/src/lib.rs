@@ -12,6 +12,7 @@ pub mod money;
 pub mod nl;
 pub mod norm;
 pub mod procurement;
+pub mod proposal;
 pub mod region;
 pub mod risk_sharing;
 pub mod validation;

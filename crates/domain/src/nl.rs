@@ -2,7 +2,7 @@
 //! exports: 1.234.567, 12,5%, 22-11-2026.
 
 use crate::validation::FieldError;
-use time::{macros::format_description, Date};
+use time::{macros::format_description, Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset, Weekday};
 
 /// `1234567` → `1.234.567`.
 pub fn group_thousands(n: u64) -> String {
@@ -47,6 +47,59 @@ pub fn parse_date(input: &str) -> Result<Date, FieldError> {
     })
 }
 
+/// The offset of Dutch time (CET/CEST) at a moment: summer time from the last Sunday of March
+/// 01:00 UTC to the last Sunday of October 01:00 UTC, the EU rule since 1996.
+pub fn amsterdam_offset(at: OffsetDateTime) -> UtcOffset {
+    let utc = at.to_offset(UtcOffset::UTC);
+    let last_sunday = |month: Month| {
+        let mut day = Date::from_calendar_date(utc.year(), month, 31).unwrap_or(utc.date());
+        while day.weekday() != Weekday::Sunday {
+            day = day.previous_day().unwrap_or(day);
+        }
+        PrimitiveDateTime::new(day, Time::from_hms(1, 0, 0).unwrap_or(Time::MIDNIGHT)).assume_utc()
+    };
+    let summer = utc >= last_sunday(Month::March) && utc < last_sunday(Month::October);
+    UtcOffset::from_hms(if summer { 2 } else { 1 }, 0, 0).unwrap_or(UtcOffset::UTC)
+}
+
+/// A moment in Dutch time: `30-11-2026 17:00`.
+pub fn date_time(at: OffsetDateTime) -> String {
+    let local = at.to_offset(amsterdam_offset(at));
+    local.format(format_description!("[day]-[month]-[year] [hour]:[minute]")).unwrap_or_else(|_| at.to_string())
+}
+
+/// The value an HTML `datetime-local` input shows for a moment, in Dutch time.
+pub fn date_time_input(at: OffsetDateTime) -> String {
+    let local = at.to_offset(amsterdam_offset(at));
+    local.format(format_description!("[year]-[month]-[day]T[hour]:[minute]")).unwrap_or_default()
+}
+
+/// Reads a moment typed in Dutch time (`30-11-2026 17:00`), as sent by a `datetime-local` input
+/// (`2026-11-30T17:00`), or with an explicit offset as the API may send it (RFC 3339).
+pub fn parse_date_time(input: &str) -> Result<OffsetDateTime, FieldError> {
+    let s = input.trim();
+    if let Ok(at) = OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
+        return Ok(at);
+    }
+    let formats = [
+        format_description!("[year]-[month]-[day]T[hour]:[minute]"),
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]"),
+        format_description!("[year]-[month]-[day] [hour]:[minute]"),
+        format_description!("[day]-[month]-[year] [hour]:[minute]"),
+    ];
+    let local = formats.iter().find_map(|f| PrimitiveDateTime::parse(s, f).ok()).ok_or_else(|| {
+        FieldError::new(
+            "",
+            "datetime",
+            format!("'{s}' is geen geldig tijdstip; schrijf bijvoorbeeld 30-11-2026 17:00."),
+        )
+    })?;
+    // The offset that holds at that local time; in the hour the clocks go back, the earlier.
+    let guess = local.assume_offset(UtcOffset::from_hms(1, 0, 0).unwrap_or(UtcOffset::UTC));
+    let offset = amsterdam_offset(guess - time::Duration::hours(1));
+    Ok(local.assume_offset(offset))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,5 +121,23 @@ mod tests {
         assert_eq!(parse_date("2026-11-22").unwrap(), date!(2026 - 11 - 22));
         assert!(parse_date("31-02-2026").is_err());
         assert!(parse_date("").is_err());
+    }
+
+    #[test]
+    fn dutch_time_follows_summer_time() {
+        use time::macros::datetime;
+        assert_eq!(date_time(datetime!(2026-11-30 16:00 UTC)), "30-11-2026 17:00");
+        assert_eq!(date_time(datetime!(2026-07-01 15:00 UTC)), "01-07-2026 17:00");
+        // 2026: summer time from 29 March 01:00 UTC to 25 October 01:00 UTC.
+        assert_eq!(date_time(datetime!(2026-03-29 00:59 UTC)), "29-03-2026 01:59");
+        assert_eq!(date_time(datetime!(2026-03-29 01:00 UTC)), "29-03-2026 03:00");
+        assert_eq!(date_time(datetime!(2026-10-25 00:59 UTC)), "25-10-2026 02:59");
+        assert_eq!(date_time(datetime!(2026-10-25 01:00 UTC)), "25-10-2026 02:00");
+        assert_eq!(parse_date_time("30-11-2026 17:00").unwrap(), datetime!(2026-11-30 16:00 UTC));
+        assert_eq!(parse_date_time("2026-07-01T17:00").unwrap(), datetime!(2026-07-01 15:00 UTC));
+        assert_eq!(parse_date_time("2026-07-01T17:00:00+02:00").unwrap(), datetime!(2026-07-01 15:00 UTC));
+        assert_eq!(date_time_input(datetime!(2026-07-01 15:00 UTC)), "2026-07-01T17:00");
+        assert!(parse_date_time("morgen").is_err());
+        assert!(parse_date_time("2026-02-30T10:00").is_err());
     }
 }

@@ -83,7 +83,7 @@ fn voters(text: &str, weighted: bool) -> Result<Vec<Voter>, Vec<String>> {
                 }
             },
         };
-        out.push(Voter { member, weight, vote });
+        out.push(Voter { member, name: None, weight, vote });
     }
     if problems.is_empty() {
         Ok(out)

@@ -21,6 +21,7 @@ pub mod keys;
 pub mod lots;
 pub mod norm;
 pub mod production;
+pub mod proposals;
 pub mod providers;
 pub mod reference;
 pub mod regions;
