@@ -166,6 +166,99 @@ try {
     await context.close();
   }
 
+  // A proposal runs through consultation, the region's answer and the vote: the region admin,
+  // a member's staff and three aldermen in their own browsers; the outcome is explained and the
+  // member sees what became of its input.
+  {
+    // A moment `ms` from now in Dutch time, as a datetime-local field takes it.
+    const dutchTime = (ms) => new Date(Date.now() + ms).toLocaleString('sv-SE', { timeZone: 'Europe/Amsterdam' }).replace(' ', 'T');
+    const until = async (page, moment) => { const left = moment - Date.now(); if (left > 0) await page.waitForTimeout(left + 1500); };
+    const expectText = async (page, text, message) => {
+      if (!(await page.getByText(text).first().isVisible())) fail(message);
+    };
+    const adminContext = await browser.newContext();
+    const admin = await login(adminContext, 'beheerder');
+    await visit(admin, `${region}/voorstellen`, 'beheerder');
+    await admin.getByLabel('Titel').fill('Begroting regionaal team 2027');
+    await admin.getByLabel('Tekst van het voorstel').fill('Het regionale team krijgt 2 % meer.\n\nDe verdeling volgt de inwoners.');
+    await admin.getByRole('button', { name: 'Concept aanmaken' }).click();
+    await admin.waitForLoadState();
+    await expectText(admin, 'Kies de soort besluit', 'beheerder: voorstel zonder soort niet geweigerd');
+    if ((await admin.getByLabel('Titel').inputValue()) !== 'Begroting regionaal team 2027') fail('beheerder: ingetypte titel kwijt');
+    await audit(admin, 'beheerder voorstel met fouten');
+    await admin.getByLabel('Soort besluit').selectOption('begroting');
+    await admin.getByRole('button', { name: 'Concept aanmaken' }).click();
+    await admin.waitForLoadState();
+    await expectText(admin, 'Het voorstel is aangemaakt als concept.', 'beheerder: voorstel niet aangemaakt');
+    await audit(admin, 'beheerder concept');
+    const proposal = new URL(admin.url()).pathname;
+    const consultationEnd = Date.now() + 12000;
+    await admin.getByLabel('Zienswijzen tot (datum en tijd)').fill(dutchTime(12000));
+    await admin.getByRole('button', { name: 'Consultatie openen' }).click();
+    await admin.waitForLoadState();
+    await expectText(admin, 'De stap is gezet.', 'beheerder: consultatie niet geopend');
+
+    const staffContext = await browser.newContext();
+    const staff = await login(staffContext, 'gemeente');
+    await visit(staff, proposal, 'gemeente');
+    await staff.getByLabel('Uw zienswijze').fill('Midden-Delfland vraagt de groei te beperken tot de loonindex.');
+    await staff.getByRole('button', { name: 'Zienswijze indienen' }).click();
+    await staff.waitForLoadState();
+    await expectText(staff, 'Uw zienswijze is ontvangen.', 'gemeente: zienswijze niet ontvangen');
+    await audit(staff, 'gemeente na zienswijze');
+
+    await until(admin, consultationEnd);
+    await admin.goto(base + proposal);
+    await admin.getByRole('button', { name: 'Consultatie sluiten' }).click();
+    await admin.waitForLoadState();
+    await admin.getByLabel('Wat de regio ermee doet').selectOption('niet');
+    await admin.getByRole('button', { name: 'Reactie opslaan' }).click();
+    await admin.waitForLoadState();
+    await expectText(admin, 'Leg uit waarom', 'beheerder: reactie zonder reden niet geweigerd');
+    await audit(admin, 'beheerder reactie met fouten');
+    await admin.getByLabel('Reactie en reden').fill('De loonindex dekt de extra taken niet; die staan in de bijlage.');
+    await admin.getByRole('button', { name: 'Reactie opslaan' }).click();
+    await admin.waitForLoadState();
+    await expectText(admin, 'De reactie op de zienswijze is opgeslagen.', 'beheerder: reactie niet opgeslagen');
+    const voteEnd = Date.now() + 30000;
+    await admin.getByLabel('Stemmen tot (datum en tijd)').fill(dutchTime(30000));
+    await admin.getByRole('button', { name: 'Stemming openen' }).click();
+    await admin.waitForLoadState();
+    await expectText(admin, 'De stap is gezet.', 'beheerder: stemming niet geopend');
+    await audit(admin, 'beheerder stemming open');
+
+    // Staff cannot vote; the aldermen can, and the small member is outvoted.
+    if ((await staff.getByLabel('Uw stem').count()) > 0) fail('gemeente: medewerker krijgt een stemformulier');
+    for (const [alderman, choice] of [['wethouder-denhaag', 'voor'], ['wethouder-delft', 'voor'], ['wethouder-middendelfland', 'tegen']]) {
+      const context = await browser.newContext();
+      const page = await login(context, alderman);
+      await visit(page, proposal, alderman);
+      await page.getByLabel('Uw stem').selectOption(choice);
+      await page.getByRole('button', { name: 'Stem uitbrengen' }).click();
+      await page.waitForLoadState();
+      await expectText(page, 'Uw stem is opgeslagen.', `${alderman}: stem niet opgeslagen`);
+      await audit(page, `${alderman} na stemmen`);
+      await context.close();
+    }
+    await until(admin, voteEnd);
+    await admin.goto(base + proposal);
+    await admin.getByRole('button', { name: 'Stemming sluiten en uitslag vaststellen' }).click();
+    await admin.waitForLoadState();
+    await expectText(admin, 'Uitslag: Aangenomen', 'beheerder: uitslag niet aangenomen');
+    await expectText(admin, 'Dubbele meerderheid', 'beheerder: berekening van de dubbele meerderheid ontbreekt');
+    await audit(admin, 'beheerder uitslag');
+    await staff.goto(base + proposal);
+    await expectText(staff, 'Niet overgenomen', 'gemeente: ziet niet wat er met de zienswijze gebeurde');
+    await expectText(staff, 'De loonindex dekt de extra taken niet', 'gemeente: reden ontbreekt');
+    await audit(staff, 'gemeente na besluit');
+    await visit(staff, `${region}/inspraak`, 'gemeente');
+    await visit(admin, `${region}/besluiten`, 'beheerder');
+    await expectText(admin, 'Begroting regionaal team 2027', 'beheerder: besluit niet in de besluitenlijst');
+    await visit(admin, `${region}/vertegenwoordigers`, 'beheerder');
+    await staffContext.close();
+    await adminContext.close();
+  }
+
   const riskSharing = [`${region}/handvest`, `${region}/norm`, `${region}/verevening`, `${region}/verevening/afrekening`, `${region}/verevening/shapley`,
     `${region}/verevening/uittreden`, `${region}/verevening/uittreden?gemeente=GM1842&gemeente=GM0629`, `${region}/verevening/budgetrisico?jaren=20000`];
   const common = [region, `${region}/leden`, `${region}/kerncijfers`, `${region}/aanbieders`, '/regios', '/gemeenten', '/gemeenten?naam=delf', '/account',
@@ -174,13 +267,14 @@ try {
     `${region}/uitgaven`, `${region}/uitgaven?per=aanbieder`, `${region}/uitgaven?per=perceel`, `${region}/uitgaven?per=product`,
     `${region}/uitgaven?jaar=2025`, `${region}/signalen`];
   const procurement = [`${region}/toelating`];
+  const governance = [`${region}/voorstellen`, `${region}/besluiten`, `${region}/inspraak`, `${region}/vertegenwoordigers`];
   const clientRows = [`${region}/toewijzingen`, `${region}/declaraties`];
   const roles = {
-    beheerder: { extra: [`${region}/gebruikers`, `${region}/auditlog`, ...procurement, `${region}/importen`, ...riskSharing], forbidden: clientRows },
-    gemeente: { extra: [`${region}/gebruikers`, ...procurement, `${region}/importen`, ...clientRows, `${region}/declaraties?pagina=2`, ...riskSharing], forbidden: [`${region}/auditlog`] },
-    aanbieder: { extra: [`${region}/gebruikers`, ...procurement, ...clientRows], forbidden: [`${region}/auditlog`, `${region}/importen`, ...riskSharing] },
-    coach: { extra: [`${region}/gebruikers`, ...procurement, ...riskSharing], forbidden: [`${region}/auditlog`, `${region}/importen`, ...clientRows] },
-    waarnemer: { extra: [...riskSharing], forbidden: [`${region}/gebruikers`, `${region}/auditlog`, ...procurement, `${region}/importen`, ...clientRows] },
+    beheerder: { extra: [`${region}/gebruikers`, `${region}/auditlog`, ...procurement, `${region}/importen`, ...riskSharing, ...governance], forbidden: clientRows },
+    gemeente: { extra: [`${region}/gebruikers`, ...procurement, `${region}/importen`, ...clientRows, `${region}/declaraties?pagina=2`, ...riskSharing, ...governance], forbidden: [`${region}/auditlog`] },
+    aanbieder: { extra: [`${region}/gebruikers`, ...procurement, ...clientRows], forbidden: [`${region}/auditlog`, `${region}/importen`, ...riskSharing, ...governance] },
+    coach: { extra: [`${region}/gebruikers`, ...procurement, ...riskSharing, ...governance], forbidden: [`${region}/auditlog`, `${region}/importen`, ...clientRows] },
+    waarnemer: { extra: [...riskSharing, `${region}/besluiten`], forbidden: [`${region}/gebruikers`, `${region}/auditlog`, ...procurement, `${region}/importen`, ...clientRows, `${region}/voorstellen`, `${region}/inspraak`] },
   };
 
   for (const [role, { extra, forbidden }] of Object.entries(roles)) {
@@ -191,8 +285,9 @@ try {
     await page.goto(base + `${region}/aanbieders`);
     const provider = await firstLink(page, /\/aanbieders\/\d+$/);
     if (provider) await visit(page, provider, role);
-    for (const [list, pattern] of [[`${region}/percelen`, /\/percelen\/\d+$/], [`${region}/producten`, /\/producten\/\d+$/], [`${region}/contracten`, /\/contracten\/\d+$/], [`${region}/toelating`, /\/toelating\/\d+$/]]) {
-      if (list.endsWith('/toelating') && !extra.includes(list)) continue;
+    for (const [list, pattern] of [[`${region}/percelen`, /\/percelen\/\d+$/], [`${region}/producten`, /\/producten\/\d+$/], [`${region}/contracten`, /\/contracten\/\d+$/], [`${region}/toelating`, /\/toelating\/\d+$/],
+      [`${region}/voorstellen`, /\/voorstellen\/\d+$/], [`${region}/besluiten`, /\/voorstellen\/\d+$/]]) {
+      if (/\/(toelating|voorstellen|besluiten)$/.test(list) && !extra.includes(list)) continue;
       await page.goto(base + list);
       const detail = await firstLink(page, pattern);
       if (detail) await visit(page, detail, role);

@@ -345,6 +345,49 @@ impl RegionAccess {
     pub fn can_assess_norm(&self) -> bool {
         self.admin || self.coach
     }
+
+    /// Proposals past their draft, with their consultation and vote: the region, its members
+    /// and the coach. Observers see the decisions only; providers are not party to them.
+    pub fn can_view_proposals(&self) -> bool {
+        self.admin || !self.municipalities.is_empty() || self.coach
+    }
+
+    /// Drafts, and every step of a proposal: writing it, opening and closing consultation and
+    /// vote, answering the members' input, withdrawing it. The regional team.
+    pub fn can_manage_proposals(&self) -> bool {
+        self.admin
+    }
+
+    /// Giving input (a zienswijze) for a member: its own staff. Casting its vote needs more: an
+    /// authorisation as its representative (checked against the store).
+    pub fn can_give_input_for(&self, municipality: &MunicipalityCode) -> bool {
+        self.municipalities.contains(municipality)
+    }
+
+    /// The decision list (besluitenlijst) and its exports: everyone in the region but providers.
+    pub fn can_view_decisions(&self) -> bool {
+        self.can_view_charter()
+    }
+
+    /// The voice indicators of a member: the region, the coach and the member itself.
+    pub fn can_view_voice_of(&self, municipality: &MunicipalityCode) -> bool {
+        self.admin || self.coach || self.municipalities.contains(municipality)
+    }
+
+    /// Any voice indicators at all (the page is there for them).
+    pub fn can_view_voice(&self) -> bool {
+        self.admin || self.coach || !self.municipalities.is_empty()
+    }
+
+    /// Who represents which member: the region, the members and the coach read it; the region
+    /// admin records it.
+    pub fn can_view_representatives(&self) -> bool {
+        self.can_view_proposals()
+    }
+
+    pub fn can_manage_representatives(&self) -> bool {
+        self.admin
+    }
 }
 
 #[cfg(test)]

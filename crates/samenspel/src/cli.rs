@@ -157,6 +157,10 @@ pub struct ServeArgs {
     /// Minuten zonder activiteit waarna een sessie eindigt.
     #[arg(long, env = "SAMENSPEL_SESSION_MINUTES", default_value_t = 30)]
     pub session_minutes: i64,
+    /// Kortste termijn in seconden voor een consultatie of stemming (standaard een uur; alleen
+    /// tests en demonstraties korten die in).
+    #[arg(long, env = "SAMENSPEL_MIN_TERMIJN_SECONDEN", default_value_t = 3600)]
+    pub min_termijn_seconden: i64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -524,6 +528,7 @@ async fn serve(database: &str, args: ServeArgs, keys: samenspel_store::keys::Reg
         session_idle: time::Duration::minutes(args.session_minutes.clamp(1, 24 * 60)),
         trust_forwarded_for: args.trust_proxy,
         keys,
+        min_deadline: time::Duration::seconds(args.min_termijn_seconden.clamp(1, 366 * 24 * 3600)),
         ..Settings::default()
     };
     let listener = tokio::net::TcpListener::bind(args.bind)

@@ -21,14 +21,24 @@ pub const DEMO_MEMBER: &str = "GM1842";
 
 /// The demo accounts: login, name, role.
 pub fn demo_accounts() -> Vec<(&'static str, &'static str, &'static str)> {
-    vec![
+    let mut accounts = vec![
         ("beheerder", "Regiobeheerder (demo)", "regiobeheerder"),
         ("gemeente", "Medewerker Midden-Delfland (demo)", "gemeente"),
         ("aanbieder", "Medewerker Jeugdhulp Duinzicht (demo)", "aanbieder"),
         ("coach", "Samenwerkingscoach (demo)", "coach"),
         ("waarnemer", "Raadslid (demo)", "waarnemer"),
-    ]
+    ];
+    accounts.extend(DEMO_ALDERMEN.iter().map(|(login, name, _)| (*login, *name, "gemeente")));
+    accounts
 }
+
+/// Aldermen who cast their member's vote: a large member, a middle one and the small member
+/// the demo municipality account works for. Login, name, member.
+pub const DEMO_ALDERMEN: [(&str, &str, &str); 3] = [
+    ("wethouder-denhaag", "Wethouder 's-Gravenhage (demo)", "GM0518"),
+    ("wethouder-delft", "Wethouder Delft (demo)", "GM0503"),
+    ("wethouder-middendelfland", "Wethouder Midden-Delfland (demo)", DEMO_MEMBER),
+];
 
 /// Fictional providers: invented names, AGB and KvK numbers in no real register.
 const DEMO_PROVIDERS: [(&str, &str, &str, &str); 4] = [
@@ -123,14 +133,25 @@ pub async fn seed(
     for (login, name, role) in demo_accounts() {
         let account = NewAccount::parse(login, name, "").expect("valid demo account");
         let user = store.create_user(&account, Some(&hash), login == "beheerder", &actor).await?;
+        let alderman = DEMO_ALDERMEN.iter().find(|(l, _, _)| *l == login).map(|(_, _, member)| *member);
         let role = match role {
             "regiobeheerder" => Role::RegionAdmin,
-            "gemeente" => Role::Member(MunicipalityCode::parse(DEMO_MEMBER).expect("valid code")),
+            "gemeente" => Role::Member(MunicipalityCode::parse(alderman.unwrap_or(DEMO_MEMBER)).expect("valid code")),
             "aanbieder" => Role::Provider(provider_ids[0]),
             "coach" => Role::Coach,
             _ => Role::Observer,
         };
         store.add_grant(user.id, region.id, &role, &actor).await?;
+        if let Some(member) = alderman {
+            let authorisation = samenspel_store::proposals::NewRepresentative {
+                municipality: MunicipalityCode::parse(member).expect("valid code"),
+                user_id: user.id,
+                title: "wethouder".into(),
+                valid_from: date!(2015 - 01 - 01),
+                valid_until: None,
+            };
+            store.add_representative(region.id, &authorisation, &actor).await?;
+        }
     }
     if let Some(production) = production {
         seed_production(store, &region, &production, &actor).await?;

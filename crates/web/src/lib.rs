@@ -12,6 +12,7 @@ pub mod chart;
 pub mod demo;
 pub mod error;
 pub mod forms;
+pub mod governance;
 pub mod input;
 pub mod pages;
 pub mod procurement;
@@ -45,6 +46,9 @@ pub struct Settings {
     pub trust_forwarded_for: bool,
     /// Where the region keys that pseudonymise the BSN are kept, outside the database.
     pub keys: RegionKeys,
+    /// The shortest consultation or vote a region may open (an hour; tests shorten it so a
+    /// deadline passes while they run).
+    pub min_deadline: Duration,
 }
 
 impl Default for Settings {
@@ -55,6 +59,7 @@ impl Default for Settings {
             session_max: Duration::hours(12),
             trust_forwarded_for: false,
             keys: RegionKeys::new(DEFAULT_KEY_DIR),
+            min_deadline: samenspel_domain::proposal::MIN_OPEN,
         }
     }
 }

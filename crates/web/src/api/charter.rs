@@ -142,6 +142,19 @@ pub async fn create(
             ),
         )));
     }
+    // The first charter founds the collaboration; every later one is a decision under the
+    // charter's own rule, taken through a proposal.
+    if !state.store.charters(region.id).await?.is_empty() {
+        return Err(AppError::new(
+            StatusCode::CONFLICT,
+            format!(
+                "Er geldt al een handvest. Een wijziging is een besluit volgens de regel voor het handvest: dien \
+                 haar in als voorstel (POST /api/v1/regios/{}/voorstellen met soort handvest, het nieuwe handvest \
+                 en handvestGeldigVanaf).",
+                region.code
+            ),
+        ));
+    }
     let row = state.store.add_charter(region.id, &charter, day, reason.as_deref(), &user.actor("api")).await?;
     Ok((StatusCode::CREATED, Json(handvest(row)?)))
 }

@@ -13,6 +13,7 @@ pub mod norm;
 pub mod openapi;
 pub mod pagination;
 pub mod production;
+pub mod proposals;
 pub mod providers;
 pub mod reference;
 pub mod regions;
@@ -91,6 +92,17 @@ pub fn router() -> Router<AppState> {
         .route("/regios/{code}/signalen", get(production::signals))
         .route("/regios/{code}/handvesten", get(charter::list).post(charter::create))
         .route("/regios/{code}/norm-zelfevaluaties", get(norm::list).post(norm::create))
+        .route("/regios/{code}/voorstellen", get(proposals::list).post(proposals::create))
+        .route("/regios/{code}/voorstellen/{id}", get(proposals::get).put(proposals::update))
+        .route("/regios/{code}/voorstellen/{id}/stappen", post(proposals::step))
+        .route("/regios/{code}/voorstellen/{id}/zienswijzen", get(proposals::inputs).post(proposals::give_input))
+        .route("/regios/{code}/voorstellen/{id}/zienswijzen/{zienswijze}/reactie", put(proposals::respond))
+        .route("/regios/{code}/stemmingen/{id}", get(proposals::vote_state))
+        .route("/regios/{code}/stemmingen/{id}/stemmen", post(proposals::cast))
+        .route("/regios/{code}/stemmingen/{id}/stemmen/{gemeentecode}", put(proposals::change))
+        .route("/regios/{code}/besluiten", get(proposals::decisions))
+        .route("/regios/{code}/inspraak", get(proposals::voice))
+        .route("/regios/{code}/vertegenwoordigers", get(proposals::representatives).post(proposals::add_representative))
         .route("/regios/{code}/vereveningsafspraken", get(risk_sharing::list).post(risk_sharing::create))
         .route("/regios/{code}/vereveningsafspraken/{id}", get(risk_sharing::get).patch(risk_sharing::set_status))
         .route("/regios/{code}/vereveningsafspraken/{id}/versies", post(risk_sharing::add_version))

@@ -2,7 +2,7 @@
 //! `/api/v1/openapi.json`.
 
 use super::{
-    admission, audit, catalogue, charter, contracts, lots, norm, production, providers, reference, regions,
+    admission, audit, catalogue, charter, contracts, lots, norm, production, proposals, providers, reference, regions,
     risk_sharing, users,
 };
 use crate::error::{InvalidParam, Problem};
@@ -45,6 +45,10 @@ use utoipa::{Modify, OpenApi};
         risk_sharing::list, risk_sharing::create, risk_sharing::get, risk_sharing::set_status, risk_sharing::add_version,
         risk_sharing::settlement, risk_sharing::shapley, risk_sharing::leave, risk_sharing::budget_risk,
         charter::list, charter::create, norm::list, norm::create,
+        proposals::list, proposals::create, proposals::get, proposals::update, proposals::step,
+        proposals::inputs, proposals::give_input, proposals::respond,
+        proposals::vote_state, proposals::cast, proposals::change,
+        proposals::decisions, proposals::voice, proposals::representatives, proposals::add_representative,
     ),
     components(schemas(Problem, InvalidParam)),
     modifiers(&Security),
@@ -57,7 +61,7 @@ use utoipa::{Modify, OpenApi};
         (name = "audit-log", description = "Wie wijzigde wat, wanneer"),
         (name = "inkoop", description = "Productcatalogus, percelen, samenwerkingsvormen, sturing, contracten, tarieven, toelating en administratieve lasten"),
         (name = "productie", description = "Inlezen van iJw/iWmo-berichten en CSV, toewijzingen en declaraties (cliëntniveau, gepseudonimiseerd, alleen voor de eigen gemeente of aanbieder), budgetten, uitgaven, prognose en signalen"),
-        (name = "bestuur", description = "Het handvest van de regio in versies (taken, besluitregels, toetreden en uittreden) en de zelfevaluatie tegen de Norm voor Opdrachtgeverschap"),
+        (name = "bestuur", description = "Het handvest van de regio in versies (taken, besluitregels, toetreden en uittreden), voorstellen met consultatie (zienswijzen en de reactie van de regio), stemmingen, de besluitenlijst, inspraak per lid, vertegenwoordigers en de zelfevaluatie tegen de Norm voor Opdrachtgeverschap"),
         (name = "verevening", description = "Risicoverevening: de afspraken van de regio met hun versies, de afrekening van een jaar en de vergelijking met profijtbeginsel, volledige solidariteit en een voorstel"),
     )
 )]

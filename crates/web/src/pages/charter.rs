@@ -392,6 +392,7 @@ pub struct VersionLine {
 #[template(path = "charter.html")]
 struct CharterPage {
     layout: Layout,
+    subnav: Vec<super::NavItem>,
     in_force: Option<(i32, String)>,
     regional: Vec<String>,
     local: Vec<String>,
@@ -423,6 +424,7 @@ async fn charter_page(
     let mut page = CharterPage {
         layout: Layout::for_region("Handvest", user, region, access, &format!("/regios/{}/handvest", region.code))
             .with_notice(notice),
+        subnav: super::proposals::governance_nav(&region.code, access, "handvest"),
         in_force: None,
         regional: Vec::new(),
         local: Vec::new(),
@@ -531,9 +533,7 @@ pub async fn save(
                 .map(|m| m.municipality_code)
                 .collect();
             match outsiders(&charter, &members).as_slice() {
-                [] => state
-                    .store
-                    .add_charter(region.id, &charter, day, reason.as_deref(), &user.actor("web"))
+                [] => save_or_propose(&state, region.id, &charter, day, reason.as_deref(), &user.actor("web"))
                     .await
                     .map_err(AppError::from),
                 named => Err(AppError::invalid(Invalid::single(
@@ -550,7 +550,10 @@ pub async fn save(
         Err(i) => Err(AppError::invalid(i)),
     };
     match result {
-        Ok(_) => Ok(see_other(&format!("/regios/{}/handvest?gelukt=handvest", region.code))),
+        Ok(Saved::Charter) => Ok(see_other(&format!("/regios/{}/handvest?gelukt=handvest", region.code))),
+        Ok(Saved::Proposal(id)) => {
+            Ok(see_other(&format!("/regios/{}/voorstellen/{id}?gelukt=handvest-voorstel", region.code)))
+        }
         Err(e) => {
             let invalid = super::form_problem(e)?;
             let members = crate::risk_sharing::members_in(&state.store, region.id, samenspel_store::now().year())
@@ -564,4 +567,35 @@ pub async fn save(
             charter_page(&ctx, Some(f), None, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
+}
+
+/// What saving the charter form did.
+pub enum Saved {
+    /// The region's first charter, recorded as founded.
+    Charter,
+    /// A change to a charter in force: a draft proposal of kind `handvest`.
+    Proposal(i64),
+}
+
+/// Records the region's first charter directly; any later version is a decision under the
+/// charter's own rule, so it becomes a proposal that takes effect when adopted.
+pub async fn save_or_propose(
+    state: &AppState,
+    region_id: i64,
+    charter: &Charter,
+    valid_from: time::Date,
+    reason: Option<&str>,
+    actor: &samenspel_store::Actor,
+) -> Result<Saved, samenspel_store::StoreError> {
+    if state.store.charters(region_id).await?.is_empty() {
+        state.store.add_charter(region_id, charter, valid_from, reason, actor).await?;
+        return Ok(Saved::Charter);
+    }
+    let text = samenspel_domain::proposal::ProposalText {
+        kind: "handvest".into(),
+        title: format!("Wijziging van het handvest per {}", samenspel_domain::nl::date(valid_from)),
+        text: reason.map(str::to_string).unwrap_or_else(|| "Voorstel tot wijziging van het handvest.".into()),
+    };
+    let row = state.store.create_proposal(region_id, &text, Some((charter, valid_from)), actor).await?;
+    Ok(Saved::Proposal(row.id))
 }

@@ -188,6 +188,8 @@ pub struct RoleLine {
 #[template(path = "overview.html")]
 struct OverviewPage {
     layout: Layout,
+    /// What awaits this user: input asked, votes to cast, steps due (text, link).
+    awaiting: Vec<(String, String)>,
     code: String,
     domain: &'static str,
     centre: String,
@@ -282,6 +284,11 @@ pub async fn overview(
     let page = OverviewPage {
         layout: Layout::for_region(&region.name, &user, &region, &access, &format!("/regios/{}", region.code))
             .with_notice(success_notice(q.gelukt.as_deref(), None)),
+        awaiting: crate::governance::awaiting(&state, &region, &access, user.user.id)
+            .await?
+            .into_iter()
+            .map(|a| (a.text, a.href))
+            .collect(),
         code: region.code.clone(),
         domain: region.domain().label(),
         centre: centre_name.unwrap_or_else(|| "nog niet vastgelegd".into()),

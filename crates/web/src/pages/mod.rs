@@ -13,6 +13,7 @@ mod members;
 mod norm;
 mod procurement;
 mod production;
+mod proposals;
 mod providers;
 mod reference;
 mod risk_analysis;
@@ -101,6 +102,24 @@ pub fn router() -> Router<AppState> {
         .route("/regios/{code}/declaraties", get(production::claim_lines))
         .route("/regios/{code}/handvest", get(charter::page).post(charter::save))
         .route("/regios/{code}/norm", get(norm::page).post(norm::save))
+        .route("/regios/{code}/voorstellen", get(proposals::list).post(proposals::create))
+        .route("/regios/{code}/voorstellen/{id}", get(proposals::show))
+        .route("/regios/{code}/voorstellen/{id}/tekst", post(proposals::update_text))
+        .route("/regios/{code}/voorstellen/{id}/stap", post(proposals::step))
+        .route(
+            "/regios/{code}/voorstellen/{id}/bijlagen",
+            post(proposals::upload).layer(axum::extract::DefaultBodyLimit::max(
+                samenspel_store::proposals::MAX_ATTACHMENT_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/regios/{code}/voorstellen/{id}/bijlagen/{bijlage}", get(proposals::attachment))
+        .route("/regios/{code}/voorstellen/{id}/zienswijzen", post(proposals::give_input))
+        .route("/regios/{code}/voorstellen/{id}/zienswijzen/{zienswijze}/reactie", post(proposals::respond))
+        .route("/regios/{code}/voorstellen/{id}/stem", post(proposals::vote))
+        .route("/regios/{code}/besluiten", get(proposals::decisions))
+        .route("/regios/{code}/inspraak", get(proposals::voice))
+        .route("/regios/{code}/vertegenwoordigers", get(proposals::representatives).post(proposals::add_representative))
+        .route("/regios/{code}/vertegenwoordigers/{id}/einde", post(proposals::end_representative))
         .route("/regios/{code}/verevening", get(risk_sharing::agreements).post(risk_sharing::create_agreement))
         .route("/regios/{code}/verevening/afspraken/{id}", get(risk_sharing::agreement).post(risk_sharing::add_version))
         .route("/regios/{code}/verevening/afspraken/{id}/status", post(risk_sharing::set_status))
@@ -233,9 +252,10 @@ impl Layout {
         if access.can_view_risk_sharing() {
             items.push((format!("{base}/verevening"), "Verevening"));
         }
-        if access.can_view_charter() {
-            items.push((format!("{base}/handvest"), "Handvest"));
-            items.push((format!("{base}/norm"), "Norm"));
+        if access.can_view_proposals() {
+            items.push((format!("{base}/voorstellen"), "Bestuur"));
+        } else if access.can_view_charter() {
+            items.push((format!("{base}/besluiten"), "Bestuur"));
         }
         if access.can_view_roles_overview() || !access.providers.is_empty() {
             items.push((format!("{base}/gebruikers"), "Gebruikers en rollen"));
@@ -250,7 +270,9 @@ impl Layout {
         let nav = items
             .into_iter()
             .map(|(href, label)| NavItem {
-                current: href == current || (label == "Inkoop" && in_procurement),
+                current: href == current
+                    || (label == "Inkoop" && in_procurement)
+                    || (label == "Bestuur" && proposals::is_governance_path(&base, current)),
                 href,
                 label,
             })
@@ -360,6 +382,7 @@ impl Pager {
 }
 
 /// One form field as shown.
+#[derive(Clone)]
 pub struct Field {
     pub name: &'static str,
     pub label: String,
@@ -374,6 +397,8 @@ pub struct Field {
     pub selected: Vec<String>,
     pub autocomplete: Option<&'static str>,
     pub described_by: String,
+    /// For `file`: the types the file picker offers.
+    pub accept: &'static str,
 }
 
 impl Field {
@@ -383,8 +408,10 @@ impl Field {
 }
 
 /// A form with its values and errors, rendered by `form.html`.
+#[derive(Clone)]
 pub struct FormView {
-    pub id: &'static str,
+    /// Unique on the page: the fields' ids start with it.
+    pub id: String,
     pub action: String,
     pub submit: &'static str,
     pub csrf: String,
@@ -394,9 +421,9 @@ pub struct FormView {
 }
 
 impl FormView {
-    pub fn new(id: &'static str, action: impl Into<String>, submit: &'static str, csrf: &str) -> FormView {
+    pub fn new(id: impl Into<String>, action: impl Into<String>, submit: &'static str, csrf: &str) -> FormView {
         FormView {
-            id,
+            id: id.into(),
             action: action.into(),
             submit,
             csrf: csrf.to_string(),
@@ -427,6 +454,7 @@ impl FormView {
             selected: Vec::new(),
             autocomplete: None,
             described_by: String::new(),
+            accept: ".csv,text/csv",
         });
         self
     }
@@ -477,6 +505,14 @@ impl FormView {
         self
     }
 
+    /// For the last `file` field: the types the picker offers (empty: any).
+    pub fn accept(mut self, types: &'static str) -> FormView {
+        if let Some(f) = self.fields.last_mut() {
+            f.accept = types;
+        }
+        self
+    }
+
     pub fn multipart(mut self) -> FormView {
         self.multipart = true;
         self
@@ -498,7 +534,7 @@ impl FormView {
 
     /// Fills in `aria-describedby`; call last.
     pub fn done(mut self) -> FormView {
-        let id = self.id;
+        let id = self.id.clone();
         for f in &mut self.fields {
             let mut ids = Vec::new();
             if f.hint.is_some() {
@@ -575,23 +611,8 @@ pub mod show {
         d.map(nl::date).unwrap_or_default()
     }
 
+    /// Dutch time (CET/CEST).
     pub fn datetime(t: time::OffsetDateTime) -> String {
-        let local = t.to_offset(amsterdam_offset(t));
-        format!("{} {:02}:{:02}", nl::date(local.date()), local.hour(), local.minute())
-    }
-
-    /// Central European time with daylight saving (last Sunday of March to last Sunday of
-    /// October, switching at 01:00 UTC), without a time-zone database.
-    pub fn amsterdam_offset(t: time::OffsetDateTime) -> time::UtcOffset {
-        let year = t.year();
-        let last_sunday = |month: time::Month| {
-            let mut day = time::Date::from_calendar_date(year, month, month.length(year)).expect("valid date");
-            while day.weekday() != time::Weekday::Sunday {
-                day = day.previous_day().expect("valid date");
-            }
-            day.with_hms(1, 0, 0).expect("valid time").assume_utc()
-        };
-        let summer = t >= last_sunday(time::Month::March) && t < last_sunday(time::Month::October);
-        time::UtcOffset::from_hms(if summer { 2 } else { 1 }, 0, 0).expect("valid offset")
+        nl::date_time(t)
     }
 }

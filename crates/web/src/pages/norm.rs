@@ -86,6 +86,7 @@ pub struct HistoryLine {
 #[template(path = "norm.html")]
 struct NormPage {
     layout: Layout,
+    subnav: Vec<super::NavItem>,
     code: String,
     latest: Option<(String, String)>,
     items: Vec<ItemView>,
@@ -185,6 +186,7 @@ async fn norm_page(
             &format!("/regios/{}/norm", region.code),
         )
         .with_notice(notice),
+        subnav: super::proposals::governance_nav(&region.code, access, "norm"),
         code: region.code.clone(),
         latest: rows.first().zip(latest).map(|(r, a)| {
             let (points, max) = score(a);

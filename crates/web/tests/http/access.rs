@@ -84,6 +84,17 @@ async fn api_role_matrix() {
         (Method::PATCH, r.to_string(), json!({"naam": "Haaglanden"}), [200, 403, 403, 403, 403]),
         (Method::POST, format!("{r}/aanbieders"), json!({"naam": "Nieuwe aanbieder"}), [201, 403, 403, 403, 403]),
         (Method::POST, "/api/v1/regios".into(), json!({"jeugdregio": "JZ26"}), [201, 403, 403, 403, 403]),
+        (Method::GET, format!("{r}/voorstellen"), json!(null), [200, 200, 403, 200, 403]),
+        (Method::GET, format!("{r}/besluiten"), json!(null), [200, 200, 403, 200, 200]),
+        (Method::GET, format!("{r}/inspraak"), json!(null), [200, 200, 403, 200, 403]),
+        (Method::GET, format!("{r}/vertegenwoordigers"), json!(null), [200, 200, 403, 200, 403]),
+        (
+            Method::POST,
+            format!("{r}/voorstellen"),
+            json!({"soort": "overig", "titel": "T", "tekst": "x"}),
+            [201, 403, 403, 403, 403],
+        ),
+        (Method::GET, format!("/api/v1/regios/{other_region}/voorstellen"), json!(null), [200, 404, 404, 404, 404]),
     ];
     // Denied roles first, so that the admin's successful writes do not change what they see.
     for (method, path, body, expected) in &cases {
@@ -121,11 +132,12 @@ async fn users_are_shown_by_need_to_know() {
     let app = spawn().await;
     let path = "/api/v1/regios/haaglanden/gebruikers";
     let admin: Value = app.api_get(&app.token("beheerder").await, path).await.json().await.unwrap();
-    assert_eq!(admin["totalItems"], 5);
+    let accounts = samenspel_web::demo::demo_accounts().len();
+    assert_eq!(admin["totalItems"], accounts);
     assert!(admin["items"].as_array().unwrap().iter().all(|u| u.get("actief").is_some()));
 
     let member: Value = app.api_get(&app.token("gemeente").await, path).await.json().await.unwrap();
-    assert_eq!(member["totalItems"], 5);
+    assert_eq!(member["totalItems"], accounts);
     assert!(member["items"].as_array().unwrap().iter().all(|u| u.get("email").is_none() && u.get("actief").is_none()));
 
     let provider: Value = app.api_get(&app.token("aanbieder").await, path).await.json().await.unwrap();
@@ -221,6 +233,11 @@ async fn page_role_matrix() {
         (format!("{base}/toelating"), [200, 200, 200, 200, 403]),
         (format!("{base}/toelating/1"), [200, 200, 404, 200, 404]),
         (format!("{base}/administratieve-lasten"), [200, 200, 200, 200, 200]),
+        (format!("{base}/voorstellen"), [200, 200, 403, 200, 403]),
+        (format!("{base}/besluiten"), [200, 200, 403, 200, 200]),
+        (format!("{base}/inspraak"), [200, 200, 403, 200, 403]),
+        (format!("{base}/vertegenwoordigers"), [200, 200, 403, 200, 403]),
+        (format!("/regios/{other_region}/voorstellen"), [200, 404, 404, 404, 404]),
         ("/account".into(), [200, 200, 200, 200, 200]),
     ];
     for (i, login) in ROLES.iter().enumerate() {

@@ -73,16 +73,22 @@ async fn an_admin_sets_up_the_charter_and_members_read_it() {
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(response.text().await.unwrap().contains("GM0344 is geen lid van de regio in 2027"));
 
-    // A later version does not apply before its day.
+    // Once a charter is in force, a change is a decision under its own rule: the form makes a
+    // proposal of kind handvest, and the charter stays as it is until that is adopted.
     let mut later = form("2099-01-01");
     later.retain(|(k, _)| k != "begrotingWeging" && k != "begrotingMeerderheid");
     later.push(("begrotingWeging".into(), "lid".into()));
     later.push(("begrotingMeerderheid".into(), "gewoon".into()));
-    assert_eq!(submit(&mut admin, &later).await.status(), StatusCode::SEE_OTHER);
-    let today = samenspel_store::now().date();
-    let in_force = app.store.charter_on(1, today).await.unwrap().unwrap();
-    assert_eq!(in_force.version, 1);
-    assert_eq!(app.store.charter_on(1, time::macros::date!(2099 - 06 - 01)).await.unwrap().unwrap().version, 2);
+    let response = submit(&mut admin, &later).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("/regios/haaglanden/voorstellen/"), "{location}");
+    let (_, page) = admin.page(&location).await;
+    assert!(page.contains("de wijziging is een voorstel van soort handvest geworden"), "{page}");
+    assert_eq!(app.store.charters(1).await.unwrap().len(), 1);
+    let proposals = app.store.proposals(1).await.unwrap();
+    assert_eq!((proposals.len(), proposals[0].kind.as_str()), (1, "handvest"));
+    assert!(proposals[0].proposed_charter().is_some());
 
     // Members, the coach and observers read it; providers do not; only the admin changes it.
     for (login, sees) in [("gemeente", true), ("coach", true), ("waarnemer", true), ("aanbieder", false)] {
@@ -90,7 +96,7 @@ async fn an_admin_sets_up_the_charter_and_members_read_it() {
         let (status, page) = browser.page(PAGE).await;
         assert_eq!(status, if sees { StatusCode::OK } else { StatusCode::FORBIDDEN }, "{login}");
         if sees {
-            assert!(!page.contains("Nieuwe versie van het handvest"), "{login}");
+            assert!(!page.contains("Wijziging van het handvest voorstellen"), "{login}");
         }
         assert_eq!(submit(&mut browser, &form("2030-01-01")).await.status(), StatusCode::FORBIDDEN, "{login}");
     }
@@ -136,4 +142,12 @@ async fn the_api_records_charter_versions() {
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let provider = app.token("aanbieder").await;
     assert_eq!(app.api_get(&provider, path).await.status(), StatusCode::FORBIDDEN);
+
+    // A second version is a decision: the API points to a proposal of kind handvest.
+    let response =
+        app.api_send(Method::POST, &admin, path, json!({"geldigVanaf": "2027-01-01", "handvest": example})).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    let body: Value = response.json().await.unwrap();
+    assert!(body["detail"].as_str().unwrap().contains("voorstellen"), "{body}");
+    assert_eq!(app.store.charters(1).await.unwrap().len(), 1);
 }

@@ -31,7 +31,9 @@ pub async fn spawn_on(store: Store) -> TestApp {
 async fn spawn_with_keys(store: Store, keys: RegionKeys) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
-    let state = AppState::new(store.clone(), Settings { keys: keys.clone(), ..Settings::default() });
+    // Consultations and votes may close a second after opening, so tests see deadlines pass.
+    let settings = Settings { keys: keys.clone(), min_deadline: time::Duration::seconds(1), ..Settings::default() };
+    let state = AppState::new(store.clone(), settings);
     tokio::spawn(samenspel_web::serve(listener, state, std::future::pending()));
     TestApp { base: format!("http://{addr}"), store, keys }
 }

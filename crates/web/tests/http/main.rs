@@ -5,6 +5,7 @@ mod access;
 mod api_rules;
 mod charter;
 mod common;
+mod governance;
 mod login;
 mod norm;
 mod openapi;
