@@ -123,6 +123,21 @@ mod tests {
         assert!(parse_date("").is_err());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_a_moment_or_a_clear_error(text in "\\PC{0,40}") {
+            let _ = parse_date_time(&text);
+        }
+
+        #[test]
+        fn a_moment_shown_in_dutch_time_reads_back_the_same(seconds in 0i64..4_000_000_000) {
+            let at = OffsetDateTime::from_unix_timestamp(seconds).unwrap().replace_second(0).unwrap();
+            // In the hour the clocks go back, the local time is ambiguous; the earlier reading wins.
+            let back = parse_date_time(&date_time_input(at)).unwrap();
+            proptest::prop_assert!(back == at || back == at - time::Duration::hours(1));
+        }
+    }
+
     #[test]
     fn dutch_time_follows_summer_time() {
         use time::macros::datetime;

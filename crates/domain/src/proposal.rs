@@ -463,6 +463,39 @@ mod tests {
         assert_eq!(check_response("niet", " past niet in het budget ").unwrap().1, "past niet in het budget");
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_input_is_checked_without_panic(kind in "\\PC{0,20}", title in "\\PC{0,300}", text in "\\PC{0,50}") {
+            let _ = ProposalText::check(&kind, &title, &text);
+            let _ = check_response(&kind, &text);
+            let _ = check_input_text(&title);
+        }
+
+        #[test]
+        fn no_step_skips_a_phase(phase in 0usize..7, step in 0usize..5, minutes in -100_000i64..100_000) {
+            let deadline = NOW + time::Duration::minutes(minutes);
+            let steps = [
+                Step::OpenConsultation { deadline },
+                Step::CloseConsultation,
+                Step::OpenVoting { deadline },
+                Step::CloseVoting,
+                Step::Withdraw,
+            ];
+            let mut c = ctx(Phase::ALL[phase]);
+            c.consultation_deadline = Some(deadline);
+            c.vote_deadline = Some(deadline);
+            if let Ok(next) = next_phase(&c, steps[step]) {
+                let order = |p: Phase| Phase::ALL.iter().position(|x| *x == p).unwrap();
+                // Forward by one at most, staying put only when closing a vote (the count decides),
+                // or withdrawn; never out of a decision.
+                proptest::prop_assert!(!c.phase.finished());
+                proptest::prop_assert!(
+                    next == Phase::Ingetrokken || order(next) == order(c.phase) + 1 || (next == c.phase && steps[step] == Step::CloseVoting)
+                );
+            }
+        }
+    }
+
     #[test]
     fn codes_round_trip() {
         for p in Phase::ALL {

@@ -546,6 +546,12 @@ impl Store {
                     let outcome = count_votes(&before, &votes)?;
                     let phase = if outcome.adopted { Phase::Aangenomen } else { Phase::Verworpen };
                     let year = at.year();
+                    // Decisions are numbered per region: closes of different proposals of one
+                    // region take turns (SQLite's single writer does this already).
+                    sqlx::query(&format!("SELECT id FROM regions WHERE id = $1{}", for_update(pool)))
+                        .bind(region_id)
+                        .execute(&mut *tx)
+                        .await?;
                     let taken: i64 = sqlx::query_scalar(
                         "SELECT COUNT(*) FROM proposals WHERE region_id = $1 AND decision_number LIKE $2",
                     )

@@ -245,7 +245,7 @@ async fn decide(app: &TestApp, admin: &str, kind: &str, votes: &[(&str, &str, &s
     }
     wait_past(end).await;
     let response = step("stemming-sluiten", None).await;
-    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap());
     id
 }
 
