@@ -71,6 +71,20 @@ impl Charter {
         }
     }
 
+    /// The chair and veto holders that are not among `members` (codes), sorted.
+    pub fn outsiders(&self, members: &[String]) -> Vec<String> {
+        let mut named: Vec<&String> = self.chair.iter().collect();
+        for rule in &self.rules {
+            if let crate::governance::Veto::Leden(codes) = &rule.veto {
+                named.extend(codes);
+            }
+        }
+        let mut out: Vec<String> = named.into_iter().filter(|c| !members.contains(c)).cloned().collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// Every problem of the charter; empty when sound.
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();

@@ -219,6 +219,13 @@ impl DecisionRule {
                 "{kind}: unanimiteit van de uitgebrachte stemmen vraagt een quorum; of kies de basis 'alle leden'"
             ));
         }
+        // Per side the weight is shown; with inhabitants or budgets that sum reveals who voted
+        // what almost always, so a weighted vote cannot be secret.
+        if self.secret && self.weighting != Weighting::Lid {
+            problems.push(format!(
+                "{kind}: een gewogen stemming kan niet geheim zijn: uit het gewicht per kant is af te leiden wie wat stemde"
+            ));
+        }
         if self.tie == Tie::Voorzitter && self.weighting != Weighting::Lid {
             problems.push(format!(
                 "{kind}: de stem van de voorzitter beslist alleen bij één lid één stem; kies bij een gewogen stemming 'verworpen'"

@@ -62,6 +62,11 @@ pub fn amsterdam_offset(at: OffsetDateTime) -> UtcOffset {
     UtcOffset::from_hms(if summer { 2 } else { 1 }, 0, 0).unwrap_or(UtcOffset::UTC)
 }
 
+/// The day it is in the Netherlands at a moment (the UTC date lags an hour or two at midnight).
+pub fn dutch_date(at: OffsetDateTime) -> Date {
+    at.to_offset(amsterdam_offset(at)).date()
+}
+
 /// A moment in Dutch time: `30-11-2026 17:00`.
 pub fn date_time(at: OffsetDateTime) -> String {
     let local = at.to_offset(amsterdam_offset(at));
@@ -152,6 +157,8 @@ mod tests {
         assert_eq!(parse_date_time("2026-07-01T17:00").unwrap(), datetime!(2026-07-01 15:00 UTC));
         assert_eq!(parse_date_time("2026-07-01T17:00:00+02:00").unwrap(), datetime!(2026-07-01 15:00 UTC));
         assert_eq!(date_time_input(datetime!(2026-07-01 15:00 UTC)), "2026-07-01T17:00");
+        assert_eq!(dutch_date(datetime!(2026-12-31 23:30 UTC)), time::macros::date!(2027 - 01 - 01));
+        assert_eq!(dutch_date(datetime!(2026-12-31 22:30 UTC)), time::macros::date!(2026 - 12 - 31));
         assert!(parse_date_time("morgen").is_err());
         assert!(parse_date_time("2026-02-30T10:00").is_err());
     }

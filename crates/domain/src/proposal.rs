@@ -153,6 +153,14 @@ pub const MAX_TEXT: usize = 50_000;
 pub const MAX_INPUT: usize = 20_000;
 pub const MAX_REASON: usize = 10_000;
 
+/// Whether a text holds control characters other than line breaks and tabs (a NUL cannot be
+/// stored in PostgreSQL; the others are never typed).
+fn has_control(text: &str) -> bool {
+    text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+}
+
+const CONTROL: &str = "De tekst bevat onzichtbare stuurtekens; plak hem als gewone tekst.";
+
 /// What a region admin writes in a new proposal or changes in a draft.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProposalText {
@@ -177,12 +185,16 @@ impl ProposalText {
             invalid.push("titel", "required", "Geef het voorstel een titel.");
         } else if title.chars().count() > MAX_TITLE {
             invalid.push("titel", "length", format!("De titel is langer dan {MAX_TITLE} tekens."));
+        } else if has_control(title) {
+            invalid.push("titel", "control", CONTROL);
         }
         let text = text.trim();
         if text.is_empty() {
             invalid.push("tekst", "required", "Schrijf de tekst van het voorstel.");
         } else if text.chars().count() > MAX_TEXT {
             invalid.push("tekst", "length", format!("De tekst is langer dan {MAX_TEXT} tekens."));
+        } else if has_control(text) {
+            invalid.push("tekst", "control", CONTROL);
         }
         if invalid.is_empty() {
             Ok(ProposalText { kind: kind.to_string(), title: title.to_string(), text: text.to_string() })
@@ -291,6 +303,12 @@ pub fn next_phase(ctx: &StepContext, step: Step) -> Result<Phase, Invalid> {
             // The outcome follows from the count; the store sets adopted or rejected.
             _ => Ok(Phase::Stemming),
         },
+        // Once the vote's deadline has passed the outcome is fixed: nobody can set it aside.
+        (Phase::Stemming, Step::Withdraw) if ctx.vote_deadline.is_some_and(|d| ctx.now >= d) => refuse(
+            "De stemtermijn is verstreken: de uitslag ligt vast en het voorstel kan niet meer worden ingetrokken. \
+             Sluit de stemming."
+                .into(),
+        ),
         (phase, Step::Withdraw) if !phase.finished() => Ok(Phase::Ingetrokken),
         (phase, step) => {
             refuse(format!("Dit voorstel is in de fase '{}'; '{}' kan nu niet.", phase.label(), step.name()))
@@ -340,6 +358,8 @@ pub fn check_input_text(text: &str) -> Result<String, Invalid> {
         Err(Invalid::single("tekst", "required", "Schrijf uw zienswijze."))
     } else if text.chars().count() > MAX_INPUT {
         Err(Invalid::single("tekst", "length", format!("De zienswijze is langer dan {MAX_INPUT} tekens.")))
+    } else if has_control(text) {
+        Err(Invalid::single("tekst", "control", CONTROL))
     } else {
         Ok(text.to_string())
     }
@@ -362,6 +382,8 @@ pub fn check_response(handling: &str, reason: &str) -> Result<(Handling, String)
         );
     } else if reason.chars().count() > MAX_REASON {
         invalid.push("reactie", "length", format!("De reactie is langer dan {MAX_REASON} tekens."));
+    } else if has_control(reason) {
+        invalid.push("reactie", "control", CONTROL);
     }
     match handling {
         Some(h) if invalid.is_empty() => Ok((h, reason.to_string())),
@@ -420,6 +442,9 @@ mod tests {
         assert!(err.errors[0].reason.contains("fase 'Concept'"), "{err:?}");
         assert!(next_phase(&ctx(Phase::Aangenomen), Step::Withdraw).is_err());
         assert_eq!(next_phase(&ctx(Phase::Stemming), Step::Withdraw).unwrap(), Phase::Ingetrokken);
+        let mut closed = ctx(Phase::Stemming);
+        closed.vote_deadline = Some(NOW);
+        assert!(next_phase(&closed, Step::Withdraw).unwrap_err().errors[0].reason.contains("uitslag ligt vast"));
     }
 
     #[test]
@@ -450,6 +475,9 @@ mod tests {
         assert_eq!(fields, ["soort", "titel", "tekst"]);
         assert!(err.errors[0].reason.contains("soort besluit"));
         assert!(ProposalText::check("feest", "T", "x").unwrap_err().errors[0].reason.contains("Onbekende soort"));
+        assert_eq!(ProposalText::check("overig", "T", "a\u{0}b").unwrap_err().errors[0].code, "control");
+        assert!(check_input_text("regel 1\nregel 2\ttab").is_ok());
+        assert!(check_input_text("nul\u{0}").is_err());
         let ok = ProposalText::check(" begroting ", " Begroting 2027 ", "De tekst.").unwrap();
         assert_eq!((ok.kind.as_str(), ok.title.as_str()), ("begroting", "Begroting 2027"));
     }

@@ -240,11 +240,12 @@ struct ChainRow {
     hash: Option<String>,
 }
 
-/// Checks one entry after `previous` (the hash of the entry before, if chained).
-fn check_link(row: &ChainRow, previous: Option<&str>, report: &mut ChainReport) -> Option<String> {
+/// Checks one entry after `previous` (the hash of the entry before, if chained). Entries up to
+/// `last_unchained` predate the chain and may lack a hash.
+fn check_link(row: &ChainRow, previous: Option<&str>, last_unchained: i64, report: &mut ChainReport) -> Option<String> {
     let (Some(prev_hash), Some(hash)) = (&row.prev_hash, &row.hash) else {
-        if previous.is_some() {
-            report.breaks.push(format!("regel {}: heeft geen hash, maar de regels ervoor wel", row.id));
+        if previous.is_some() || row.id > last_unchained {
+            report.breaks.push(format!("regel {}: heeft geen hash, maar hoort bij de keten", row.id));
         } else {
             report.unchained += 1;
         }
@@ -318,6 +319,13 @@ impl Store {
         })
     }
 
+    /// The hash of the newest entry (to print with a decision list, say).
+    pub async fn audit_head(&self) -> Result<Option<String>> {
+        let sql = "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1";
+        let head: Option<Option<String>> = on_pool!(self, |pool| sqlx::query_scalar(sql).fetch_optional(pool).await)?;
+        Ok(head.flatten())
+    }
+
     /// Whether an entry with this hash is in the log (a head recorded earlier).
     pub async fn audit_hash_present(&self, hash: &str) -> Result<bool> {
         let sql = "SELECT COUNT(*) FROM audit_log WHERE hash = $1";
@@ -333,13 +341,18 @@ impl Store {
         let mut report = ChainReport { verified: 0, unchained: 0, head: None, breaks: Vec::new() };
         let mut previous: Option<String> = None;
         let mut after_id = i64::MIN;
+        let last_unchained: i64 = on_pool!(self, |pool| sqlx::query_scalar(
+            "SELECT COALESCE(MAX(last_unchained_id), 0) FROM audit_chain_start"
+        )
+        .fetch_one(pool)
+        .await)?;
         // In batches by id, so a long log is checked in constant memory.
         loop {
             let batch: Vec<ChainRow> = on_pool!(self, |pool| sqlx::query_as(SQL).bind(after_id).fetch_all(pool).await)?;
             let Some(last) = batch.last() else { break };
             after_id = last.id;
             for row in &batch {
-                previous = check_link(row, previous.as_deref(), &mut report);
+                previous = check_link(row, previous.as_deref(), last_unchained, &mut report);
             }
         }
         report.head = previous;

@@ -52,6 +52,34 @@ impl Store {
         reason: Option<&str>,
         actor: &Actor,
     ) -> Result<CharterRow> {
+        self.insert_charter(region_id, charter, valid_from, reason, false, actor)
+            .await?
+            .ok_or_else(|| StoreError::conflict("handvest", "De regio heeft al een handvest."))
+    }
+
+    /// Records the region's founding charter, unless it has one already (then `None`: a change
+    /// is a decision, taken through a proposal). Checked and written in one transaction, so two
+    /// admins saving at once do not both found the charter.
+    pub async fn add_first_charter(
+        &self,
+        region_id: i64,
+        charter: &Charter,
+        valid_from: Date,
+        reason: Option<&str>,
+        actor: &Actor,
+    ) -> Result<Option<CharterRow>> {
+        self.insert_charter(region_id, charter, valid_from, reason, true, actor).await
+    }
+
+    async fn insert_charter(
+        &self,
+        region_id: i64,
+        charter: &Charter,
+        valid_from: Date,
+        reason: Option<&str>,
+        first_only: bool,
+        actor: &Actor,
+    ) -> Result<Option<CharterRow>> {
         let problems = charter.problems();
         if !problems.is_empty() {
             let mut invalid = samenspel_domain::Invalid::default();
@@ -68,7 +96,20 @@ impl Store {
              RETURNING {COLUMNS}"
         );
         on_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::WritePool::begin_write(pool).await?;
+            if first_only {
+                // Locks the region's row on PostgreSQL, so a concurrent founding waits and then
+                // sees this one.
+                let lock = format!("SELECT id FROM regions WHERE id = $1{}", crate::no_key_update_clause(pool));
+                sqlx::query(&lock).bind(region_id).execute(&mut *tx).await?;
+                let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM charters WHERE region_id = $1")
+                    .bind(region_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if existing > 0 {
+                    return Ok(None);
+                }
+            }
             let row: CharterRow = sqlx::query_as(&sql)
                 .bind(region_id)
                 .bind(valid_from)
@@ -87,7 +128,7 @@ impl Store {
             );
             insert_audit!(&mut *tx, actor, &entry)?;
             tx.commit().await?;
-            Ok(row)
+            Ok(Some(row))
         })
     }
 }

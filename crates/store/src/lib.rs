@@ -97,14 +97,22 @@ pub trait WritePool {
     type Db: sqlx::Database;
     /// Appended to a `SELECT` that the rest of the transaction depends on.
     const FOR_UPDATE: &'static str;
+    /// The same for a row others only refer to (a region): inserts that reference it go on.
+    const FOR_NO_KEY_UPDATE: &'static str;
     fn begin_write(
         &self,
     ) -> impl std::future::Future<Output = std::result::Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>> + Send;
 }
 
+/// [`WritePool::FOR_NO_KEY_UPDATE`] of the pool at hand, for code written once for both.
+pub fn no_key_update_clause<P: WritePool>(_: &P) -> &'static str {
+    P::FOR_NO_KEY_UPDATE
+}
+
 impl WritePool for SqlitePool {
     type Db = sqlx::Sqlite;
     const FOR_UPDATE: &'static str = "";
+    const FOR_NO_KEY_UPDATE: &'static str = "";
     async fn begin_write(&self) -> std::result::Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
         self.begin_with("BEGIN IMMEDIATE").await
     }
@@ -113,6 +121,7 @@ impl WritePool for SqlitePool {
 impl WritePool for PgPool {
     type Db = sqlx::Postgres;
     const FOR_UPDATE: &'static str = " FOR UPDATE";
+    const FOR_NO_KEY_UPDATE: &'static str = " FOR NO KEY UPDATE";
     async fn begin_write(&self) -> std::result::Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
         self.begin().await
     }

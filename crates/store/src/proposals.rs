@@ -8,6 +8,7 @@ use crate::{insert_audit, now, on_pool, Actor, AuditEntry, Result, Store, StoreE
 use samenspel_calc::voting::{tally, Outcome, Tally, Vote, Voter};
 use samenspel_domain::charter::Charter;
 use samenspel_domain::governance::{DecisionRule, Weighting};
+use samenspel_domain::nl::dutch_date;
 use samenspel_domain::proposal::{
     check_input_text, check_response, decision_number, input_allowed, next_phase, vote_allowed, Choice, Phase,
     ProposalText, Step, StepContext,
@@ -19,6 +20,8 @@ use time::{Date, OffsetDateTime};
 fn for_update<P: WritePool>(_: &P) -> &'static str {
     P::FOR_UPDATE
 }
+
+use crate::no_key_update_clause as for_no_key_update;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct ProposalRow {
@@ -345,7 +348,17 @@ impl Store {
     ) -> Result<ProposalRow> {
         let document = match (text.kind.as_str(), charter) {
             ("handvest", Some((charter, from))) => {
-                let problems = charter.problems();
+                let mut problems = charter.problems();
+                let members: Vec<String> =
+                    self.member_names(region_id, from).await?.into_iter().map(|(code, _)| code).collect();
+                let outsiders = charter.outsiders(&members);
+                if !outsiders.is_empty() {
+                    problems.push(format!(
+                        "{} is geen lid van de regio op {}; de voorzitter en vetohouders zijn leden",
+                        outsiders.join(", "),
+                        samenspel_domain::nl::date(from)
+                    ));
+                }
                 if !problems.is_empty() {
                     let mut invalid = Invalid::new();
                     for p in problems {
@@ -426,6 +439,14 @@ impl Store {
             if text.kind != before.kind && before.phase() != Phase::Concept {
                 return Err(refused("soort", "phase", "De soort besluit ligt vast zodra de consultatie is geopend."));
             }
+            if text.kind != before.kind && (text.kind == "handvest" || before.kind == "handvest") {
+                return Err(refused(
+                    "soort",
+                    "charter",
+                    "Een wijziging van het handvest blijft een voorstel van soort handvest, en een ander voorstel \
+                     wordt er geen: maak een nieuw voorstel.",
+                ));
+            }
             let update = format!(
                 "UPDATE proposals SET kind = $1, title = $2, body = $3, updated_at = $4 WHERE id = $5 \
                  RETURNING {PROPOSAL_COLUMNS}"
@@ -459,19 +480,30 @@ impl Store {
         min_open: time::Duration,
         actor: &Actor,
     ) -> Result<ProposalRow> {
+        self.take_step(region_id, id, step, min_open, None, actor).await
+    }
+
+    async fn take_step(
+        &self,
+        region_id: i64,
+        id: i64,
+        step: Step,
+        min_open: time::Duration,
+        withdraw_reason: Option<&str>,
+        actor: &Actor,
+    ) -> Result<ProposalRow> {
         // What opening the vote needs is read before the transaction: the charter and figures
-        // are not changed by this step, and the member list is re-read inside.
-        let today = now().date();
-        let (voters_plan, members_today) = match step {
-            Step::OpenVoting { .. } => {
-                let proposal = self.proposal(region_id, id).await?;
-                (
-                    Some(self.plan_vote(region_id, &proposal.kind, today).await?),
-                    self.member_names(region_id, today).await?,
-                )
+        // are not changed by this step. The plan is made only when the phase allows the step, so
+        // a step out of turn is refused for its phase, not for a missing charter.
+        let today = dutch_date(now());
+        let proposal = self.proposal(region_id, id).await?;
+        let voters_plan = match step {
+            Step::OpenVoting { .. } if proposal.phase() == Phase::Reactie => {
+                Some(self.plan_vote(region_id, &proposal.kind, today).await?)
             }
-            _ => (None, self.member_names(region_id, today).await?),
+            _ => None,
         };
+        let members_today = self.member_names(region_id, today).await?;
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             let select = format!(
@@ -500,6 +532,7 @@ impl Store {
                 min_open,
             };
             let next = next_phase(&ctx, step)?;
+            let mut closing_votes: Option<Vec<serde_json::Value>> = None;
             let update =
                 format!("UPDATE proposals SET phase = $1, updated_at = $2 WHERE id = $3 RETURNING {PROPOSAL_COLUMNS}");
             let after: ProposalRow = match step {
@@ -544,11 +577,20 @@ impl Store {
                     .fetch_all(&mut *tx)
                     .await?;
                     let outcome = count_votes(&before, &votes)?;
+                    // The log keeps each vote from the moment the vote is closed (during the
+                    // vote it records only that a member voted); a secret vote only in totals.
+                    closing_votes = (!before.secret()).then(|| {
+                        votes
+                            .iter()
+                            .map(|v| serde_json::json!({"gemeente": v.municipality_code, "stem": v.choice}))
+                            .collect()
+                    });
                     let phase = if outcome.adopted { Phase::Aangenomen } else { Phase::Verworpen };
-                    let year = at.year();
+                    let year = dutch_date(at).year();
                     // Decisions are numbered per region: closes of different proposals of one
                     // region take turns (SQLite's single writer does this already).
-                    sqlx::query(&format!("SELECT id FROM regions WHERE id = $1{}", for_update(pool)))
+                    // NO KEY UPDATE: rows that merely refer to the region can still be written.
+                    sqlx::query(&format!("SELECT id FROM regions WHERE id = $1{}", for_no_key_update(pool)))
                         .bind(region_id)
                         .execute(&mut *tx)
                         .await?;
@@ -579,7 +621,7 @@ impl Store {
                                  FROM charters WHERE region_id = $1 RETURNING version",
                             )
                             .bind(region_id)
-                            .bind(from.max(at.date()))
+                            .bind(from.max(dutch_date(at)))
                             .bind(document)
                             .bind(format!("Besluit {number}: {}", after.title))
                             .bind(&actor.login)
@@ -594,7 +636,19 @@ impl Store {
                     }
                     after
                 }
-                Step::CloseConsultation | Step::Withdraw => {
+                Step::Withdraw => {
+                    sqlx::query_as(&format!(
+                        "UPDATE proposals SET phase = $1, updated_at = $2, withdrawn_reason = $3 WHERE id = $4 \
+                         RETURNING {PROPOSAL_COLUMNS}"
+                    ))
+                    .bind(next.code())
+                    .bind(at)
+                    .bind(withdraw_reason.unwrap_or_default())
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?
+                }
+                Step::CloseConsultation => {
                     sqlx::query_as(&update).bind(next.code()).bind(at).bind(id).fetch_one(&mut *tx).await?
                 }
             };
@@ -602,6 +656,7 @@ impl Store {
                 "fase": after.phase, "besluitnummer": after.decision_number,
                 "consultatieTot": after.consultation_deadline, "stemmenTot": after.vote_deadline,
                 "uitkomst": after.outcome().map(|o| o.tally.explanation),
+                "stemmen": closing_votes, "reden": after.withdrawn_reason,
             }));
             insert_audit!(&mut *tx, actor, &entry)?;
             tx.commit().await?;
@@ -615,22 +670,10 @@ impl Store {
         if reason.is_empty() {
             return Err(refused("reden", "required", "Geef de reden van het intrekken: de leden moeten die kennen."));
         }
-        let row = self.proposal_step(region_id, id, Step::Withdraw, time::Duration::ZERO, actor).await?;
-        on_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
-            sqlx::query("UPDATE proposals SET withdrawn_reason = $1 WHERE id = $2")
-                .bind(reason)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            let entry = AuditEntry::new("reden intrekken", "voorstel", id)
-                .region(region_id)
-                .after(&serde_json::json!({ "reden": reason }));
-            insert_audit!(&mut *tx, actor, &entry)?;
-            tx.commit().await?;
-            Ok::<(), StoreError>(())
-        })?;
-        Ok(ProposalRow { withdrawn_reason: Some(reason.to_string()), ..row })
+        if reason.chars().count() > samenspel_domain::proposal::MAX_REASON {
+            return Err(refused("reden", "length", "De reden is te lang."));
+        }
+        self.take_step(region_id, id, Step::Withdraw, time::Duration::ZERO, Some(reason), actor).await
     }
 
     /// The members of the region on a day, by code with their names, by name.
@@ -777,18 +820,24 @@ impl Store {
         if content.len() > MAX_ATTACHMENT_BYTES {
             return Err(refused("bijlage", "size", format!("Het bestand {file_name} is groter dan 10 MB.")));
         }
-        let proposal = self.proposal(region_id, proposal_id).await?;
-        if !proposal.phase().text_editable() {
-            return Err(refused(
-                "bijlage",
-                "phase",
-                "Bijlagen kunnen alleen in concept of tijdens de reactie op zienswijzen worden toegevoegd.",
-            ));
-        }
         let digest = hex::encode(Sha256::digest(content));
         let size = i64::try_from(content.len()).unwrap_or(i64::MAX);
         on_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
+            let select = format!("SELECT phase FROM proposals WHERE region_id = $1 AND id = $2{}", for_update(pool));
+            let phase: String = sqlx::query_scalar(&select)
+                .bind(region_id)
+                .bind(proposal_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            if !Phase::parse(&phase).is_some_and(|p| p.text_editable()) {
+                return Err(refused(
+                    "bijlage",
+                    "phase",
+                    "Bijlagen kunnen alleen in concept of tijdens de reactie op zienswijzen worden toegevoegd.",
+                ));
+            }
             let row: AttachmentRow = sqlx::query_as(
                 "INSERT INTO proposal_attachments (proposal_id, file_name, media_type, size_bytes, sha256, content, \
                  uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
@@ -998,7 +1047,7 @@ impl Store {
                     ),
                 ));
             }
-            let today = at.date();
+            let today = dutch_date(at);
             let authorised: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM representatives WHERE region_id = $1 AND municipality_code = $2 AND user_id = $3 \
                  AND valid_from <= $4 AND (valid_until IS NULL OR valid_until >= $4)",
@@ -1064,11 +1113,12 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?,
             };
-            let shown = if proposal.secret() { "geheim" } else { choice.code() };
+            // How a member voted is nobody's business until the vote closes (the close records the
+            // votes of an open ballot); the log holds that it voted, and when.
             let action = if existing.is_some() { "stem wijzigen" } else { "stemmen" };
             let entry = AuditEntry::new(action, "voorstel", proposal_id)
                 .region(region_id)
-                .after(&serde_json::json!({ "gemeente": municipality, "stem": shown }));
+                .after(&serde_json::json!({ "gemeente": municipality, "stem": "uitgebracht" }));
             insert_audit!(&mut *tx, actor, &entry)?;
             tx.commit().await?;
             Ok(row)
@@ -1106,7 +1156,13 @@ pub fn count_votes(proposal: &ProposalRow, votes: &[VoteRow]) -> Result<StoredOu
             Voter { member: v.member.clone(), name: Some(v.name.clone()), weight: weighted.then_some(v.weight), vote }
         })
         .collect();
-    let tally =
+    let mut tally =
         tally(&rule, &voters, proposal.chair.as_deref()).map_err(|e| refused("stem", "tally", e.to_string()))?;
+    // A secret ballot names nobody, also not who used a veto.
+    if rule.secret {
+        if let Outcome::Vetoed(names) = &mut tally.outcome {
+            names.clear();
+        }
+    }
     Ok(StoredOutcome { adopted: tally.outcome == Outcome::Adopted, tally })
 }

@@ -179,6 +179,65 @@ async fn a_proposal_goes_through_consultation_response_and_vote() {
     let votes = store.votes(id).await.unwrap();
     assert_eq!(votes.len(), 9);
     assert!(store.verify_audit_chain().await.unwrap().breaks.is_empty());
+    // While the vote ran, the log said only that a member voted; the close recorded the votes.
+    let log = store
+        .audit_log(
+            samenspel_store::audit::AuditScope::Region(r.id),
+            samenspel_store::PageRequest { page: 1, page_size: 100 },
+        )
+        .await
+        .unwrap();
+    let cast: Vec<&str> = log
+        .items
+        .iter()
+        .filter(|e| e.action == "stemmen" || e.action == "stem wijzigen")
+        .filter_map(|e| e.after_json.as_deref())
+        .collect();
+    assert_eq!(cast.len(), 10);
+    assert!(cast.iter().all(|a| a.contains("uitgebracht") && !a.contains("tegen")), "{cast:?}");
+    let close = log.items.iter().find(|e| e.action == "stemming sluiten").unwrap();
+    assert!(close.after_json.as_deref().unwrap().contains("\"tegen\""));
+}
+
+#[tokio::test]
+async fn after_the_deadline_nothing_sets_the_vote_aside_and_a_secret_veto_names_nobody() {
+    let store = fresh_store().await.unwrap();
+    let r = region(&store).await;
+    // A secret vote where everyone has a veto.
+    let mut charter = Charter::parse(EXAMPLE_CHARTER).unwrap();
+    let rule = charter.rules.iter_mut().find(|r| r.kind == "overig").unwrap();
+    rule.secret = true;
+    rule.veto = samenspel_domain::governance::Veto::Iedereen;
+    store.add_charter(r.id, &charter, samenspel_store::now().date(), None, &Actor::cli()).await.unwrap();
+    let id = draft(&store, r.id, "overig").await;
+    // A draft keeps its kind when it is or becomes a charter change.
+    let to_charter = ProposalText::check("handvest", "Anders", "x").unwrap();
+    let err = store.update_proposal_text(r.id, id, &to_charter, &Actor::cli()).await.unwrap_err();
+    assert!(refusal(err).contains("blijft een voorstel van soort handvest"));
+    store.proposal_step(r.id, id, Step::OpenConsultation { deadline: soon() }, SHORT, &Actor::cli()).await.unwrap();
+    pass_deadline(&store, id, "consultation_deadline").await;
+    store.proposal_step(r.id, id, Step::CloseConsultation, SHORT, &Actor::cli()).await.unwrap();
+    store.proposal_step(r.id, id, Step::OpenVoting { deadline: soon() }, SHORT, &Actor::cli()).await.unwrap();
+    for (i, (code, user)) in r.members.iter().enumerate() {
+        let choice = if i == 0 { Choice::Tegen } else { Choice::Voor };
+        store.cast_vote(r.id, id, code, choice, VoteMode::Cast, *user, &Actor::cli()).await.unwrap();
+    }
+    pass_deadline(&store, id, "vote_deadline").await;
+    let err = store.withdraw_proposal(r.id, id, "Toch niet.", &Actor::cli()).await.unwrap_err();
+    assert!(refusal(err).contains("uitslag ligt vast"));
+    let decided = store.proposal_step(r.id, id, Step::CloseVoting, SHORT, &Actor::cli()).await.unwrap();
+    let outcome = decided.outcome().unwrap();
+    assert_eq!(outcome.tally.outcome, samenspel_calc::voting::Outcome::Vetoed(Vec::new()));
+    assert!(outcome.tally.explanation.join(" ").contains("een lid met een veto"));
+    assert!(!serde_json::to_string(&outcome).unwrap().contains("Delft"));
+
+    // A charter change naming a chair who is no member is refused.
+    let mut outsider = Charter::parse(EXAMPLE_CHARTER).unwrap();
+    outsider.chair = Some("GM0344".into());
+    let text = ProposalText::check("handvest", "Nieuwe voorzitter", "Utrecht zit voor.").unwrap();
+    let err =
+        store.create_proposal(r.id, &text, Some((&outsider, date!(2027 - 01 - 01))), &Actor::cli()).await.unwrap_err();
+    assert!(refusal(err).contains("GM0344 is geen lid van de regio"));
 }
 
 #[tokio::test]

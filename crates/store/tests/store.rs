@@ -307,8 +307,8 @@ async fn every_write_is_audited_and_the_log_is_append_only() {
 async fn bypass_append_only(store: &Store, sql: &str) {
     match store {
         Store::Sqlite(pool) => {
-            sqlx::query("DROP TRIGGER audit_log_no_update").execute(pool).await.unwrap();
-            sqlx::query("DROP TRIGGER audit_log_no_delete").execute(pool).await.unwrap();
+            sqlx::query("DROP TRIGGER IF EXISTS audit_log_no_update").execute(pool).await.unwrap();
+            sqlx::query("DROP TRIGGER IF EXISTS audit_log_no_delete").execute(pool).await.unwrap();
             sqlx::query(sql).execute(pool).await.unwrap();
         }
         Store::Postgres(pool) => {
@@ -364,6 +364,13 @@ async fn the_audit_log_is_a_hash_chain_that_shows_tampering() {
     assert_eq!(removed.breaks.len(), 2, "{:?}", removed.breaks);
     assert!(removed.breaks[1].contains("verwijst naar een andere vorige regel"), "{:?}", removed.breaks);
     assert_eq!(removed.head.as_deref(), Some(head.as_str()), "the head is untouched");
+
+    // Removing the hashes does not make entries "older than the chain".
+    bypass_append_only(&store, &format!("UPDATE audit_log SET hash = NULL, prev_hash = NULL WHERE id = {}", third + 1))
+        .await;
+    let unhashed = store.verify_audit_chain().await.unwrap();
+    assert!(unhashed.breaks.iter().any(|b| b.contains("heeft geen hash")), "{:?}", unhashed.breaks);
+    assert_eq!(unhashed.unchained, 0);
 
     let sql = "DELETE FROM audit_log WHERE id = (SELECT MAX(id) FROM audit_log)";
     match &store {

@@ -37,10 +37,10 @@ pub async fn visible_proposal(
     }
 }
 
-/// Whether the user sees an input: the region and the coach always; a member its own; other
-/// members' inputs once the consultation has closed (then they are the region's record).
+/// Whether the user sees an input: the region team always; a member its own; everyone else
+/// (other members, the coach) once the consultation has closed: then it is the region's record.
 pub fn input_visible(access: &RegionAccess, proposal: &ProposalRow, input: &InputRow) -> bool {
-    if access.admin || access.coach {
+    if access.admin {
         return true;
     }
     let own = access.municipalities.iter().any(|m| m.as_str() == input.municipality_code);
@@ -80,6 +80,15 @@ pub fn parse_step(step: &str, deadline: &str) -> Result<Step, Invalid> {
     }
 }
 
+/// What became of a decided proposal, in words: a vote without a quorum took no decision.
+pub fn outcome_label(p: &ProposalRow) -> &'static str {
+    match p.outcome().map(|o| o.tally.outcome) {
+        Some(samenspel_calc::voting::Outcome::NoQuorum) => "Geen besluit: quorum niet gehaald",
+        Some(samenspel_calc::voting::Outcome::Vetoed(_)) => "Verworpen door een veto",
+        _ => p.phase().label(),
+    }
+}
+
 /// Every decision of the region, oldest first, for the decision list.
 pub async fn decisions(state: &AppState, region: &RegionRow) -> AppResult<Vec<ProposalRow>> {
     let mut rows: Vec<ProposalRow> =
@@ -113,7 +122,7 @@ pub fn decisions_csv(rows: &[ProposalRow]) -> String {
                 cell(&p.decided_at.map(date_time).unwrap_or_default()),
                 cell(&p.kind),
                 cell(&p.title),
-                cell(p.phase().label()),
+                cell(outcome_label(p)),
                 members(|t| t.for_.members),
                 members(|t| t.against.members),
                 members(|t| t.abstain.members),
@@ -127,6 +136,69 @@ pub fn decisions_csv(rows: &[ProposalRow]) -> String {
     out
 }
 
+/// A CSV cell: one line, quoted when needed, a leading formula character neutralised for
+/// spreadsheet programs.
+fn csv_cell(s: &str) -> String {
+    let s = s.replace(['\r', '\n'], " ");
+    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s };
+    if s.contains([';', '"']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// Every input on the decided proposals that the reader may see, with the region's answer.
+pub async fn inputs_csv(state: &AppState, access: &RegionAccess, rows: &[ProposalRow]) -> AppResult<String> {
+    let mut out =
+        String::from("besluitnummer;titel;gemeentecode;gemeente;ingediend op;zienswijze;verwerking;reactie\r\n");
+    for p in rows {
+        for i in state.store.inputs(p.id).await?.iter().filter(|i| input_visible(access, p, i)) {
+            let cells = [
+                csv_cell(p.decision_number.as_deref().unwrap_or_default()),
+                csv_cell(&p.title),
+                csv_cell(&i.municipality_code),
+                csv_cell(&i.municipality_name),
+                csv_cell(&date_time(i.submitted_at)),
+                csv_cell(&i.body),
+                csv_cell(i.handling.as_deref().and_then(Handling::parse).map(|h| h.label()).unwrap_or("")),
+                csv_cell(i.response.as_deref().unwrap_or_default()),
+            ];
+            out.push_str(&cells.join(";"));
+            out.push_str("\r\n");
+        }
+    }
+    Ok(out)
+}
+
+/// Every member's vote on the decided proposals, as far as the reader may see it (open votes;
+/// of a secret one only whether the member voted).
+pub async fn votes_csv(state: &AppState, access: &RegionAccess, rows: &[ProposalRow]) -> AppResult<String> {
+    let mut out = String::from("besluitnummer;titel;gemeentecode;gemeente;gewicht;stem\r\n");
+    for p in rows {
+        let votes = state.store.votes(p.id).await?;
+        for v in p.voters() {
+            let vote = votes.iter().find(|x| x.municipality_code == v.member);
+            let shown = match vote {
+                Some(x) if vote_visible(access, p, x) => x.choice.clone(),
+                Some(_) => "gestemd (geheim)".into(),
+                None => "niet gestemd".into(),
+            };
+            let cells = [
+                csv_cell(p.decision_number.as_deref().unwrap_or_default()),
+                csv_cell(&p.title),
+                csv_cell(&v.member),
+                csv_cell(&v.name),
+                v.weight.to_string(),
+                csv_cell(&shown),
+            ];
+            out.push_str(&cells.join(";"));
+            out.push_str("\r\n");
+        }
+    }
+    Ok(out)
+}
+
 /// The voice indicators of the members this user may see, with their names.
 pub struct VoiceReport {
     pub members: Vec<(String, String, MemberVoice)>,
@@ -138,7 +210,7 @@ pub struct VoiceReport {
 /// Counts the voice indicators from the region's proposals, inputs and votes, and the
 /// risk-sharing settlement of the last complete year under the adopted agreement.
 pub async fn voice_report(state: &AppState, region: &RegionRow, access: &RegionAccess) -> AppResult<VoiceReport> {
-    let today = samenspel_store::now().date();
+    let today = samenspel_domain::nl::dutch_date(samenspel_store::now());
     let members = crate::risk_sharing::members_in(&state.store, region.id, today.year()).await?;
     let proposals = state.store.proposals(region.id).await?;
     let inputs = state.store.region_inputs(region.id).await?;
@@ -149,15 +221,18 @@ pub async fn voice_report(state: &AppState, region: &RegionRow, access: &RegionA
         .map(|p| {
             let year = p.consultation_opened_at.or(p.vote_opened_at).unwrap_or(p.created_at).year();
             let vote = match (p.phase().decided(), p.outcome()) {
-                (true, Some(outcome)) => Some(VoteFacts {
-                    secret: p.secret(),
-                    adopted: outcome.adopted,
-                    votes: votes
-                        .iter()
-                        .filter(|v| v.proposal_id == p.id)
-                        .filter_map(|v| v.choice().map(|c| (v.municipality_code.clone(), c)))
-                        .collect(),
-                }),
+                // Without a quorum there is no decision, so nobody lost.
+                (true, Some(outcome)) if outcome.tally.outcome != samenspel_calc::voting::Outcome::NoQuorum => {
+                    Some(VoteFacts {
+                        secret: p.secret(),
+                        adopted: outcome.adopted,
+                        votes: votes
+                            .iter()
+                            .filter(|v| v.proposal_id == p.id)
+                            .filter_map(|v| v.choice().map(|c| (v.municipality_code.clone(), c)))
+                            .collect(),
+                    })
+                }
                 _ => None,
             };
             ProposalFacts {
@@ -242,7 +317,7 @@ pub async fn awaiting(
         return Ok(Vec::new());
     }
     let now = samenspel_store::now();
-    let represented = state.store.represented_by(region.id, user_id, now.date()).await?;
+    let represented = state.store.represented_by(region.id, user_id, samenspel_domain::nl::dutch_date(now)).await?;
     let mut out = Vec::new();
     for p in state.store.proposals(region.id).await? {
         let href = format!("/regios/{}/voorstellen/{}", region.code, p.id);

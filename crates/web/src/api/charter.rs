@@ -144,7 +144,9 @@ pub async fn create(
     }
     // The first charter founds the collaboration; every later one is a decision under the
     // charter's own rule, taken through a proposal.
-    if !state.store.charters(region.id).await?.is_empty() {
+    let Some(row) =
+        state.store.add_first_charter(region.id, &charter, day, reason.as_deref(), &user.actor("api")).await?
+    else {
         return Err(AppError::new(
             StatusCode::CONFLICT,
             format!(
@@ -154,7 +156,6 @@ pub async fn create(
                 region.code
             ),
         ));
-    }
-    let row = state.store.add_charter(region.id, &charter, day, reason.as_deref(), &user.actor("api")).await?;
+    };
     Ok((StatusCode::CREATED, Json(handvest(row)?)))
 }

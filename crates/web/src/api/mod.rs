@@ -95,6 +95,12 @@ pub fn router() -> Router<AppState> {
         .route("/regios/{code}/voorstellen", get(proposals::list).post(proposals::create))
         .route("/regios/{code}/voorstellen/{id}", get(proposals::get).put(proposals::update))
         .route("/regios/{code}/voorstellen/{id}/stappen", post(proposals::step))
+        .route(
+            "/regios/{code}/voorstellen/{id}/bijlagen",
+            post(proposals::add_attachment)
+                .layer(axum::extract::DefaultBodyLimit::max(samenspel_store::proposals::MAX_ATTACHMENT_BYTES + 1)),
+        )
+        .route("/regios/{code}/voorstellen/{id}/bijlagen/{bijlage}", get(proposals::attachment))
         .route("/regios/{code}/voorstellen/{id}/zienswijzen", get(proposals::inputs).post(proposals::give_input))
         .route("/regios/{code}/voorstellen/{id}/zienswijzen/{zienswijze}/reactie", put(proposals::respond))
         .route("/regios/{code}/stemmingen/{id}", get(proposals::vote_state))

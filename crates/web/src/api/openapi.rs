@@ -46,6 +46,7 @@ use utoipa::{Modify, OpenApi};
         risk_sharing::settlement, risk_sharing::shapley, risk_sharing::leave, risk_sharing::budget_risk,
         charter::list, charter::create, norm::list, norm::create,
         proposals::list, proposals::create, proposals::get, proposals::update, proposals::step,
+        proposals::add_attachment, proposals::attachment,
         proposals::inputs, proposals::give_input, proposals::respond,
         proposals::vote_state, proposals::cast, proposals::change,
         proposals::decisions, proposals::voice, proposals::representatives, proposals::add_representative,

@@ -38,9 +38,8 @@ pub struct Stemgerechtigde {
 #[serde(rename_all = "camelCase")]
 pub struct Uitkomst {
     pub aangenomen: bool,
-    /// `Adopted`, `Rejected`, `NoQuorum` or `Vetoed`.
-    #[schema(value_type = Object)]
-    pub uitslag: serde_json::Value,
+    /// `aangenomen`, `verworpen`, `geen-quorum` (no decision) or `veto`.
+    pub uitslag: String,
     pub voor: u64,
     pub tegen: u64,
     pub onthouding: u64,
@@ -81,6 +80,31 @@ pub struct Voorstel {
     pub handvest_geldig_vanaf: Option<String>,
     pub reden_intrekken: Option<String>,
     pub uitkomst: Option<Uitkomst>,
+    /// The attachments (on a single proposal; absent in lists).
+    pub bijlagen: Option<Vec<Bijlage>>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Bijlage {
+    pub id: i64,
+    pub bestandsnaam: String,
+    pub bytes: i64,
+    pub sha256: String,
+    pub toegevoegd_door: String,
+    #[schema(format = DateTime)]
+    pub toegevoegd_op: String,
+}
+
+fn bijlage(a: samenspel_store::proposals::AttachmentRow) -> Bijlage {
+    Bijlage {
+        id: a.id,
+        bestandsnaam: a.file_name,
+        bytes: a.size_bytes,
+        sha256: a.sha256,
+        toegevoegd_door: a.uploaded_by,
+        toegevoegd_op: timestamp(a.uploaded_at),
+    }
 }
 
 pub fn voorstel(p: &ProposalRow) -> Voorstel {
@@ -104,13 +128,20 @@ pub fn voorstel(p: &ProposalRow) -> Voorstel {
         reden_intrekken: p.withdrawn_reason.clone(),
         uitkomst: p.outcome().map(|o| Uitkomst {
             aangenomen: o.adopted,
-            uitslag: serde_json::to_value(&o.tally.outcome).unwrap_or_default(),
+            uitslag: match &o.tally.outcome {
+                samenspel_calc::voting::Outcome::Adopted => "aangenomen",
+                samenspel_calc::voting::Outcome::Rejected => "verworpen",
+                samenspel_calc::voting::Outcome::NoQuorum => "geen-quorum",
+                samenspel_calc::voting::Outcome::Vetoed(_) => "veto",
+            }
+            .to_string(),
             voor: o.tally.for_.members,
             tegen: o.tally.against.members,
             onthouding: o.tally.abstain.members,
             niet_gestemd: o.tally.not_voted.members,
             toelichting: o.tally.explanation,
         }),
+        bijlagen: None,
     }
 }
 
@@ -337,7 +368,53 @@ pub async fn get(
 ) -> AppResult<Json<Voorstel>> {
     let (region, access) = region_for(&state, &user, &code).await?;
     let p = visible_proposal(&state, &region, &access, id).await?;
-    Ok(Json(voorstel(&p)))
+    let mut out = voorstel(&p);
+    out.bijlagen = Some(state.store.attachments(p.id).await?.into_iter().map(bijlage).collect());
+    Ok(Json(out))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BijlageQuery {
+    /// The file's name, as it will be downloaded.
+    pub bestandsnaam: Option<String>,
+}
+
+#[utoipa::path(post, path = "/regios/{code}/voorstellen/{id}/bijlagen", tag = "bestuur",
+    params(("code" = String, Path), ("id" = i64, Path), BijlageQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "De inhoud van het bestand (hoogstens 10 MB)"),
+    responses((status = 201, body = Bijlage),
+              (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn add_attachment(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((code, id)): Path<(String, i64)>,
+    Query(q): Query<BijlageQuery>,
+    body: axum::body::Bytes,
+) -> AppResult<(StatusCode, Json<Bijlage>)> {
+    let (region, access) = region_for(&state, &user, &code).await?;
+    forbidden_unless(access.can_manage_proposals())?;
+    visible_proposal(&state, &region, &access, id).await?;
+    let name = q.bestandsnaam.unwrap_or_default();
+    let media_type = crate::pages::attachment_media_type(&name);
+    let row = state.store.add_attachment(region.id, id, &name, media_type, &body, &user.actor("api")).await?;
+    Ok((StatusCode::CREATED, Json(bijlage(row))))
+}
+
+#[utoipa::path(get, path = "/regios/{code}/voorstellen/{id}/bijlagen/{bijlage}", tag = "bestuur",
+    params(("code" = String, Path), ("id" = i64, Path), ("bijlage" = i64, Path)),
+    responses((status = 200, description = "Het bestand, als download", content_type = "application/octet-stream"),
+              (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn attachment(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((code, id, attachment_id)): Path<(String, i64, i64)>,
+) -> AppResult<axum::response::Response> {
+    let (region, access) = region_for(&state, &user, &code).await?;
+    visible_proposal(&state, &region, &access, id).await?;
+    let (meta, content) = state.store.attachment_content(id, attachment_id).await?;
+    Ok(crate::pages::download_response(&meta.file_name, crate::pages::attachment_media_type(&meta.file_name), content))
 }
 
 #[utoipa::path(put, path = "/regios/{code}/voorstellen/{id}", tag = "bestuur",
@@ -572,7 +649,7 @@ async fn require_representative(
     user_id: i64,
     member: &MunicipalityCode,
 ) -> AppResult<()> {
-    let today = samenspel_store::now().date();
+    let today = samenspel_domain::nl::dutch_date(samenspel_store::now());
     if state.store.represented_by(region.id, user_id, today).await?.contains(member) {
         Ok(())
     } else {

@@ -101,16 +101,7 @@ fn normalised(code: &str) -> String {
 
 /// The chair and veto holders that are not members of the region on the day.
 pub fn outsiders(charter: &Charter, members: &[String]) -> Vec<String> {
-    let mut named: Vec<&String> = charter.chair.iter().collect();
-    for rule in &charter.rules {
-        if let Veto::Leden(codes) = &rule.veto {
-            named.extend(codes);
-        }
-    }
-    let mut out: Vec<String> = named.into_iter().filter(|c| !members.contains(c)).cloned().collect();
-    out.sort();
-    out.dedup();
-    out
+    charter.outsiders(members)
 }
 
 /// What the charter form posted: the charter, its first day, the reason.
@@ -410,7 +401,7 @@ async fn charter_page(
     status: StatusCode,
 ) -> PageResult {
     let RegionCtx { state, user, region, access } = *ctx;
-    let today = samenspel_store::now().date();
+    let today = samenspel_domain::nl::dutch_date(samenspel_store::now());
     let versions = state.store.charters(region.id).await?;
     let current = state.store.charter_on(region.id, today).await?;
     let members = crate::risk_sharing::members_in(&state.store, region.id, today.year()).await?;
@@ -587,8 +578,7 @@ pub async fn save_or_propose(
     reason: Option<&str>,
     actor: &samenspel_store::Actor,
 ) -> Result<Saved, samenspel_store::StoreError> {
-    if state.store.charters(region_id).await?.is_empty() {
-        state.store.add_charter(region_id, charter, valid_from, reason, actor).await?;
+    if state.store.add_first_charter(region_id, charter, valid_from, reason, actor).await?.is_some() {
         return Ok(Saved::Charter);
     }
     let text = samenspel_domain::proposal::ProposalText {

@@ -34,6 +34,7 @@ use samenspel_store::regions::RegionRow;
 use samenspel_store::StoreError;
 
 pub use charter::outsiders as charter_outsiders;
+pub use proposals::{download_response, media_type as attachment_media_type};
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -424,7 +424,8 @@ async fn proposal_page(
     let phase = p.phase();
     let now = samenspel_store::now();
     let manage = access.can_manage_proposals();
-    let members = crate::risk_sharing::members_in(&state.store, region.id, now.year()).await?;
+    let today = samenspel_domain::nl::dutch_date(now);
+    let members = crate::risk_sharing::members_in(&state.store, region.id, today.year()).await?;
     let name_of = |code: &str| {
         members
             .iter()
@@ -520,7 +521,7 @@ async fn proposal_page(
         })
         .collect();
     let voting = phase == Phase::Stemming && p.vote_deadline.is_some_and(|d| now < d);
-    let represented = state.store.represented_by(region.id, user.user.id, now.date()).await?;
+    let represented = state.store.represented_by(region.id, user.user.id, today).await?;
     let mut own_votes = Vec::new();
     for m in &access.municipalities {
         if !p.voters().iter().any(|v| v.member == m.as_str()) {
@@ -551,13 +552,7 @@ async fn proposal_page(
         });
     }
 
-    let outcome = p.outcome().map(|o| {
-        let label = match phase {
-            Phase::Aangenomen => "Aangenomen",
-            _ => "Verworpen",
-        };
-        (label.to_string(), o.tally.explanation)
-    });
+    let outcome = p.outcome().map(|o| (crate::governance::outcome_label(&p).to_string(), o.tally.explanation));
 
     // The region team's forms for this phase.
     let mut step_forms = Vec::new();
@@ -597,7 +592,8 @@ async fn proposal_page(
             Phase::Stemming => add("stemming-sluiten"),
             _ => {}
         }
-        if !phase.finished() {
+        let vote_over = phase == Phase::Stemming && !voting;
+        if !phase.finished() && !vote_over {
             add("intrekken");
         }
     }
@@ -721,7 +717,7 @@ pub async fn update_text(
 }
 
 /// The media type an attachment is served with, from its extension; unknown kinds download.
-fn media_type(file_name: &str) -> &'static str {
+pub fn media_type(file_name: &str) -> &'static str {
     let lower = file_name.to_ascii_lowercase();
     let ext = lower.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
     match ext {
@@ -789,16 +785,20 @@ pub async fn attachment(
 
 /// A file as a download, never shown inline: an uploaded file cannot run in this site's origin.
 pub fn download(file_name: &str, media_type: &str, content: Vec<u8>) -> PageResult {
+    Ok(download_response(file_name, media_type, content))
+}
+
+pub fn download_response(file_name: &str, media_type: &str, content: Vec<u8>) -> Response {
     let safe: String =
         file_name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
-    Ok((
+    (
         [
             (header::CONTENT_TYPE, media_type.to_string()),
             (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{safe}\"")),
         ],
         content,
     )
-        .into_response())
+        .into_response()
 }
 
 pub async fn step(
@@ -856,7 +856,15 @@ pub async fn give_input(
                 .municipalities
                 .iter()
                 .filter(|m| p.consulted().iter().any(|c| c == m.as_str()))
-                .map(|m| (m.as_str().to_string(), m.as_str().to_string()))
+                .map(|m| {
+                    let name = p
+                        .voters()
+                        .into_iter()
+                        .find(|v| v.member == m.as_str())
+                        .map(|v| v.name)
+                        .unwrap_or_else(|| m.as_str().to_string());
+                    (m.as_str().to_string(), name)
+                })
                 .collect();
             let failed = Failed {
                 input: Some(input_form(&ctx, id, &members, &form).with_errors(&invalid).done()),
@@ -956,6 +964,8 @@ struct DecisionsPage {
 #[derive(Deserialize, Default)]
 pub struct ExportQuery {
     formaat: Option<String>,
+    /// For CSV: `besluiten` (default), `zienswijzen` or `stemmen`.
+    deel: Option<String>,
 }
 
 pub async fn decisions(
@@ -971,11 +981,20 @@ pub async fn decisions(
     let rows = crate::governance::decisions(&state, &region).await?;
     match q.formaat.as_deref() {
         Some("csv") => {
-            return download(
-                &format!("besluitenlijst-{}.csv", region.code),
-                "text/csv; charset=utf-8",
-                crate::governance::decisions_csv(&rows).into_bytes(),
-            )
+            let (part, body) = match q.deel.as_deref().unwrap_or("besluiten") {
+                "besluiten" => ("besluitenlijst", crate::governance::decisions_csv(&rows)),
+                "zienswijzen" => ("zienswijzen", crate::governance::inputs_csv(&state, &access, &rows).await?),
+                "stemmen" => ("stemmen", crate::governance::votes_csv(&state, &access, &rows).await?),
+                other => {
+                    return Err(AppError::invalid(Invalid::single(
+                        "deel",
+                        "enum",
+                        format!("Onbekend deel '{other}'; kies besluiten, zienswijzen of stemmen."),
+                    ))
+                    .into())
+                }
+            };
+            return download(&format!("{part}-{}.csv", region.code), "text/csv; charset=utf-8", body.into_bytes());
         }
         Some("json") => {
             let record = crate::api::proposals::record(&state, &region, &access, &rows).await?;
@@ -1003,7 +1022,7 @@ pub async fn decisions(
             date: p.decided_at.map(date_time).unwrap_or_default(),
             kind: kind_label(&p.kind),
             title: p.title.clone(),
-            outcome: p.phase().label(),
+            outcome: crate::governance::outcome_label(p),
             counts: tally
                 .as_ref()
                 .map(|t| {
@@ -1028,7 +1047,7 @@ pub async fn decisions(
             },
         });
     }
-    let head = state.store.verify_audit_chain().await?.head.unwrap_or_default();
+    let head = state.store.audit_head().await?.unwrap_or_default();
     let page = DecisionsPage {
         layout: layout(&ctx, "Besluitenlijst", "besluiten", None),
         subnav: governance_nav(&region.code, &access, "besluiten"),
@@ -1175,7 +1194,7 @@ async fn representatives_page(
     notice: Option<Notice>,
     status: StatusCode,
 ) -> PageResult {
-    let today = samenspel_store::now().date();
+    let today = samenspel_domain::nl::dutch_date(samenspel_store::now());
     let manage = ctx.access.can_manage_representatives();
     let lines = ctx
         .state

@@ -188,6 +188,12 @@ async fn a_proposal_runs_through_consultation_response_and_vote_in_the_pages() {
     assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
     let csv = response.text().await.unwrap();
     assert!(csv.lines().nth(1).unwrap().starts_with(&format!("{year}-001;")), "{csv}");
+    let inputs_csv =
+        observer.get(&format!("{REGION}/besluiten?formaat=csv&deel=zienswijzen")).await.text().await.unwrap();
+    assert!(inputs_csv.contains("Houd ambulant lokaal.;Niet overgenomen;\"Ambulant blijft lokaal; dit plan"), "{inputs_csv}");
+    let votes_csv = observer.get(&format!("{REGION}/besluiten?formaat=csv&deel=stemmen")).await.text().await.unwrap();
+    assert!(votes_csv.contains(";GM1842;Midden-Delfland;1;tegen"), "{votes_csv}");
+    assert!(votes_csv.contains(";GM0629;Wassenaar;1;niet gestemd"), "{votes_csv}");
     let response = observer.get(&format!("{REGION}/besluiten?formaat=json")).await;
     let record: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
     assert_eq!(record[0]["zienswijzen"].as_array().unwrap().len(), 2);
@@ -322,6 +328,29 @@ async fn bad_governance_input_gets_a_clear_message_and_changes_nothing() {
         .unwrap();
     let id = created["id"].as_i64().unwrap();
     let small = app.token("wethouder-middendelfland").await;
+    // Attachments through the API: stored as sent, listed, downloaded; an empty one refused.
+    let upload = |body: Vec<u8>| {
+        crate::common::client()
+            .post(app.url(&format!("{API}/voorstellen/{id}/bijlagen?bestandsnaam=begroting%202027.pdf")))
+            .bearer_auth(&admin)
+            .header("content-type", "application/octet-stream")
+            .body(body)
+            .send()
+    };
+    let response = upload(b"%PDF-1.4 begroting".to_vec()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let attached: Value = response.json().await.unwrap();
+    assert_eq!(attached["bestandsnaam"], "begroting 2027.pdf");
+    let response = upload(Vec::new()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(response.text().await.unwrap().contains("is leeg"));
+    let full: Value = app.api_get(&admin, &format!("{API}/voorstellen/{id}")).await.json().await.unwrap();
+    assert_eq!(full["bijlagen"].as_array().unwrap().len(), 1);
+    let file = format!("{API}/voorstellen/{id}/bijlagen/{}", attached["id"]);
+    let response = app.api_get(&admin, &file).await;
+    assert_eq!(response.headers()["content-disposition"], "attachment; filename=\"begroting 2027.pdf\"");
+    assert_eq!(response.bytes().await.unwrap().as_ref(), b"%PDF-1.4 begroting");
+    assert_eq!(app.api_get(&small, &file).await.status(), StatusCode::NOT_FOUND, "a draft's attachment is hidden");
     // Voting on a proposal that is not open for voting.
     let response = app
         .api_send(
