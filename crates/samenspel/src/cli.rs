@@ -161,6 +161,16 @@ pub struct ServeArgs {
     /// tests en demonstraties korten die in).
     #[arg(long, env = "SAMENSPEL_MIN_TERMIJN_SECONDEN", default_value_t = 3600)]
     pub min_termijn_seconden: i64,
+    /// SMTP-relay voor e-mailmeldingen (smtp://HOST:POORT, eventueel met GEBRUIKER:WACHTWOORD@);
+    /// zonder deze optie verstuurt Samenspel geen e-mail.
+    #[arg(long, env = "SAMENSPEL_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// Afzender van de e-mailmeldingen, zoals "Samenspel <samenspel@regio.nl>".
+    #[arg(long, env = "SAMENSPEL_SMTP_AFZENDER", default_value = "Samenspel <samenspel@localhost>")]
+    pub smtp_afzender: String,
+    /// Het adres waarop gebruikers Samenspel openen, voor de links in e-mails (https://...).
+    #[arg(long, env = "SAMENSPEL_PUBLIEKE_URL")]
+    pub publieke_url: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -529,6 +539,13 @@ async fn serve(database: &str, args: ServeArgs, keys: samenspel_store::keys::Reg
         trust_forwarded_for: args.trust_proxy,
         keys,
         min_deadline: time::Duration::seconds(args.min_termijn_seconden.clamp(1, 366 * 24 * 3600)),
+        mailer: match &args.smtp_url {
+            Some(url) => Some(
+                samenspel_web::mail::Mailer::new(url, &args.smtp_afzender, args.publieke_url.clone())
+                    .map_err(|e| anyhow!(e))?,
+            ),
+            None => None,
+        },
         ..Settings::default()
     };
     let listener = tokio::net::TcpListener::bind(args.bind)

@@ -320,6 +320,39 @@ impl Store {
         })
     }
 
+    /// E-mail addresses (with names) of the active users who work for these members, each once.
+    pub async fn member_staff_addresses(&self, region_id: i64, members: &[String]) -> Result<Vec<(String, String)>> {
+        let rows: Vec<(String, String, String)> = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT DISTINCT u.email, u.display_name, g.municipality_code FROM role_grants g \
+             JOIN users u ON u.id = g.user_id WHERE g.region_id = $1 AND g.role = 'gemeente' \
+             AND u.active AND u.email IS NOT NULL AND u.email <> ''"
+        )
+        .bind(region_id)
+        .fetch_all(pool)
+        .await)?;
+        Ok(distinct_addresses(rows.into_iter().filter(|(_, _, m)| members.contains(m)).map(|(e, n, _)| (e, n))))
+    }
+
+    /// E-mail addresses of the active users who represent these members on a day, each once.
+    pub async fn representative_addresses(
+        &self,
+        region_id: i64,
+        members: &[String],
+        day: Date,
+    ) -> Result<Vec<(String, String)>> {
+        let sql = format!("{REPRESENTATIVE_SELECT} WHERE r.region_id = $1");
+        let rows: Vec<RepresentativeRow> =
+            on_pool!(self, |pool| sqlx::query_as(&sql).bind(region_id).fetch_all(pool).await)?;
+        let mut out = Vec::new();
+        for r in rows.iter().filter(|r| r.active_on(day) && members.contains(&r.municipality_code)) {
+            let user = self.user(r.user_id).await?;
+            if let Some(email) = user.email.filter(|e| !e.is_empty() && user.active) {
+                out.push((email, user.display_name));
+            }
+        }
+        Ok(distinct_addresses(out.into_iter()))
+    }
+
     // ---------------------------------------------------------------- proposals
 
     /// A region's proposals, newest first.
@@ -1124,6 +1157,17 @@ impl Store {
             Ok(row)
         })
     }
+}
+
+fn distinct_addresses(rows: impl Iterator<Item = (String, String)>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (email, name) in rows {
+        if !out.iter().any(|(e, _)| e.eq_ignore_ascii_case(&email)) {
+            out.push((email, name));
+        }
+    }
+    out.sort();
+    out
 }
 
 /// What a vote is fixed on when it opens.

@@ -14,6 +14,7 @@ pub mod error;
 pub mod forms;
 pub mod governance;
 pub mod input;
+pub mod mail;
 pub mod pages;
 pub mod procurement;
 pub mod production;
@@ -49,6 +50,8 @@ pub struct Settings {
     /// The shortest consultation or vote a region may open (an hour; tests shorten it so a
     /// deadline passes while they run).
     pub min_deadline: Duration,
+    /// E-mail notifications; off (`None`) unless an SMTP server is configured.
+    pub mailer: Option<mail::Mailer>,
 }
 
 impl Default for Settings {
@@ -60,6 +63,7 @@ impl Default for Settings {
             trust_forwarded_for: false,
             keys: RegionKeys::new(DEFAULT_KEY_DIR),
             min_deadline: samenspel_domain::proposal::MIN_OPEN,
+            mailer: None,
         }
     }
 }

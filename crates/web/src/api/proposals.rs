@@ -481,6 +481,7 @@ pub async fn step(
         Step::Withdraw => state.store.withdraw_proposal(region.id, id, &reason, &actor).await?,
         step => state.store.proposal_step(region.id, id, step, state.settings.min_deadline, &actor).await?,
     };
+    crate::mail::notify(&state, &region, &row);
     Ok(Json(voorstel(&row)))
 }
 

@@ -819,7 +819,10 @@ pub async fn step(
         Err(invalid) => Err(AppError::invalid(invalid)),
     };
     match result {
-        Ok(_) => Ok(done(&region.code, id, "stap")),
+        Ok(p) => {
+            crate::mail::notify(&state, &region, &p);
+            Ok(done(&region.code, id, "stap"))
+        }
         Err(e) => {
             let invalid = form_problem(e)?;
             let failed = Failed {

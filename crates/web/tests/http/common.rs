@@ -29,10 +29,15 @@ pub async fn spawn_on(store: Store) -> TestApp {
 }
 
 async fn spawn_with_keys(store: Store, keys: RegionKeys) -> TestApp {
+    spawn_configured(store, keys, |_| {}).await
+}
+
+async fn spawn_configured(store: Store, keys: RegionKeys, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
     // Consultations and votes may close a second after opening, so tests see deadlines pass.
-    let settings = Settings { keys: keys.clone(), min_deadline: time::Duration::seconds(1), ..Settings::default() };
+    let mut settings = Settings { keys: keys.clone(), min_deadline: time::Duration::seconds(1), ..Settings::default() };
+    configure(&mut settings);
     let state = AppState::new(store.clone(), settings);
     tokio::spawn(samenspel_web::serve(listener, state, std::future::pending()));
     TestApp { base: format!("http://{addr}"), store, keys }
@@ -50,6 +55,13 @@ pub async fn spawn_with_production() -> TestApp {
     };
     demo::seed(&store, Some(PASSWORD.into()), Some(production)).await.expect("demo seed");
     spawn_with_keys(store, keys).await
+}
+
+/// The demo region, with settings changed (an SMTP server, say).
+pub async fn spawn_with_settings(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let store = fresh_store().await.expect("test database");
+    demo::seed(&store, Some(PASSWORD.into()), None).await.expect("demo seed");
+    spawn_configured(store, test_keys(), configure).await
 }
 
 pub async fn spawn() -> TestApp {

@@ -14,18 +14,18 @@ const API: &str = "/api/v1/regios/haaglanden";
 
 /// The example charter: a double majority by inhabitants for the budget, one member one vote
 /// for the rest.
-async fn with_charter(app: &TestApp) {
+pub async fn with_charter(app: &TestApp) {
     let charter = Charter::parse(include_str!("../../../../docs/voorbeelden/bestuur/handvest.json")).unwrap();
     app.store.add_charter(1, &charter, time::macros::date!(2020 - 01 - 01), None, &Actor::cli()).await.unwrap();
 }
 
 /// A deadline `seconds` from now, as the API and the form accept it.
-fn deadline_in(seconds: i64) -> (String, time::OffsetDateTime) {
+pub fn deadline_in(seconds: i64) -> (String, time::OffsetDateTime) {
     let at = samenspel_store::now() + time::Duration::seconds(seconds);
     (at.format(&time::format_description::well_known::Rfc3339).unwrap(), at)
 }
 
-async fn wait_past(at: time::OffsetDateTime) {
+pub async fn wait_past(at: time::OffsetDateTime) {
     let left = at - time::OffsetDateTime::now_utc();
     if left.is_positive() {
         tokio::time::sleep(StdDuration::from_millis(left.whole_milliseconds() as u64 + 1100)).await;
@@ -190,7 +190,10 @@ async fn a_proposal_runs_through_consultation_response_and_vote_in_the_pages() {
     assert!(csv.lines().nth(1).unwrap().starts_with(&format!("{year}-001;")), "{csv}");
     let inputs_csv =
         observer.get(&format!("{REGION}/besluiten?formaat=csv&deel=zienswijzen")).await.text().await.unwrap();
-    assert!(inputs_csv.contains("Houd ambulant lokaal.;Niet overgenomen;\"Ambulant blijft lokaal; dit plan"), "{inputs_csv}");
+    assert!(
+        inputs_csv.contains("Houd ambulant lokaal.;Niet overgenomen;\"Ambulant blijft lokaal; dit plan"),
+        "{inputs_csv}"
+    );
     let votes_csv = observer.get(&format!("{REGION}/besluiten?formaat=csv&deel=stemmen")).await.text().await.unwrap();
     assert!(votes_csv.contains(";GM1842;Midden-Delfland;1;tegen"), "{votes_csv}");
     assert!(votes_csv.contains(";GM0629;Wassenaar;1;niet gestemd"), "{votes_csv}");
@@ -461,4 +464,145 @@ async fn bad_governance_input_gets_a_clear_message_and_changes_nothing() {
         .await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert!(response.text().await.unwrap().contains("werkt niet voor GM0503"));
+}
+
+#[tokio::test]
+async fn representatives_voting_at_once_over_http_give_an_exact_tally() {
+    let app = spawn().await;
+    with_charter(&app).await;
+    let admin = app.token("beheerder").await;
+    // An alderman for every member, each with an API token.
+    let region = app.store.region_by_code("haaglanden").await.unwrap().unwrap();
+    let members: Vec<String> = app
+        .store
+        .memberships(region.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.left_on.is_none())
+        .map(|m| m.municipality_code)
+        .collect();
+    let mut voters = Vec::new();
+    for code in &members {
+        let existing = app.store.representatives(region.id).await.unwrap();
+        let login = match existing.iter().find(|r| &r.municipality_code == code) {
+            Some(r) => r.login.clone(),
+            None => {
+                let login = format!("wethouder-{}", code.to_lowercase());
+                let account = samenspel_domain::account::NewAccount::parse(&login, "Wethouder", "").unwrap();
+                let user = app.store.create_user(&account, None, false, &Actor::cli()).await.unwrap();
+                let member = samenspel_domain::MunicipalityCode::parse(code).unwrap();
+                app.store
+                    .add_grant(
+                        user.id,
+                        region.id,
+                        &samenspel_domain::access::Role::Member(member.clone()),
+                        &Actor::cli(),
+                    )
+                    .await
+                    .unwrap();
+                let authorisation = samenspel_store::proposals::NewRepresentative {
+                    municipality: member,
+                    user_id: user.id,
+                    title: "wethouder".into(),
+                    valid_from: time::macros::date!(2020 - 01 - 01),
+                    valid_until: None,
+                };
+                app.store.add_representative(region.id, &authorisation, &Actor::cli()).await.unwrap();
+                login
+            }
+        };
+        voters.push((code.clone(), app.token(&login).await));
+    }
+    assert_eq!(voters.len(), 9);
+    let created: Value = app
+        .api_send(
+            Method::POST,
+            &admin,
+            &format!("{API}/voorstellen"),
+            json!({"soort": "overig", "titel": "Tegelijk", "tekst": "x"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_i64().unwrap();
+    let steps = format!("{API}/voorstellen/{id}/stappen");
+    let (termijn, end) = deadline_in(2);
+    app.api_send(Method::POST, &admin, &steps, json!({"stap": "consultatie-openen", "termijn": termijn})).await;
+    wait_past(end).await;
+    app.api_send(Method::POST, &admin, &steps, json!({"stap": "consultatie-sluiten"})).await;
+    let (termijn, end) = deadline_in(3);
+    let response =
+        app.api_send(Method::POST, &admin, &steps, json!({"stap": "stemming-openen", "termijn": termijn})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+
+    // Every representative at once: a first vote, then changes as fast as the server answers
+    // until one is refused at the deadline. Each remembers the last vote accepted.
+    let base = app.base.clone();
+    let tasks: Vec<_> = voters
+        .into_iter()
+        .enumerate()
+        .map(|(i, (code, token))| {
+            let base = base.clone();
+            tokio::spawn(async move {
+                let client = crate::common::client();
+                let choices = ["voor", "tegen", "onthouding"];
+                let first = choices[i % 2];
+                let response = client
+                    .post(format!("{base}{API}/stemmingen/{id}/stemmen"))
+                    .bearer_auth(&token)
+                    .json(&json!({"gemeentecode": code, "stem": first}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), StatusCode::CREATED);
+                let mut last = first;
+                for round in 0.. {
+                    let choice = choices[(i + round) % 3];
+                    let response = client
+                        .put(format!("{base}{API}/stemmingen/{id}/stemmen/{code}"))
+                        .bearer_auth(&token)
+                        .json(&json!({"stem": choice}))
+                        .send()
+                        .await
+                        .unwrap();
+                    match response.status() {
+                        StatusCode::OK => last = choice,
+                        StatusCode::BAD_REQUEST => {
+                            assert!(response.text().await.unwrap().contains("De stemming is gesloten"));
+                            break;
+                        }
+                        other => panic!("{other}: {}", response.text().await.unwrap()),
+                    }
+                }
+                (code, last)
+            })
+        })
+        .collect();
+    let mut expected = std::collections::BTreeMap::new();
+    for task in tasks {
+        let (code, choice) = task.await.unwrap();
+        expected.insert(code, choice);
+    }
+    wait_past(end).await;
+    let closed: Value =
+        app.api_send(Method::POST, &admin, &steps, json!({"stap": "stemming-sluiten"})).await.json().await.unwrap();
+    let count = |c: &str| expected.values().filter(|x| **x == c).count() as u64;
+    let outcome = &closed["uitkomst"];
+    assert_eq!(
+        (
+            outcome["voor"].as_u64(),
+            outcome["tegen"].as_u64(),
+            outcome["onthouding"].as_u64(),
+            outcome["nietGestemd"].as_u64()
+        ),
+        (Some(count("voor")), Some(count("tegen")), Some(count("onthouding")), Some(0)),
+        "{closed}"
+    );
+    let state: Value = app.api_get(&admin, &format!("{API}/stemmingen/{id}")).await.json().await.unwrap();
+    for voter in state["stemgerechtigden"].as_array().unwrap() {
+        let code = voter["gemeentecode"].as_str().unwrap();
+        assert_eq!(voter["stem"].as_str(), Some(expected[code]), "{code}");
+    }
 }

@@ -7,6 +7,7 @@ mod charter;
 mod common;
 mod governance;
 mod login;
+mod mail;
 mod norm;
 mod openapi;
 mod pages;
