@@ -23,6 +23,19 @@ fn for_update<P: WritePool>(_: &P) -> &'static str {
 
 use crate::no_key_update_clause as for_no_key_update;
 
+/// Reads a proposal of a region inside a write transaction and locks it until the transaction
+/// ends (PostgreSQL: `FOR UPDATE`; SQLite's `BEGIN IMMEDIATE` holds the whole database), so
+/// every check that follows sees what is stored at this moment. Not found: `StoreError::NotFound`.
+macro_rules! locked_proposal {
+    ($pool:expr, $tx:expr, $region_id:expr, $id:expr) => {{
+        let select =
+            format!("SELECT {PROPOSAL_COLUMNS} FROM proposals WHERE region_id = $1 AND id = $2{}", for_update($pool));
+        let row: Option<ProposalRow> =
+            sqlx::query_as(&select).bind($region_id).bind($id).fetch_optional(&mut *$tx).await?;
+        row.ok_or(StoreError::NotFound)?
+    }};
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct ProposalRow {
     pub id: i64,
@@ -449,16 +462,7 @@ impl Store {
     ) -> Result<ProposalRow> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let select = format!(
-                "SELECT {PROPOSAL_COLUMNS} FROM proposals WHERE region_id = $1 AND id = $2{}",
-                for_update(pool)
-            );
-            let before: ProposalRow = sqlx::query_as(&select)
-                .bind(region_id)
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(StoreError::NotFound)?;
+            let before = locked_proposal!(pool, tx, region_id, id);
             if !before.phase().text_editable() {
                 return Err(refused(
                     "tekst",
@@ -539,16 +543,7 @@ impl Store {
         let members_today = self.member_names(region_id, today).await?;
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let select = format!(
-                "SELECT {PROPOSAL_COLUMNS} FROM proposals WHERE region_id = $1 AND id = $2{}",
-                for_update(pool)
-            );
-            let before: ProposalRow = sqlx::query_as(&select)
-                .bind(region_id)
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(StoreError::NotFound)?;
+            let before = locked_proposal!(pool, tx, region_id, id);
             let unanswered: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM consultation_inputs WHERE proposal_id = $1 AND handling IS NULL",
             )
@@ -857,13 +852,7 @@ impl Store {
         let size = i64::try_from(content.len()).unwrap_or(i64::MAX);
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let select = format!("SELECT phase FROM proposals WHERE region_id = $1 AND id = $2{}", for_update(pool));
-            let phase: String = sqlx::query_scalar(&select)
-                .bind(region_id)
-                .bind(proposal_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(StoreError::NotFound)?;
+            let phase = locked_proposal!(pool, tx, region_id, proposal_id).phase;
             if !Phase::parse(&phase).is_some_and(|p| p.text_editable()) {
                 return Err(refused(
                     "bijlage",
@@ -922,16 +911,7 @@ impl Store {
         let text = check_input_text(text)?;
         let id = on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let select = format!(
-                "SELECT {PROPOSAL_COLUMNS} FROM proposals WHERE region_id = $1 AND id = $2{}",
-                for_update(pool)
-            );
-            let proposal: ProposalRow = sqlx::query_as(&select)
-                .bind(region_id)
-                .bind(proposal_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(StoreError::NotFound)?;
+            let proposal = locked_proposal!(pool, tx, region_id, proposal_id);
             let at = now();
             input_allowed(proposal.phase(), proposal.consultation_deadline, at)?;
             if !proposal.consulted().iter().any(|m| m == municipality.as_str()) {
@@ -976,13 +956,7 @@ impl Store {
         let (handling, reason) = check_response(handling, reason)?;
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let select = format!("SELECT phase FROM proposals WHERE region_id = $1 AND id = $2{}", for_update(pool));
-            let phase: String = sqlx::query_scalar(&select)
-                .bind(region_id)
-                .bind(proposal_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(StoreError::NotFound)?;
+            let phase = locked_proposal!(pool, tx, region_id, proposal_id).phase;
             if phase != Phase::Reactie.code() {
                 return Err(refused(
                     "verwerking",
@@ -1059,16 +1033,7 @@ impl Store {
     ) -> Result<VoteRow> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let select = format!(
-                "SELECT {PROPOSAL_COLUMNS} FROM proposals WHERE region_id = $1 AND id = $2{}",
-                for_update(pool)
-            );
-            let proposal: ProposalRow = sqlx::query_as(&select)
-                .bind(region_id)
-                .bind(proposal_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(StoreError::NotFound)?;
+            let proposal = locked_proposal!(pool, tx, region_id, proposal_id);
             let at = now();
             vote_allowed(proposal.phase(), proposal.vote_deadline, at)?;
             if !proposal.voters().iter().any(|v| v.member == municipality.as_str()) {
