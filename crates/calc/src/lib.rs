@@ -8,5 +8,6 @@ pub mod shapley;
 pub mod signals;
 pub mod simulation;
 pub mod spend;
+pub mod survey;
 pub mod voice;
 pub mod voting;
