@@ -97,84 +97,84 @@ pub async fn decisions(state: &AppState, region: &RegionRow) -> AppResult<Vec<Pr
     Ok(rows)
 }
 
-/// The decision list as CSV (semicolons, Dutch notation), for the members' councils.
-pub fn decisions_csv(rows: &[ProposalRow]) -> String {
-    let mut out =
-        String::from("besluitnummer;datum;soort;titel;uitkomst;voor;tegen;onthouding;niet gestemd;toelichting\r\n");
-    let cell = |s: &str| {
-        let s = s.replace(['\r', '\n'], " ");
-        // A leading formula character is neutralised for spreadsheet programs.
-        let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s };
-        if s.contains([';', '"']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s
-        }
-    };
-    for p in rows {
-        let outcome = p.outcome();
-        let tally = outcome.as_ref().map(|o| &o.tally);
-        let members =
-            |f: fn(&samenspel_calc::voting::Tally) -> u64| tally.map(f).map(|n| n.to_string()).unwrap_or_default();
-        out.push_str(
-            &[
-                cell(p.decision_number.as_deref().unwrap_or_default()),
-                cell(&p.decided_at.map(date_time).unwrap_or_default()),
-                cell(&p.kind),
-                cell(&p.title),
-                cell(outcome_label(p)),
+/// A free-text cell for a CSV export: a leading formula character is neutralised, so a
+/// spreadsheet program shows the text instead of evaluating it (quoting is `csv_response`'s).
+fn text_cell(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
+/// A CSV table: its header and rows.
+pub type CsvTable = (&'static [&'static str], Vec<Vec<String>>);
+
+/// The decision list as a CSV table (Dutch notation), for the members' councils.
+pub fn decisions_csv(rows: &[ProposalRow]) -> CsvTable {
+    const HEADER: &[&str] = &[
+        "besluitnummer",
+        "datum",
+        "soort",
+        "titel",
+        "uitkomst",
+        "voor",
+        "tegen",
+        "onthouding",
+        "niet gestemd",
+        "toelichting",
+    ];
+    let lines = rows
+        .iter()
+        .map(|p| {
+            let outcome = p.outcome();
+            let tally = outcome.as_ref().map(|o| &o.tally);
+            let members =
+                |f: fn(&samenspel_calc::voting::Tally) -> u64| tally.map(f).map(|n| n.to_string()).unwrap_or_default();
+            vec![
+                p.decision_number.clone().unwrap_or_default(),
+                p.decided_at.map(date_time).unwrap_or_default(),
+                p.kind.clone(),
+                text_cell(&p.title),
+                outcome_label(p).to_string(),
                 members(|t| t.for_.members),
                 members(|t| t.against.members),
                 members(|t| t.abstain.members),
                 members(|t| t.not_voted.members),
-                cell(&tally.map(|t| t.explanation.join(" ")).unwrap_or_default()),
+                tally.map(|t| t.explanation.join(" ")).unwrap_or_default(),
             ]
-            .join(";"),
-        );
-        out.push_str("\r\n");
-    }
-    out
-}
-
-/// A CSV cell: one line, quoted when needed, a leading formula character neutralised for
-/// spreadsheet programs.
-fn csv_cell(s: &str) -> String {
-    let s = s.replace(['\r', '\n'], " ");
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s };
-    if s.contains([';', '"']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
+        })
+        .collect();
+    (HEADER, lines)
 }
 
 /// Every input on the decided proposals that the reader may see, with the region's answer.
-pub async fn inputs_csv(state: &AppState, access: &RegionAccess, rows: &[ProposalRow]) -> AppResult<String> {
-    let mut out =
-        String::from("besluitnummer;titel;gemeentecode;gemeente;ingediend op;zienswijze;verwerking;reactie\r\n");
+pub async fn inputs_csv(state: &AppState, access: &RegionAccess, rows: &[ProposalRow]) -> AppResult<CsvTable> {
+    const HEADER: &[&str] =
+        &["besluitnummer", "titel", "gemeentecode", "gemeente", "ingediend op", "zienswijze", "verwerking", "reactie"];
+    let mut lines = Vec::new();
     for p in rows {
         for i in state.store.inputs(p.id).await?.iter().filter(|i| input_visible(access, p, i)) {
-            let cells = [
-                csv_cell(p.decision_number.as_deref().unwrap_or_default()),
-                csv_cell(&p.title),
-                csv_cell(&i.municipality_code),
-                csv_cell(&i.municipality_name),
-                csv_cell(&date_time(i.submitted_at)),
-                csv_cell(&i.body),
-                csv_cell(i.handling.as_deref().and_then(Handling::parse).map(|h| h.label()).unwrap_or("")),
-                csv_cell(i.response.as_deref().unwrap_or_default()),
-            ];
-            out.push_str(&cells.join(";"));
-            out.push_str("\r\n");
+            lines.push(vec![
+                p.decision_number.clone().unwrap_or_default(),
+                text_cell(&p.title),
+                i.municipality_code.clone(),
+                i.municipality_name.clone(),
+                date_time(i.submitted_at),
+                text_cell(&i.body.replace(['\r', '\n'], " ")),
+                i.handling.as_deref().and_then(Handling::parse).map(|h| h.label()).unwrap_or("").to_string(),
+                text_cell(&i.response.clone().unwrap_or_default().replace(['\r', '\n'], " ")),
+            ]);
         }
     }
-    Ok(out)
+    Ok((HEADER, lines))
 }
 
 /// Every member's vote on the decided proposals, as far as the reader may see it (open votes;
 /// of a secret one only whether the member voted).
-pub async fn votes_csv(state: &AppState, access: &RegionAccess, rows: &[ProposalRow]) -> AppResult<String> {
-    let mut out = String::from("besluitnummer;titel;gemeentecode;gemeente;gewicht;stem\r\n");
+pub async fn votes_csv(state: &AppState, access: &RegionAccess, rows: &[ProposalRow]) -> AppResult<CsvTable> {
+    const HEADER: &[&str] = &["besluitnummer", "titel", "gemeentecode", "gemeente", "gewicht", "stem"];
+    let mut lines = Vec::new();
     for p in rows {
         let votes = state.store.votes(p.id).await?;
         for v in p.voters() {
@@ -184,19 +184,17 @@ pub async fn votes_csv(state: &AppState, access: &RegionAccess, rows: &[Proposal
                 Some(_) => "gestemd (geheim)".into(),
                 None => "niet gestemd".into(),
             };
-            let cells = [
-                csv_cell(p.decision_number.as_deref().unwrap_or_default()),
-                csv_cell(&p.title),
-                csv_cell(&v.member),
-                csv_cell(&v.name),
+            lines.push(vec![
+                p.decision_number.clone().unwrap_or_default(),
+                text_cell(&p.title),
+                v.member,
+                v.name,
                 v.weight.to_string(),
-                csv_cell(&shown),
-            ];
-            out.push_str(&cells.join(";"));
-            out.push_str("\r\n");
+                shown,
+            ]);
         }
     }
-    Ok(out)
+    Ok((HEADER, lines))
 }
 
 /// The voice indicators of the members this user may see, with their names.

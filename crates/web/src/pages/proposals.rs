@@ -73,14 +73,6 @@ fn layout(ctx: &RegionCtx<'_>, title: &str, path: &str, notice: Option<Notice>) 
     Layout::for_region(title, ctx.user, ctx.region, ctx.access, &format!("{}/{path}", base(ctx))).with_notice(notice)
 }
 
-async fn context(
-    state: &AppState,
-    user: &CurrentUser,
-    code: &str,
-) -> Result<(samenspel_store::regions::RegionRow, RegionAccess), PageError> {
-    Ok(region_for(state, user, code).await?)
-}
-
 /// The confirmations after a successful form.
 fn notice(code: Option<&str>) -> Option<Notice> {
     let text = match code? {
@@ -205,7 +197,7 @@ pub async fn list(
     Path(code): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    let (region, access) = context(&state, &user, &code).await?;
+    let (region, access) = region_for(&state, &user, &code).await?;
     if !access.can_view_proposals() {
         return Err(AppError::forbidden().into());
     }
@@ -218,7 +210,7 @@ pub async fn create(
     Path(code): Path<String>,
     CsrfForm(user, form): CsrfForm<FormPairs>,
 ) -> PageResult {
-    let (region, access) = context(&state, &user, &code).await?;
+    let (region, access) = region_for(&state, &user, &code).await?;
     if !access.can_manage_proposals() {
         return Err(AppError::forbidden().into());
     }
@@ -664,7 +656,7 @@ pub async fn show(
     Path((code, id)): Path<(String, i64)>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    let (region, access) = context(&state, &user, &code).await?;
+    let (region, access) = region_for(&state, &user, &code).await?;
     if !access.can_view_proposals() && !access.can_view_decisions() {
         return Err(AppError::forbidden().into());
     }
@@ -682,7 +674,7 @@ async fn manager(
     user: &CurrentUser,
     code: &str,
 ) -> Result<(samenspel_store::regions::RegionRow, RegionAccess), PageError> {
-    let (region, access) = context(state, user, code).await?;
+    let (region, access) = region_for(state, user, code).await?;
     if !access.can_manage_proposals() {
         return Err(AppError::forbidden().into());
     }
@@ -777,7 +769,7 @@ pub async fn attachment(
     PageUser(user): PageUser,
     Path((code, id, attachment_id)): Path<(String, i64, i64)>,
 ) -> PageResult {
-    let (region, access) = context(&state, &user, &code).await?;
+    let (region, access) = region_for(&state, &user, &code).await?;
     visible_proposal(&state, &region, &access, id).await?;
     let (meta, content) = state.store.attachment_content(id, attachment_id).await?;
     download(&meta.file_name, media_type(&meta.file_name), content)
@@ -847,7 +839,7 @@ pub async fn give_input(
     Path((code, id)): Path<(String, i64)>,
     CsrfForm(user, form): CsrfForm<FormPairs>,
 ) -> PageResult {
-    let (region, access) = context(&state, &user, &code).await?;
+    let (region, access) = region_for(&state, &user, &code).await?;
     let ctx = RegionCtx { state: &state, user: &user, region: &region, access: &access };
     let p = visible_proposal(&state, &region, &access, id).await?;
     let member = member_of(&access, form.get("gemeentecode"))?;
@@ -908,7 +900,7 @@ pub async fn vote(
     Path((code, id)): Path<(String, i64)>,
     CsrfForm(user, form): CsrfForm<FormPairs>,
 ) -> PageResult {
-    let (region, access) = context(&state, &user, &code).await?;
+    let (region, access) = region_for(&state, &user, &code).await?;
     let ctx = RegionCtx { state: &state, user: &user, region: &region, access: &access };
     visible_proposal(&state, &region, &access, id).await?;
     let member = member_of(&access, form.get("gemeentecode"))?;
@@ -977,14 +969,14 @@ pub async fn decisions(
     Path(code): Path<String>,
     Query(q): Query<ExportQuery>,
 ) -> PageResult {
-    let (region, access) = context(&state, &user, &code).await?;
+    let (region, access) = region_for(&state, &user, &code).await?;
     if !access.can_view_decisions() {
         return Err(AppError::forbidden().into());
     }
     let rows = crate::governance::decisions(&state, &region).await?;
     match q.formaat.as_deref() {
         Some("csv") => {
-            let (part, body) = match q.deel.as_deref().unwrap_or("besluiten") {
+            let (part, (header, lines)) = match q.deel.as_deref().unwrap_or("besluiten") {
                 "besluiten" => ("besluitenlijst", crate::governance::decisions_csv(&rows)),
                 "zienswijzen" => ("zienswijzen", crate::governance::inputs_csv(&state, &access, &rows).await?),
                 "stemmen" => ("stemmen", crate::governance::votes_csv(&state, &access, &rows).await?),
@@ -997,7 +989,7 @@ pub async fn decisions(
                     .into())
                 }
             };
-            return download(&format!("{part}-{}.csv", region.code), "text/csv; charset=utf-8", body.into_bytes());
+            return Ok(super::production::csv_response(&format!("{part}-{}", region.code), header, lines));
         }
         Some("json") => {
             let record = crate::api::proposals::record(&state, &region, &access, &rows).await?;
@@ -1092,7 +1084,7 @@ fn share(p: Option<u32>, part: u32, whole: u32) -> String {
 }
 
 pub async fn voice(State(state): State<AppState>, PageUser(user): PageUser, Path(code): Path<String>) -> PageResult {
-    let (region, access) = context(&state, &user, &code).await?;
+    let (region, access) = region_for(&state, &user, &code).await?;
     if !access.can_view_voice() {
         return Err(AppError::forbidden().into());
     }
@@ -1250,7 +1242,7 @@ pub async fn representatives(
     Path(code): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    let (region, access) = context(&state, &user, &code).await?;
+    let (region, access) = region_for(&state, &user, &code).await?;
     if !access.can_view_representatives() {
         return Err(AppError::forbidden().into());
     }
@@ -1302,7 +1294,7 @@ pub async fn add_representative(
     Path(code): Path<String>,
     CsrfForm(user, form): CsrfForm<FormPairs>,
 ) -> PageResult {
-    let (region, access) = context(&state, &user, &code).await?;
+    let (region, access) = region_for(&state, &user, &code).await?;
     if !access.can_manage_representatives() {
         return Err(AppError::forbidden().into());
     }
@@ -1326,7 +1318,7 @@ pub async fn end_representative(
     Path((code, id)): Path<(String, i64)>,
     CsrfForm(user, form): CsrfForm<FormPairs>,
 ) -> PageResult {
-    let (region, access) = context(&state, &user, &code).await?;
+    let (region, access) = region_for(&state, &user, &code).await?;
     if !access.can_manage_representatives() {
         return Err(AppError::forbidden().into());
     }
