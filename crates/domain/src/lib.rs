@@ -8,6 +8,7 @@ pub mod charter;
 pub mod codes;
 pub mod figures;
 pub mod governance;
+pub mod instrument;
 pub mod money;
 pub mod nl;
 pub mod norm;
