@@ -32,6 +32,21 @@ pub async fn wait_past(at: time::OffsetDateTime) {
     }
 }
 
+/// A draft proposal through the API; its id.
+pub async fn draft_via_api(app: &TestApp, admin: &str, kind: &str, title: &str) -> i64 {
+    let response = app
+        .api_send(
+            Method::POST,
+            admin,
+            &format!("{API}/voorstellen"),
+            json!({"soort": kind, "titel": title, "tekst": "Tekst."}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let created: Value = response.json().await.unwrap();
+    created["id"].as_i64().unwrap()
+}
+
 fn location(response: &reqwest::Response) -> String {
     response.headers()["location"].to_str().unwrap().to_string()
 }
@@ -214,18 +229,7 @@ async fn a_proposal_runs_through_consultation_response_and_vote_in_the_pages() {
 
 /// Runs a proposal through the API with the given votes and closes it; returns its id.
 async fn decide(app: &TestApp, admin: &str, kind: &str, votes: &[(&str, &str, &str)]) -> i64 {
-    let created: Value = app
-        .api_send(
-            Method::POST,
-            admin,
-            &format!("{API}/voorstellen"),
-            json!({"soort": kind, "titel": format!("Besluit over {kind}"), "tekst": "Tekst."}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = created["id"].as_i64().unwrap();
+    let id = draft_via_api(app, admin, kind, &format!("Besluit over {kind}")).await;
     let steps = format!("{API}/voorstellen/{id}/stappen");
     let step = |stap: &'static str, termijn: Option<String>| {
         let body = match termijn {
@@ -318,18 +322,7 @@ async fn bad_governance_input_gets_a_clear_message_and_changes_nothing() {
         .await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert!(response.text().await.unwrap().contains("Kies de soort besluit"));
-    let created: Value = app
-        .api_send(
-            Method::POST,
-            &admin,
-            &format!("{API}/voorstellen"),
-            json!({"soort": "begroting", "titel": "Begroting", "tekst": "x"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = created["id"].as_i64().unwrap();
+    let id = draft_via_api(&app, &admin, "begroting", "Begroting").await;
     let small = app.token("wethouder-middendelfland").await;
     // Attachments through the API: stored as sent, listed, downloaded; an empty one refused.
     let upload = |body: Vec<u8>| {
@@ -515,18 +508,7 @@ async fn representatives_voting_at_once_over_http_give_an_exact_tally() {
         voters.push((code.clone(), app.token(&login).await));
     }
     assert_eq!(voters.len(), 9);
-    let created: Value = app
-        .api_send(
-            Method::POST,
-            &admin,
-            &format!("{API}/voorstellen"),
-            json!({"soort": "overig", "titel": "Tegelijk", "tekst": "x"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = created["id"].as_i64().unwrap();
+    let id = draft_via_api(&app, &admin, "overig", "Tegelijk").await;
     let steps = format!("{API}/voorstellen/{id}/stappen");
     let (termijn, end) = deadline_in(2);
     app.api_send(Method::POST, &admin, &steps, json!({"stap": "consultatie-openen", "termijn": termijn})).await;

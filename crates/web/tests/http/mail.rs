@@ -4,7 +4,7 @@
 use crate::common::{spawn_with_settings, TestApp};
 use reqwest::{Method, StatusCode};
 use samenspel_store::Actor;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
@@ -91,18 +91,7 @@ async fn members_hear_by_mail_when_their_input_or_vote_is_asked_when_smtp_is_con
     set_email(&app, "gemeente", "medewerker@middendelfland.example").await;
     set_email(&app, "wethouder-delft", "wethouder@delft.example").await;
     let admin = app.token("beheerder").await;
-    let created: Value = app
-        .api_send(
-            Method::POST,
-            &admin,
-            "/api/v1/regios/haaglanden/voorstellen",
-            json!({"soort": "overig", "titel": "Jaarplan", "tekst": "x"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = created["id"].as_i64().unwrap();
+    let id = crate::governance::draft_via_api(&app, &admin, "overig", "Jaarplan").await;
     let steps = format!("/api/v1/regios/haaglanden/voorstellen/{id}/stappen");
     let (termijn, end) = crate::governance::deadline_in(2);
     let response =
