@@ -17,6 +17,7 @@ pub mod catalogue;
 pub mod charter;
 pub mod contracts;
 pub mod figures;
+pub mod health;
 pub mod keys;
 pub mod lots;
 pub mod norm;
