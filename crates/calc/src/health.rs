@@ -387,6 +387,48 @@ pub fn trends(instrument: &Instrument, parties: &[Party], before: &[Respondent],
     out
 }
 
+/// How generated respondents answer: per respondent group (and size class for members) and
+/// party rated, the level they lean to on the scale.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GeneratedGroup {
+    pub group: Party,
+    pub large_member: Option<bool>,
+    pub count: usize,
+    /// The mean level per party rated (`None` for an instrument not answered per party).
+    pub levels: Vec<(Option<Party>, f64)>,
+}
+
+/// Generates answers for demonstrations and tests, never for real rounds: each respondent has a
+/// personal lean around the group's level (sd 0.8) and answers each statement around that
+/// (sd 0.6), rounded to the scale, reverse-worded statements answered from the other end.
+/// Deterministic for a seed.
+pub fn generate(instrument: &Instrument, groups: &[GeneratedGroup], seed: u64) -> Vec<Respondent> {
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, Normal};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let person = Normal::new(0.0, 0.8).unwrap_or_else(|_| unreachable!("valid sd"));
+    let item = Normal::new(0.0, 0.6).unwrap_or_else(|_| unreachable!("valid sd"));
+    let max = f64::from(instrument.points);
+    let mut out = Vec::new();
+    for g in groups {
+        for _ in 0..g.count {
+            let lean = person.sample(&mut rng);
+            let mut answers = BTreeMap::new();
+            for (party, level) in &g.levels {
+                for d in &instrument.dimensions {
+                    for i in &d.items {
+                        let value = (level + lean + item.sample(&mut rng)).round().clamp(1.0, max);
+                        let value = if i.reverse { max + 1.0 - value } else { value };
+                        answers.insert(answer_key(*party, &i.key), value as u8);
+                    }
+                }
+            }
+            out.push(Respondent { group: g.group, large_member: g.large_member, answers });
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -550,6 +592,59 @@ mod tests {
         };
         assert!(find(Party::Region, Group::All).change.unwrap().decline);
         assert!(!find(Party::Providers, Group::All).change.unwrap().decline);
+    }
+
+    #[test]
+    fn generated_answers_fit_the_instrument_and_a_generated_decline_is_found() {
+        let instrument = Instrument::parse(TRUST).unwrap();
+        let spec = |small_in_region: f64| {
+            vec![
+                GeneratedGroup {
+                    group: Party::Members,
+                    large_member: Some(true),
+                    count: 9,
+                    levels: Party::ALL.iter().map(|p| (Some(*p), 5.2)).collect(),
+                },
+                GeneratedGroup {
+                    group: Party::Members,
+                    large_member: Some(false),
+                    count: 9,
+                    levels: Party::ALL
+                        .iter()
+                        .map(|p| (Some(*p), if *p == Party::Region { small_in_region } else { 5.0 }))
+                        .collect(),
+                },
+                GeneratedGroup {
+                    group: Party::Providers,
+                    large_member: None,
+                    count: 12,
+                    levels: Party::ALL.iter().map(|p| (Some(*p), 4.6)).collect(),
+                },
+            ]
+        };
+        let before = generate(&instrument, &spec(5.3), 1);
+        let after = generate(&instrument, &spec(4.0), 2);
+        assert_eq!(before.len(), 30);
+        for r in &before {
+            let answers = samenspel_domain::instrument::Answers { scale: r.answers.clone(), open: Vec::new() };
+            assert!(instrument.check_answers(&Party::ALL, &answers).is_empty());
+        }
+        assert_eq!(generate(&instrument, &spec(5.3), 1), before, "deterministic for a seed");
+        let trends = trends(&instrument, &Party::ALL, &before, &after);
+        let overall = |party: Party, group: Group| {
+            trends.iter().find(|t| t.dimension == OVERALL && t.party == Some(party) && t.group == group).unwrap()
+        };
+        assert!(overall(Party::Region, Group::SmallMembers).change.unwrap().decline);
+        for g in [Group::LargeMembers, Group::Providers] {
+            for p in Party::ALL {
+                assert!(!overall(p, g).change.unwrap().decline, "{g:?} about {p:?}");
+            }
+        }
+        // The decline is there for small members only, not for how they see the others.
+        assert!(!overall(Party::Providers, Group::SmallMembers).change.unwrap().decline);
+        // Cronbach's alpha holds for generated answers with a person effect.
+        let report = report(&instrument, &Party::ALL, &after);
+        assert!(report.reliability.iter().all(|r| r.alpha.is_some_and(|a| a > 0.7)), "{:?}", report.reliability);
     }
 
     #[test]

@@ -388,6 +388,30 @@ impl RegionAccess {
     pub fn can_manage_representatives(&self) -> bool {
         self.admin
     }
+
+    /// Collaboration health: the aggregated results of the questionnaire rounds (never a
+    /// response, never a group under five) are for everyone in the collaboration, providers too:
+    /// they answered and rated as partners.
+    pub fn can_view_health_results(&self) -> bool {
+        self.any()
+    }
+
+    /// Instruments, rounds and invitations, the response rate while a round runs, and the open
+    /// answers: the collaboration coach and the regional team.
+    pub fn can_manage_health(&self) -> bool {
+        self.admin || self.coach
+    }
+
+    /// The early warnings and the leave-or-remain dossier bring trust together with money and
+    /// voice per member: the board's view (region, members, coach, observers), not providers'.
+    pub fn can_view_health_warnings(&self) -> bool {
+        self.can_view_risk_sharing()
+    }
+
+    /// The region's own conclusions in the dossier: the regional team and the coach.
+    pub fn can_write_evaluation(&self) -> bool {
+        self.admin || self.coach
+    }
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ pub struct Item {
 }
 
 /// Items that together measure one thing (the score is their mean).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Dimension {
     #[serde(rename = "sleutel")]
@@ -37,6 +37,9 @@ pub struct Dimension {
     /// The words for each point of the scale when they are not agreement (importance, say).
     #[serde(rename = "labels", default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<Vec<String>>,
+    /// A score below this raises an early warning (the causes of dissatisfaction, say).
+    #[serde(rename = "signaalOnder", default, skip_serializing_if = "Option::is_none")]
+    pub warn_below: Option<f64>,
     #[serde(rename = "stellingen")]
     pub items: Vec<Item>,
 }
@@ -269,6 +272,9 @@ impl Instrument {
                     out.push(format!("dimensie '{}' heeft niet precies {} labels met tekst", d.key, self.points));
                 }
             }
+            if d.warn_below.is_some_and(|w| !w.is_finite() || w <= 1.0 || w > f64::from(self.points)) {
+                out.push(format!("dimensie '{}': 'signaalOnder' moet boven 1 en op de schaal liggen", d.key));
+            }
             // Reliability (Cronbach's alpha) needs at least two items.
             if d.items.len() < 2 {
                 out.push(format!("dimensie '{}' heeft minstens twee stellingen nodig", d.key));
@@ -444,7 +450,8 @@ mod tests {
 
         let value = Instrument::parse(VALUE).unwrap();
         assert_eq!(value.comparisons.len(), 4);
-        assert_eq!(value.dimension("betrokkenheid").map(|d| d.items.len()), Some(3));
+        let causes = value.dimension("betrokkenheid").unwrap();
+        assert_eq!((causes.items.len(), causes.warn_below), (3, Some(3.0)));
     }
 
     #[test]

@@ -86,6 +86,9 @@ pub enum Command {
     /// Het auditlogboek: controleer de hashketen.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Gezondheid van de samenwerking: meetrondes.
+    #[command(subcommand)]
+    Gezondheid(GezondheidCommand),
     /// Vul de database met de demoregio (zoals `serve --demo`) zonder de server te starten.
     Demo {
         /// Zonder een jaar gegenereerde productie.
@@ -104,6 +107,30 @@ pub enum AuditCommand {
         /// De laatste hash van een eerdere controle: die regel moet nog in de keten staan.
         #[arg(long)]
         verwacht: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum GezondheidCommand {
+    /// Vul een open meetronde met GEGENEREERDE antwoorden, voor een demonstratie of een test:
+    /// nooit in een echte meting. De meetronde krijgt op elke pagina het label 'gegenereerde
+    /// antwoorden'.
+    Genereer {
+        /// Code van de regio.
+        #[arg(long)]
+        regio: String,
+        /// Nummer van de open meetronde.
+        #[arg(long)]
+        ronde: i64,
+        /// Aantal respondenten (de helft gemeenten, minstens vijf van het regionale team, de rest aanbieders).
+        #[arg(long, default_value_t = 35)]
+        aantal: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Laat het oordeel van de kleine gemeenten dalen: PARTIJ=PUNTEN (gemeenten, regio of
+        /// aanbieders; 'alles' voor een instrument dat niet per partij wordt beantwoord), bijvoorbeeld regio=1.3.
+        #[arg(long)]
+        daling: Option<String>,
     },
 }
 
@@ -381,6 +408,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let production =
                 (!zonder_productie).then(|| demo::DemoProduction::year(keys.clone(), samenspel_store::now().date()));
             report_demo(demo::seed(&store, std::env::var("SAMENSPEL_DEMO_PASSWORD").ok(), production).await?);
+        }
+        Command::Gezondheid(GezondheidCommand::Genereer { regio, ronde, aantal, seed, daling }) => {
+            let store = open(&database).await?;
+            crate::health::generate(&store, &regio, ronde, aantal, seed, daling.as_deref()).await?;
         }
         Command::Audit(AuditCommand::Verify { verwacht }) => {
             let store = open(&database).await?;

@@ -2,6 +2,7 @@
 
 mod cli;
 mod governance;
+mod health;
 mod production;
 mod risk_sharing;
 

@@ -289,3 +289,66 @@ mod tests {
         assert!(svg.contains("<rect x=\"200.0\" y=\"28.0\" width=\"410.0\"") && !svg.contains("links"));
     }
 }
+
+/// A score on a scale with its 95 % interval.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Interval {
+    pub label: String,
+    pub mean: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+/// Scores on a 1–`points` scale as dots with their interval as a line, one per row; an
+/// optional second dot per row (a `marker` such as the intended value) drawn as a ring.
+pub fn intervals(id: &str, title: &str, description: &str, points: u8, rows: &[(Interval, Option<f64>)]) -> String {
+    let row_h = 26.0;
+    let (width, left, right) = (720.0, 280.0, 60.0);
+    let height = 44.0 + row_h * rows.len().max(1) as f64;
+    let (lo, hi) = (1.0, f64::from(points.max(2)));
+    let x = |v: f64| left + (v.clamp(lo, hi) - lo) / (hi - lo) * (width - left - right);
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        "<svg class=\"samenspel-chart\" role=\"img\" aria-labelledby=\"{id}-titel {id}-beschrijving\" \
+         viewBox=\"0 0 {width} {height}\" width=\"100%\" preserveAspectRatio=\"xMinYMin meet\">\
+         <title id=\"{id}-titel\">{}</title><desc id=\"{id}-beschrijving\">{}</desc>",
+        escape(title),
+        escape(description)
+    );
+    let axis_y = height - 24.0;
+    for p in 1..=points {
+        let px = x(f64::from(p));
+        let _ = write!(
+            svg,
+            "<line x1=\"{px:.1}\" y1=\"6\" x2=\"{px:.1}\" y2=\"{axis_y:.1}\" stroke=\"#c8c8c8\"/>\
+             <text x=\"{px:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"12\" fill=\"#000\">{p}</text>",
+            axis_y + 16.0
+        );
+    }
+    for (i, (row, marker)) in rows.iter().enumerate() {
+        let y = 18.0 + row_h * i as f64;
+        let label: String = row.label.chars().take(42).collect();
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" font-size=\"12\" fill=\"#000\">{}</text>\
+             <line x1=\"{:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#154273\" stroke-width=\"2\"/>\
+             <circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"5\" fill=\"#154273\"/>",
+            left - 8.0,
+            y + 4.0,
+            escape(&label),
+            x(row.low),
+            x(row.high),
+            x(row.mean)
+        );
+        if let Some(m) = marker {
+            let _ = write!(
+                svg,
+                "<circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"6\" fill=\"none\" stroke=\"#a90061\" stroke-width=\"2\"/>",
+                x(*m)
+            );
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}

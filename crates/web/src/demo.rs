@@ -2,10 +2,13 @@
 //! fictional providers and one demo account per role, so a newcomer can look around.
 
 use crate::auth::secrets::{hash_password, random_token};
+use samenspel_calc::health::{generate, GeneratedGroup, Respondent};
 use samenspel_domain::access::Role;
 use samenspel_domain::account::{check_password, NewAccount};
+use samenspel_domain::instrument::{Instrument, Party};
 use samenspel_domain::region::Domain;
 use samenspel_domain::{AgbCode, KvkNumber, MunicipalityCode, YouthRegionCode};
+use samenspel_store::health::{InstrumentChoice, NewRound};
 use samenspel_store::keys::RegionKeys;
 use samenspel_store::providers::ProviderDetails;
 use samenspel_store::{Actor, Store, StoreError};
@@ -156,6 +159,7 @@ pub async fn seed(
     if let Some(production) = production {
         seed_production(store, &region, &production, &actor).await?;
     }
+    seed_health(store, region.id, &actor).await?;
     Ok(Seeded::Created { generated_password: generated.then_some(password) })
 }
 
@@ -401,5 +405,121 @@ async fn seed_procurement(store: &Store, region_id: i64, providers: &[i64], acto
             &applicant,
         )
         .await?;
+    Ok(())
+}
+
+/// Generated respondents for a demonstration (never for a real round): `total` split over the
+/// members (half, large and small alike), the regional team (at least five) and the providers,
+/// each leaning to a level a little above the middle of the scale; `decline` lowers the small
+/// members' level about one party (or about everything for an instrument not answered per
+/// party) by that many points.
+pub fn demo_respondents(
+    instrument: &Instrument,
+    parties: &[Party],
+    total: usize,
+    seed: u64,
+    decline: Option<(Option<Party>, f64)>,
+) -> Vec<Respondent> {
+    let base = f64::from(instrument.points) * 0.7;
+    let members = total / 2;
+    let region = (total / 7).max(5).min(total.saturating_sub(members));
+    let providers = total.saturating_sub(members + region);
+    let levels = |small: bool| -> Vec<(Option<Party>, f64)> {
+        instrument
+            .passes(parties)
+            .into_iter()
+            .map(|p| {
+                let drop = match decline {
+                    Some((party, points)) if small && (party.is_none() || party == p) => points,
+                    _ => 0.0,
+                };
+                (p, base - drop)
+            })
+            .collect()
+    };
+    let groups = [
+        GeneratedGroup {
+            group: Party::Members,
+            large_member: Some(true),
+            count: members - members / 2,
+            levels: levels(false),
+        },
+        GeneratedGroup { group: Party::Members, large_member: Some(false), count: members / 2, levels: levels(true) },
+        GeneratedGroup { group: Party::Region, large_member: None, count: region, levels: levels(false) },
+        GeneratedGroup { group: Party::Providers, large_member: None, count: providers, levels: levels(false) },
+    ];
+    generate(instrument, &groups, seed)
+}
+
+/// Runs a round to its close with generated answers (marked as generated on every page).
+pub async fn run_generated_round(
+    store: &Store,
+    region_id: i64,
+    new: &NewRound,
+    respondents: impl FnOnce(&Instrument, &[Party]) -> Vec<Respondent>,
+    actor: &Actor,
+) -> Result<i64, StoreError> {
+    let round = store.create_survey_round(region_id, new, actor).await?;
+    store.set_survey_round_status(region_id, round.id, true, actor).await?;
+    let answers = respondents(&round.instrument(), &round.parties());
+    store.add_generated_responses(region_id, round.id, &answers).await?;
+    store.set_survey_round_status(region_id, round.id, false, actor).await?;
+    Ok(round.id)
+}
+
+/// The demo region's collaboration health: a trust baseline and a second round among 35
+/// generated respondents in which the small members' trust in the regional team falls (and
+/// nothing else moves), a round of the collaboration factors and one of the value of the
+/// collaboration.
+async fn seed_health(store: &Store, region_id: i64, actor: &Actor) -> Result<(), DemoError> {
+    let round = |title: &str, kind: &str, key: &str| NewRound {
+        title: title.into(),
+        kind: kind.into(),
+        instrument: InstrumentChoice::Shipped(key.into()),
+        parties: Party::ALL.to_vec(),
+        closes_at: samenspel_store::now() + time::Duration::days(1),
+    };
+    run_generated_round(
+        store,
+        region_id,
+        &round("Nulmeting vertrouwen", "nulmeting", "vertrouwen"),
+        |i, p| demo_respondents(i, p, 35, 11, None),
+        actor,
+    )
+    .await?;
+    run_generated_round(
+        store,
+        region_id,
+        &round("Meting vertrouwen najaar", "periodiek", "vertrouwen"),
+        |i, p| demo_respondents(i, p, 35, 12, Some((Some(Party::Region), 1.3))),
+        actor,
+    )
+    .await?;
+    run_generated_round(
+        store,
+        region_id,
+        &round("Samenwerkingsfactoren", "periodiek", "samenwerkingsfactoren"),
+        |i, p| demo_respondents(i, p, 35, 13, None),
+        actor,
+    )
+    .await?;
+    run_generated_round(
+        store,
+        region_id,
+        &round("Waarde van de samenwerking", "periodiek", "waarde"),
+        |i, p| {
+            let mut respondents = demo_respondents(i, p, 35, 14, None);
+            // Integrated care matters a lot and is realised little: the gap the demo shows.
+            for r in &mut respondents {
+                r.answers.insert("belang_integraal".into(), 5);
+                if let Some(v) = r.answers.get_mut("realisatie_integraal") {
+                    *v = (*v).saturating_sub(2).max(1);
+                }
+            }
+            respondents
+        },
+        actor,
+    )
+    .await?;
     Ok(())
 }

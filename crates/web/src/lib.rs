@@ -13,6 +13,7 @@ pub mod demo;
 pub mod error;
 pub mod forms;
 pub mod governance;
+pub mod health;
 pub mod input;
 pub mod mail;
 pub mod pages;

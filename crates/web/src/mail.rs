@@ -66,6 +66,28 @@ impl Mailer {
         }
     }
 
+    /// Sends a respondent their personal questionnaire link; whether it went out.
+    pub async fn send_invitation(
+        &self,
+        address: &str,
+        region: &RegionRow,
+        round: &samenspel_store::health::RoundRow,
+        path: &str,
+    ) -> bool {
+        let closes = samenspel_domain::nl::date_time(round.closes_at);
+        let subject = format!("Vragenlijst {}: {}", region.name, round.title);
+        let body = format!(
+            "Goedendag,\n\nDe samenwerking {} vraagt uw oordeel in de meetronde '{}'. Het invullen kost ongeveer \
+             tien minuten en kan tot {closes}.\n\nUw persoonlijke link (werkt één keer, niet doorsturen):\n{}\n\n\
+             Uw antwoorden worden opgeslagen zonder deze link en zonder uw naam; de regio ziet alleen cijfers van \
+             groepen van minstens vijf mensen.\n",
+            region.name,
+            round.title,
+            self.link(path)
+        );
+        self.send_each(&[(address.to_string(), String::new())], &subject, &body).await == 0
+    }
+
     /// Sends one message to each address; returns how many failed.
     async fn send_each(&self, to: &[(String, String)], subject: &str, body: &str) -> usize {
         let mut failed = 0;

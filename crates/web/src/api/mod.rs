@@ -7,6 +7,7 @@ pub mod audit;
 pub mod catalogue;
 pub mod charter;
 pub mod contracts;
+pub mod health;
 pub mod json;
 pub mod lots;
 pub mod norm;
@@ -92,6 +93,17 @@ pub fn router() -> Router<AppState> {
         .route("/regios/{code}/signalen", get(production::signals))
         .route("/regios/{code}/handvesten", get(charter::list).post(charter::create))
         .route("/regios/{code}/norm-zelfevaluaties", get(norm::list).post(norm::create))
+        .route("/regios/{code}/instrumenten", get(health::instruments).post(health::create_instrument))
+        .route("/regios/{code}/instrumenten/{id}", get(health::instrument).put(health::update_instrument))
+        .route("/regios/{code}/meetrondes", get(health::rounds).post(health::create_round))
+        .route("/regios/{code}/meetrondes/{id}", get(health::round))
+        .route("/regios/{code}/meetrondes/{id}/status", post(health::set_status))
+        .route(
+            "/regios/{code}/meetrondes/{id}/uitnodigingen",
+            get(health::response_rates).post(health::create_invitations),
+        )
+        .route("/regios/{code}/meetrondes/{id}/resultaten", get(health::round_results))
+        .route("/regios/{code}/vroegsignalen", get(health::warnings))
         .route("/regios/{code}/voorstellen", get(proposals::list).post(proposals::create))
         .route("/regios/{code}/voorstellen/{id}", get(proposals::get).put(proposals::update))
         .route("/regios/{code}/voorstellen/{id}/stappen", post(proposals::step))

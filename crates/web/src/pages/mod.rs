@@ -7,6 +7,7 @@ mod admin;
 mod admission;
 mod charter;
 mod contracts;
+mod health;
 mod home;
 mod login;
 mod members;
@@ -34,6 +35,7 @@ use samenspel_store::regions::RegionRow;
 use samenspel_store::StoreError;
 
 pub use charter::outsiders as charter_outsiders;
+pub use health::new_round as new_survey_round;
 pub use proposals::{download_response, media_type as attachment_media_type};
 
 pub fn router() -> Router<AppState> {
@@ -121,6 +123,17 @@ pub fn router() -> Router<AppState> {
         .route("/regios/{code}/inspraak", get(proposals::voice))
         .route("/regios/{code}/vertegenwoordigers", get(proposals::representatives).post(proposals::add_representative))
         .route("/regios/{code}/vertegenwoordigers/{id}/einde", post(proposals::end_representative))
+        .route("/regios/{code}/gezondheid", get(health::overview))
+        .route("/regios/{code}/gezondheid/rondes", post(health::create_round))
+        .route("/regios/{code}/gezondheid/rondes/{id}", get(health::round))
+        .route("/regios/{code}/gezondheid/rondes/{id}/status", post(health::set_status))
+        .route("/regios/{code}/gezondheid/rondes/{id}/uitnodigingen", post(health::create_invitations))
+        .route("/regios/{code}/gezondheid/rondes/{id}/uitkomsten", get(health::round_results))
+        .route("/regios/{code}/gezondheid/instrumenten", post(health::create_instrument))
+        .route("/regios/{code}/gezondheid/instrumenten/{ref}", get(health::instrument).post(health::save_instrument))
+        .route("/regios/{code}/gezondheid/waarschuwingen", get(health::warnings))
+        .route("/regios/{code}/gezondheid/dossier", get(health::dossier).post(health::save_conclusions))
+        .route("/vragenlijst/{token}", get(health::questionnaire).post(health::answer))
         .route("/regios/{code}/verevening", get(risk_sharing::agreements).post(risk_sharing::create_agreement))
         .route("/regios/{code}/verevening/afspraken/{id}", get(risk_sharing::agreement).post(risk_sharing::add_version))
         .route("/regios/{code}/verevening/afspraken/{id}/status", post(risk_sharing::set_status))
@@ -258,6 +271,9 @@ impl Layout {
         } else if access.can_view_charter() {
             items.push((format!("{base}/besluiten"), "Bestuur"));
         }
+        if access.can_view_health_results() {
+            items.push((format!("{base}/gezondheid"), "Gezondheid"));
+        }
         if access.can_view_roles_overview() || !access.providers.is_empty() {
             items.push((format!("{base}/gebruikers"), "Gebruikers en rollen"));
         }
@@ -273,7 +289,8 @@ impl Layout {
             .map(|(href, label)| NavItem {
                 current: href == current
                     || (label == "Inkoop" && in_procurement)
-                    || (label == "Bestuur" && proposals::is_governance_path(&base, current)),
+                    || (label == "Bestuur" && proposals::is_governance_path(&base, current))
+                    || (label == "Gezondheid" && current.starts_with(&format!("{base}/gezondheid"))),
                 href,
                 label,
             })

@@ -6,6 +6,7 @@ mod api_rules;
 mod charter;
 mod common;
 mod governance;
+mod health;
 mod login;
 mod mail;
 mod norm;
