@@ -66,6 +66,10 @@ async function login(context, login) {
   return page;
 }
 
+async function expectText(page, text, message) {
+  if (!(await page.getByText(text).first().isVisible())) fail(message);
+}
+
 async function firstLink(page, pattern) {
   const hrefs = await page.locator('main a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
   return hrefs.find((h) => h && pattern.test(h));
@@ -173,9 +177,6 @@ try {
     // A moment `ms` from now in Dutch time, as a datetime-local field takes it.
     const dutchTime = (ms) => new Date(Date.now() + ms).toLocaleString('sv-SE', { timeZone: 'Europe/Amsterdam' }).replace(' ', 'T');
     const until = async (page, moment) => { const left = moment - Date.now(); if (left > 0) await page.waitForTimeout(left + 1500); };
-    const expectText = async (page, text, message) => {
-      if (!(await page.getByText(text).first().isVisible())) fail(message);
-    };
     const adminContext = await browser.newContext();
     const admin = await login(adminContext, 'beheerder');
     await visit(admin, `${region}/voorstellen`, 'beheerder');
@@ -259,22 +260,99 @@ try {
     await adminContext.close();
   }
 
+  // Collaboration health: the coach prepares a trust round about the regional team, invites two
+  // respondents and opens it; a respondent answers with the keyboard only, first leaving one
+  // statement open (refused, answers kept), then completing it.
+  {
+    const coachContext = await browser.newContext();
+    const coach = await login(coachContext, 'coach');
+    await visit(coach, `${region}/gezondheid`, 'coach');
+    await coach.getByLabel('Titel', { exact: true }).fill('Vertrouwen browser');
+    await coach.getByRole('button', { name: 'Meetronde voorbereiden' }).click();
+    await coach.waitForLoadState();
+    if (!(await coach.getByText('Kies een instrument uit de lijst.').first().isVisible())) fail('coach: meetronde zonder instrument niet geweigerd');
+    if ((await coach.getByLabel('Titel', { exact: true }).inputValue()) !== 'Vertrouwen browser') fail('coach: ingetypte titel kwijt');
+    await audit(coach, 'coach meetronde met fouten');
+    await coach.getByLabel('Instrument', { exact: true }).selectOption('samenspel:vertrouwen');
+    await coach.getByLabel('Gemeenten (leden)').uncheck();
+    await coach.getByLabel('Aanbieders').uncheck();
+    await coach.getByRole('button', { name: 'Meetronde voorbereiden' }).click();
+    await coach.waitForLoadState();
+    await expectText(coach, 'De meetronde is voorbereid', 'coach: meetronde niet voorbereid');
+    await coach.getByLabel('Respondenten, één per regel').fill('gemeente;GM1842;\nregio;;');
+    await coach.getByRole('button', { name: 'Links maken' }).click();
+    await coach.waitForLoadState();
+    const links = await coach.locator('code.samenspel-hash').allTextContents();
+    if (links.length !== 2) fail(`coach: ${links.length} links gemaakt, verwacht 2`);
+    await audit(coach, 'coach nieuwe links');
+    await coach.getByRole('button', { name: 'Meetronde openen' }).click();
+    await coach.waitForLoadState();
+    await expectText(coach, 'De meetronde is geopend', 'coach: meetronde niet geopend');
+    const roundPath = new URL(coach.url()).pathname;
+
+    const respondentContext = await browser.newContext();
+    const respondent = await respondentContext.newPage();
+    await visit(respondent, links[0], 'respondent');
+    await expectText(respondent, 'Wat er met uw antwoorden gebeurt', 'respondent: geen uitleg over de antwoorden');
+    const isRadio = () => respondent.evaluate(() => document.activeElement && document.activeElement.type === 'radio');
+    for (let i = 0; i < 80 && !(await isRadio()); i++) await respondent.keyboard.press('Tab');
+    const questions = await respondent.locator('fieldset.samenspel-likert').count();
+    // Every statement but the last: Space takes the first answer, four arrows move to the fifth.
+    for (let q = 0; q < questions - 1; q++) {
+      await respondent.keyboard.press('Space');
+      for (let k = 0; k < 4; k++) await respondent.keyboard.press('ArrowRight');
+      await respondent.keyboard.press('Tab');
+    }
+    // Past the last statement to the open question, then the submit button.
+    await respondent.keyboard.press('Tab');
+    await respondent.keyboard.type('Vaker samen aan tafel.');
+    await respondent.keyboard.press('Tab');
+    // A form sent with Enter navigates after the key press returns: wait for it.
+    await Promise.all([respondent.waitForNavigation(), respondent.keyboard.press('Enter')]);
+    await expectText(respondent, 'Nog niet verstuurd', 'respondent: ontbrekend antwoord niet gemeld');
+    const kept = await respondent.locator('input[type=radio]:checked').count();
+    if (kept !== questions - 1) fail(`respondent: ${kept} antwoorden bewaard, verwacht ${questions - 1}`);
+    await audit(respondent, 'respondent vragenlijst met fout');
+    // From the error summary to the open statement, answer it, and send.
+    const onErrorLink = () => respondent.evaluate(() => {
+      const a = document.activeElement;
+      return !!a && a.tagName === 'A' && (a.getAttribute('href') || '').startsWith('#v-');
+    });
+    for (let i = 0; i < 40 && !(await onErrorLink()); i++) await respondent.keyboard.press('Tab');
+    await respondent.keyboard.press('Enter');
+    await respondent.keyboard.press('Tab');
+    await respondent.keyboard.press('Space');
+    await respondent.keyboard.press('Tab');
+    await respondent.keyboard.press('Tab');
+    await Promise.all([respondent.waitForNavigation(), respondent.keyboard.press('Enter')]);
+    await expectText(respondent, 'Dank u wel', 'respondent: antwoorden niet verstuurd');
+    await audit(respondent, 'respondent verstuurd');
+    await visit(respondent, links[0], 'respondent', 410);
+    await respondentContext.close();
+
+    await coach.goto(base + roundPath);
+    await expectText(coach, 'Gemeenten (leden): kleine gemeenten', 'coach: respons per groep ontbreekt');
+    await visit(coach, `${roundPath}/uitkomsten`, 'coach');
+    await coachContext.close();
+  }
+
   const riskSharing = [`${region}/handvest`, `${region}/norm`, `${region}/verevening`, `${region}/verevening/afrekening`, `${region}/verevening/shapley`,
     `${region}/verevening/uittreden`, `${region}/verevening/uittreden?gemeente=GM1842&gemeente=GM0629`, `${region}/verevening/budgetrisico?jaren=20000`];
   const common = [region, `${region}/leden`, `${region}/kerncijfers`, `${region}/aanbieders`, '/regios', '/gemeenten', '/gemeenten?naam=delf', '/account',
     `${region}/percelen`, `${region}/percelen?datum=2025-06-01`, `${region}/producten`, `${region}/producten?zoek=ambulant&wet=jeugd`,
     `${region}/contracten`, `${region}/administratieve-lasten`,
     `${region}/uitgaven`, `${region}/uitgaven?per=aanbieder`, `${region}/uitgaven?per=perceel`, `${region}/uitgaven?per=product`,
-    `${region}/uitgaven?jaar=2025`, `${region}/signalen`];
+    `${region}/uitgaven?jaar=2025`, `${region}/signalen`, `${region}/gezondheid`];
   const procurement = [`${region}/toelating`];
   const governance = [`${region}/voorstellen`, `${region}/besluiten`, `${region}/inspraak`, `${region}/vertegenwoordigers`];
   const clientRows = [`${region}/toewijzingen`, `${region}/declaraties`];
+  const health = [`${region}/gezondheid/waarschuwingen`, `${region}/gezondheid/dossier`];
   const roles = {
-    beheerder: { extra: [`${region}/gebruikers`, `${region}/auditlog`, ...procurement, `${region}/importen`, ...riskSharing, ...governance], forbidden: clientRows },
-    gemeente: { extra: [`${region}/gebruikers`, ...procurement, `${region}/importen`, ...clientRows, `${region}/declaraties?pagina=2`, ...riskSharing, ...governance], forbidden: [`${region}/auditlog`] },
-    aanbieder: { extra: [`${region}/gebruikers`, ...procurement, ...clientRows], forbidden: [`${region}/auditlog`, `${region}/importen`, ...riskSharing, ...governance] },
-    coach: { extra: [`${region}/gebruikers`, ...procurement, ...riskSharing, ...governance], forbidden: [`${region}/auditlog`, `${region}/importen`, ...clientRows] },
-    waarnemer: { extra: [...riskSharing, `${region}/besluiten`], forbidden: [`${region}/gebruikers`, `${region}/auditlog`, ...procurement, `${region}/importen`, ...clientRows, `${region}/voorstellen`, `${region}/inspraak`] },
+    beheerder: { extra: [`${region}/gebruikers`, `${region}/auditlog`, ...procurement, `${region}/importen`, ...riskSharing, ...governance, ...health], forbidden: clientRows },
+    gemeente: { extra: [`${region}/gebruikers`, ...procurement, `${region}/importen`, ...clientRows, `${region}/declaraties?pagina=2`, ...riskSharing, ...governance, ...health], forbidden: [`${region}/auditlog`] },
+    aanbieder: { extra: [`${region}/gebruikers`, ...procurement, ...clientRows], forbidden: [`${region}/auditlog`, `${region}/importen`, ...riskSharing, ...governance, ...health] },
+    coach: { extra: [`${region}/gebruikers`, ...procurement, ...riskSharing, ...governance, ...health], forbidden: [`${region}/auditlog`, `${region}/importen`, ...clientRows] },
+    waarnemer: { extra: [...riskSharing, `${region}/besluiten`, ...health], forbidden: [`${region}/gebruikers`, `${region}/auditlog`, ...procurement, `${region}/importen`, ...clientRows, `${region}/voorstellen`, `${region}/inspraak`] },
   };
 
   for (const [role, { extra, forbidden }] of Object.entries(roles)) {
@@ -286,7 +364,8 @@ try {
     const provider = await firstLink(page, /\/aanbieders\/\d+$/);
     if (provider) await visit(page, provider, role);
     for (const [list, pattern] of [[`${region}/percelen`, /\/percelen\/\d+$/], [`${region}/producten`, /\/producten\/\d+$/], [`${region}/contracten`, /\/contracten\/\d+$/], [`${region}/toelating`, /\/toelating\/\d+$/],
-      [`${region}/voorstellen`, /\/voorstellen\/\d+$/], [`${region}/besluiten`, /\/voorstellen\/\d+$/]]) {
+      [`${region}/voorstellen`, /\/voorstellen\/\d+$/], [`${region}/besluiten`, /\/voorstellen\/\d+$/],
+      [`${region}/gezondheid`, /\/gezondheid\/rondes\/\d+$/], [`${region}/gezondheid`, /\/gezondheid\/instrumenten\/samenspel-/]]) {
       if (/\/(toelating|voorstellen|besluiten)$/.test(list) && !extra.includes(list)) continue;
       await page.goto(base + list);
       const detail = await firstLink(page, pattern);
