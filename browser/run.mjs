@@ -333,6 +333,13 @@ try {
     await coach.goto(base + roundPath);
     await expectText(coach, 'Gemeenten (leden): kleine gemeenten', 'coach: respons per groep ontbreekt');
     await visit(coach, `${roundPath}/uitkomsten`, 'coach');
+    await expectText(coach, 'De uitkomsten verschijnen als de meetronde sluit', 'coach: uitkomsten van een lopende meetronde getoond');
+    await coach.goto(base + roundPath);
+    await coach.getByRole('button', { name: 'Meetronde sluiten' }).click();
+    await coach.waitForLoadState();
+    await expectText(coach, 'De meetronde is gesloten', 'coach: meetronde niet gesloten');
+    await visit(coach, `${roundPath}/uitkomsten`, 'coach');
+    await expectText(coach, 'minder dan 5 respondenten: geen cijfer', 'coach: cijfer voor één respondent');
     await coachContext.close();
   }
 

@@ -51,6 +51,18 @@ impl Group {
         }
     }
 
+    /// As it reads after "volgens": "volgens de kleine gemeenten".
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Group::All => "alle respondenten",
+            Group::Members => "de gemeenten",
+            Group::LargeMembers => "de grote gemeenten",
+            Group::SmallMembers => "de kleine gemeenten",
+            Group::Region => "het regionale team",
+            Group::Providers => "de aanbieders",
+        }
+    }
+
     /// Whether a respondent belongs to the group.
     fn holds(self, r: &Respondent) -> bool {
         match self {
@@ -295,15 +307,18 @@ pub fn report(instrument: &Instrument, parties: &[Party], respondents: &[Respond
             }
         }
     }
+    // Per dimension the lowest alpha over the parties rated: pooling the parties would count the
+    // differences between them as consistency and flatter the instrument.
     let reliability = instrument
         .dimensions
         .iter()
         .map(|d| {
-            let rows: Vec<Vec<Option<f64>>> = instrument
-                .passes(parties)
-                .into_iter()
-                .flat_map(|party| {
-                    respondents.iter().map(move |r| {
+            let mut lowest: Option<f64> = None;
+            let mut rows_min = usize::MAX;
+            for party in instrument.passes(parties) {
+                let rows: Vec<Vec<Option<f64>>> = respondents
+                    .iter()
+                    .map(|r| {
                         d.items
                             .iter()
                             .map(|i| {
@@ -313,16 +328,18 @@ pub fn report(instrument: &Instrument, parties: &[Party], respondents: &[Respond
                             })
                             .collect()
                     })
-                })
-                .collect();
-            let complete = rows.iter().filter(|r| r.iter().all(Option::is_some)).count();
-            // A coefficient over everyone: it tells nothing about one group, so it is given
-            // whenever the round has enough respondents (cronbach_alpha asks for MIN_GROUP rows).
-            let enough = respondents.len() >= MIN_GROUP;
+                    .collect();
+                rows_min = rows_min.min(rows.iter().filter(|r| r.iter().all(Option::is_some)).count());
+                // A coefficient over everyone: it tells nothing about one group, so it is given
+                // whenever the round has enough respondents (cronbach_alpha asks for MIN_GROUP rows).
+                if let Some(a) = cronbach_alpha(&rows) {
+                    lowest = Some(lowest.map_or(a, |l: f64| l.min(a)));
+                }
+            }
             Reliability {
                 dimension: d.key.clone(),
-                alpha: if enough { cronbach_alpha(&rows) } else { None },
-                rows: complete,
+                alpha: lowest,
+                rows: if rows_min == usize::MAX { 0 } else { rows_min },
             }
         })
         .collect();
@@ -361,8 +378,9 @@ pub struct Trend {
 }
 
 /// Every score of two rounds of the same instrument side by side, with a decline flagged only
-/// when it is larger than the noise ([`crate::survey::change`]). Groups hidden in either round
-/// get no comparison.
+/// when it is larger than the noise: at least [`crate::survey::MIN_DECLINE`] points, and
+/// Welch's one-sided test ([`crate::survey::change`]) significant at 5 % read as families (see
+/// [`flag_declines`]). Groups hidden in either round get no comparison.
 pub fn trends(instrument: &Instrument, parties: &[Party], before: &[Respondent], after: &[Respondent]) -> Vec<Trend> {
     let (gb, ga) = (group_counts(before), group_counts(after));
     let shown = |counts: &[GroupCount], g: Group| counts.iter().any(|c| c.group == g && c.hidden.is_none());
@@ -384,7 +402,49 @@ pub fn trends(instrument: &Instrument, parties: &[Party], before: &[Respondent],
             }
         }
     }
+    flag_declines(&mut out);
     out
+}
+
+/// Decides which falls are declines beyond the noise, reading the tests as families so that
+/// dozens of comparisons do not raise false alarms by chance (gatekeeping): first the overall
+/// score of every party and group, with the Benjamini–Hochberg correction at 5 %; then, only
+/// for a party and group whose overall score fell, its dimensions, corrected among themselves,
+/// to show where the fall sits. An instrument without an overall score is one family. A fall
+/// smaller than [`crate::survey::MIN_DECLINE`] is never a decline.
+fn flag_declines(trends: &mut [Trend]) {
+    use crate::survey::{benjamini_hochberg, MIN_DECLINE};
+    let has_overall = trends.iter().any(|t| t.dimension == OVERALL);
+    let decide = |trends: &mut [Trend], family: &[usize]| -> Vec<usize> {
+        let tested: Vec<usize> = family.iter().copied().filter(|&i| trends[i].change.is_some()).collect();
+        let p: Vec<f64> = tested.iter().map(|&i| trends[i].change.map_or(1.0, |c| c.p)).collect();
+        let mut declined = Vec::new();
+        for (&i, holds) in tested.iter().zip(benjamini_hochberg(&p, 0.05)) {
+            if let Some(c) = &mut trends[i].change {
+                c.decline = holds && c.difference <= -MIN_DECLINE;
+                if c.decline {
+                    declined.push(i);
+                }
+            }
+        }
+        declined
+    };
+    for t in trends.iter_mut() {
+        if let Some(c) = &mut t.change {
+            c.decline = false;
+        }
+    }
+    let gate: Vec<usize> = (0..trends.len()).filter(|&i| !has_overall || trends[i].dimension == OVERALL).collect();
+    let declined = decide(trends, &gate);
+    if has_overall {
+        for i in declined {
+            let (party, group) = (trends[i].party, trends[i].group);
+            let family: Vec<usize> = (0..trends.len())
+                .filter(|&j| trends[j].party == party && trends[j].group == group && trends[j].dimension != OVERALL)
+                .collect();
+            decide(trends, &family);
+        }
+    }
 }
 
 /// How generated respondents answer: per respondent group (and size class for members) and
@@ -562,7 +622,8 @@ mod tests {
         // The total is hidden so the region's one respondent cannot be subtracted out.
         assert!(report.score(OVERALL, Some(Party::Region), Group::All).unwrap().estimate.is_none());
         assert!(report.score(OVERALL, Some(Party::Region), Group::Region).unwrap().estimate.is_none());
-        // Everyone in a group answered alike, but the groups differ: the dimensions hold.
+        // Everyone in a group answered alike about a party, but the groups differ: per party the
+        // dimensions hold (no variance among the ratings of the members and providers alike).
         assert!(report.reliability.iter().all(|r| r.alpha.is_some_and(|a| a > 0.9)), "{:?}", report.reliability);
     }
 
@@ -623,7 +684,7 @@ mod tests {
             ]
         };
         let before = generate(&instrument, &spec(5.3), 1);
-        let after = generate(&instrument, &spec(4.0), 2);
+        let after = generate(&instrument, &spec(3.5), 2);
         assert_eq!(before.len(), 30);
         for r in &before {
             let answers = samenspel_domain::instrument::Answers { scale: r.answers.clone(), open: Vec::new() };

@@ -95,6 +95,8 @@ pub struct Change {
     /// Welch's t and its degrees of freedom.
     pub t: f64,
     pub df: f64,
+    /// One-sided p-value for a fall: P(T ≤ t).
+    pub p: f64,
     /// Larger than the noise and than [`MIN_DECLINE`]: worth a warning.
     pub decline: bool,
 }
@@ -108,17 +110,14 @@ pub fn change(before: &[f64], after: &[f64]) -> Option<Change> {
     let se2 = va + vb;
     if se2 <= 0.0 {
         // No spread at all: any fall is real.
-        return Some(Change {
-            difference,
-            t: if difference == 0.0 { 0.0 } else { f64::INFINITY.copysign(difference) },
-            df: (a.n + b.n - 2) as f64,
-            decline: difference <= -MIN_DECLINE,
-        });
+        let t = if difference == 0.0 { 0.0 } else { f64::INFINITY.copysign(difference) };
+        let df = (a.n + b.n - 2) as f64;
+        return Some(Change { difference, t, df, p: t_cdf(t, df), decline: difference <= -MIN_DECLINE });
     }
     let t = difference / se2.sqrt();
     let df = se2 * se2 / (va * va / (a.n - 1) as f64 + vb * vb / (b.n - 1) as f64);
     let decline = difference <= -MIN_DECLINE && t < -t_quantile(Tail::OneSided95, df);
-    Some(Change { difference, t, df, decline })
+    Some(Change { difference, t, df, p: t_cdf(t, df), decline })
 }
 
 /// Which quantile of Student's t.
@@ -185,10 +184,124 @@ pub fn t_quantile(tail: Tail, df: f64) -> f64 {
     pick(lo) + share * (pick(hi) - pick(lo))
 }
 
+/// ln Γ(x) for x > 0 (Lanczos, g = 7; relative error below 1e-13).
+fn ln_gamma(x: f64) -> f64 {
+    const C: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    if x < 0.5 {
+        // Reflection: Γ(x) Γ(1 − x) = π / sin(πx).
+        return (std::f64::consts::PI / (std::f64::consts::PI * x).sin()).ln() - ln_gamma(1.0 - x);
+    }
+    let x = x - 1.0;
+    let t = x + 7.5;
+    let sum = C[1..].iter().enumerate().fold(C[0], |acc, (i, c)| acc + c / (x + i as f64 + 1.0));
+    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + sum.ln()
+}
+
+/// The regularised incomplete beta function I_x(a, b), by its continued fraction (modified
+/// Lentz), using the symmetry I_x(a, b) = 1 − I_{1−x}(b, a) where the fraction converges slowly.
+fn incomplete_beta(x: f64, a: f64, b: f64) -> f64 {
+    if x <= 0.0 {
+        return 0.0;
+    }
+    if x >= 1.0 {
+        return 1.0;
+    }
+    if x > (a + 1.0) / (a + b + 2.0) {
+        return 1.0 - incomplete_beta(1.0 - x, b, a);
+    }
+    let front = (ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln()).exp() / a;
+    let tiny = 1e-300;
+    let (mut c, mut d) = (1.0, 1.0 - (a + b) * x / (a + 1.0));
+    d = if d.abs() < tiny { tiny } else { d };
+    d = 1.0 / d;
+    let mut f = d;
+    for m in 1..300 {
+        let m = f64::from(m);
+        for numerator in [
+            m * (b - m) * x / ((a + 2.0 * m - 1.0) * (a + 2.0 * m)),
+            -(a + m) * (a + b + m) * x / ((a + 2.0 * m) * (a + 2.0 * m + 1.0)),
+        ] {
+            d = 1.0 + numerator * d;
+            d = if d.abs() < tiny { tiny } else { d };
+            c = 1.0 + numerator / c;
+            c = if c.abs() < tiny { tiny } else { c };
+            d = 1.0 / d;
+            f *= c * d;
+        }
+        if (c * d - 1.0).abs() < 1e-14 {
+            break;
+        }
+    }
+    front * f
+}
+
+/// P(T ≤ t) for Student's t with `df` degrees of freedom (df may be fractional, as Welch's is).
+pub fn t_cdf(t: f64, df: f64) -> f64 {
+    if t.is_nan() || df.is_nan() || df <= 0.0 {
+        return f64::NAN;
+    }
+    if t.is_infinite() {
+        return if t > 0.0 { 1.0 } else { 0.0 };
+    }
+    let lower = 0.5 * incomplete_beta(df / (df + t * t), df / 2.0, 0.5);
+    if t < 0.0 {
+        lower
+    } else {
+        1.0 - lower
+    }
+}
+
+/// Which of several one-sided tests stay significant at `level` when they are read together:
+/// the Benjamini–Hochberg step-up procedure, which keeps the expected share of false alarms
+/// among the flagged ones at `level`.
+pub fn benjamini_hochberg(p_values: &[f64], level: f64) -> Vec<bool> {
+    let mut order: Vec<usize> = (0..p_values.len()).filter(|&i| p_values[i].is_finite()).collect();
+    order.sort_by(|&a, &b| p_values[a].total_cmp(&p_values[b]));
+    let m = order.len() as f64;
+    let cut = order.iter().enumerate().rev().find(|(rank, &i)| p_values[i] <= (*rank as f64 + 1.0) / m * level);
+    let mut out = vec![false; p_values.len()];
+    if let Some((rank, _)) = cut {
+        for &i in &order[..=rank] {
+            out[i] = true;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_t_distribution_agrees_with_the_table() {
+        for &(df, two, one) in &T_TABLE[..33] {
+            assert!((t_cdf(-one, df) - 0.05).abs() < 5e-4, "df {df}: {}", t_cdf(-one, df));
+            assert!((t_cdf(two, df) - 0.975).abs() < 5e-4, "df {df}: {}", t_cdf(two, df));
+        }
+        assert!((t_cdf(0.0, 7.3) - 0.5).abs() < 1e-12);
+        assert!((t_cdf(-1.645, 1e7) - 0.05).abs() < 1e-3);
+        assert_eq!(t_cdf(f64::NEG_INFINITY, 4.0), 0.0);
+    }
+
+    #[test]
+    fn benjamini_hochberg_flags_the_step_up_set() {
+        // Sorted: 0.001 ≤ 0.0125, 0.012 ≤ 0.025, 0.03 ≤ 0.0375 (the largest passing rank), 0.9.
+        let flagged = benjamini_hochberg(&[0.03, 0.001, 0.9, 0.012], 0.05);
+        assert_eq!(flagged, [true, true, false, true]);
+        assert_eq!(benjamini_hochberg(&[0.2, 0.3], 0.05), [false, false]);
+        assert!(benjamini_hochberg(&[], 0.05).is_empty());
+    }
 
     #[test]
     fn reverse_items_count_from_the_other_end() {
@@ -264,6 +377,15 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn the_t_cdf_is_a_distribution(t in -50.0f64..50.0, df in 0.5f64..500.0) {
+            let p = t_cdf(t, df);
+            prop_assert!((0.0..=1.0).contains(&p));
+            prop_assert!((t_cdf(-t, df) - (1.0 - p)).abs() < 1e-9);
+            prop_assert!(t_cdf(t + 0.5, df) >= p - 1e-12);
+        }
+
+
         #[test]
         fn intervals_hold_the_mean_and_alpha_is_at_most_one(
             rows in proptest::collection::vec(proptest::collection::vec(1u8..=5, 3), 0..30)

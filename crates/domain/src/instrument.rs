@@ -301,6 +301,9 @@ impl Instrument {
                 }
             }
         }
+        if self.per_party && !self.comparisons.is_empty() {
+            out.push("een instrument dat per partij wordt beantwoord kan geen vergelijkingen hebben".into());
+        }
         for c in &self.comparisons {
             if bad_text(&c.name) {
                 out.push("elke vergelijking heeft een naam".into());

@@ -42,7 +42,7 @@ pub async fn generate(
         .await
         .with_context(|| format!("meetronde {round} bestaat niet in {}", region.name))?;
     let respondents = demo_respondents(&row.instrument(), &row.parties(), count, seed, decline);
-    store.add_generated_responses(region.id, row.id, &respondents).await?;
+    store.add_generated_responses(region.id, row.id, &respondents, &samenspel_store::Actor::cli()).await?;
     println!(
         "{} gegenereerde antwoorden toegevoegd aan '{}' ({}); de meetronde is gemarkeerd als gegenereerd.",
         respondents.len(),

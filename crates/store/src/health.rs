@@ -9,6 +9,7 @@
 //! the respondents handed to the calculations in `samenspel_calc::health`.
 
 use crate::{insert_audit, now, on_pool, Actor, AuditEntry, Result, Store, StoreError, WritePool};
+use rand::seq::SliceRandom;
 use rand::RngCore;
 use samenspel_calc::health::Respondent;
 use samenspel_domain::instrument::{Answers, Instrument, Party, SHIPPED};
@@ -29,7 +30,8 @@ macro_rules! locked_invitation {
         let invitation: Option<InvitationRow> =
             sqlx::query_as(&sql).bind($token_hash).fetch_optional(&mut *$tx).await?;
         let invitation = invitation.ok_or(LinkError::Link(LinkProblem::Unknown))?;
-        let round_sql = format!("SELECT {ROUND_COLUMNS} FROM survey_rounds WHERE id = $1");
+        // The round too: a round closing at this moment waits, or this submission does.
+        let round_sql = format!("SELECT {ROUND_COLUMNS} FROM survey_rounds WHERE id = $1{}", for_update($pool));
         let round: RoundRow = sqlx::query_as(&round_sql).bind(invitation.round_id).fetch_one(&mut *$tx).await?;
         (invitation, round)
     }};
@@ -99,10 +101,13 @@ pub struct RoundRow {
     pub generated: bool,
     pub created_by: String,
     pub created_at: OffsetDateTime,
+    /// Which members count as large (JSON), fixed when the round was prepared.
+    #[serde(skip)]
+    pub size_classes: String,
 }
 
 const ROUND_COLUMNS: &str = "id, region_id, title, kind, instrument_source, instrument_id, instrument_label, \
-     instrument, parties, status, closes_at, opened_at, closed_at, generated, created_by, created_at";
+     instrument, parties, status, closes_at, opened_at, closed_at, generated, created_by, created_at, size_classes";
 
 impl RoundRow {
     /// The copy of the instrument this round asks (sound: it was checked when the round was made).
@@ -121,6 +126,18 @@ impl RoundRow {
 
     pub fn parties(&self) -> Vec<Party> {
         serde_json::from_str(&self.parties).unwrap_or_default()
+    }
+
+    /// Per member whether it counted as large when the round was prepared; `None` for every
+    /// member when the region was too small to split (see [`Store::member_size_classes`]).
+    pub fn size_classes(&self) -> Vec<(String, Option<bool>)> {
+        serde_json::from_str(&self.size_classes).unwrap_or_default()
+    }
+
+    /// Whether its results may be shown: only once closed, so figures cannot be followed from
+    /// one response to the next while it runs.
+    pub fn closed(&self) -> bool {
+        self.status == "gesloten"
     }
 
     /// Whether respondents can answer now.
@@ -242,8 +259,16 @@ impl From<sqlx::Error> for LinkError {
     }
 }
 
+/// The fewest municipalities in a size class (large or small members).
+pub const MIN_PER_SIZE_CLASS: usize = 3;
+
 /// The longest round title.
 pub const MAX_TITLE: usize = 200;
+
+/// A response: a random key (so the order of keys says nothing about the order of sending), the
+/// group, the size class and the answers; no time, no link.
+const INSERT_RESPONSE: &str =
+    "INSERT INTO survey_responses (id, round_id, respondent_group, large_member, answers) VALUES ($1, $2, $3, $4, $5)";
 
 fn random_key() -> String {
     let mut bytes = [0u8; 16];
@@ -397,7 +422,8 @@ impl Store {
             .ok_or(StoreError::NotFound))
     }
 
-    /// The closed round of the same instrument family before this one, to compare with.
+    /// The closed round before this one that asked exactly the same instrument (another version
+    /// could score differently), to compare with.
     pub async fn previous_round(&self, round: &RoundRow) -> Result<Option<RoundRow>> {
         Ok(self
             .survey_rounds(round.region_id)
@@ -405,6 +431,7 @@ impl Store {
             .into_iter()
             .filter(|r| {
                 r.instrument_source == round.instrument_source
+                    && r.instrument == round.instrument
                     && r.status == "gesloten"
                     && r.id != round.id
                     && (r.created_at, r.id) < (round.created_at, round.id)
@@ -461,12 +488,13 @@ impl Store {
             return Err(StoreError::Invalid(invalid));
         }
         let parties_json = serde_json::to_string(&parties).unwrap_or_else(|_| "[]".into());
+        let sizes = serde_json::to_string(&self.member_size_classes(region_id).await?).unwrap_or_else(|_| "[]".into());
         let id = on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO survey_rounds (region_id, title, kind, instrument_source, instrument_id, instrument_label, \
-                 instrument, parties, status, closes_at, created_by, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'concept', $9, $10, $11) RETURNING id",
+                 instrument, parties, status, closes_at, created_by, created_at, size_classes) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'concept', $9, $10, $11, $12) RETURNING id",
             )
             .bind(region_id)
             .bind(title)
@@ -479,6 +507,7 @@ impl Store {
             .bind(new.closes_at)
             .bind(&actor.login)
             .bind(now())
+            .bind(&sizes)
             .fetch_one(&mut *tx)
             .await?;
             let entry = AuditEntry::new("aanmaken", "meetronde", id).region(region_id).after(&serde_json::json!({
@@ -513,6 +542,21 @@ impl Store {
                 .await?
                 .ok_or(StoreError::NotFound)?;
             let at = now();
+            let instrument = round.instrument();
+            if open && instrument.per_party && round.parties().is_empty() {
+                return Err(StoreError::invalid(
+                    "partijen",
+                    "required",
+                    "Dit instrument wordt per partij beantwoord, maar de meetronde noemt geen partij; maak een nieuwe meetronde.",
+                ));
+            }
+            if open && instrument.item_count() == 0 {
+                return Err(StoreError::invalid(
+                    "instrument",
+                    "empty",
+                    "Het instrument van deze meetronde heeft geen stellingen.",
+                ));
+            }
             let (status, column) = match (open, round.status.as_str()) {
                 (true, "concept") if round.closes_at > at => ("open", "opened_at"),
                 (true, "concept") => {
@@ -532,6 +576,34 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
+            if !open {
+                // Closing forgets what could tie a response to its invitation: drafts go, every
+                // invitation row is rewritten, and the responses are written anew in random
+                // order with new keys, so neither PostgreSQL's row versions (xmin) nor the
+                // physical order keep the moment of sending.
+                sqlx::query("UPDATE survey_invitations SET draft = NULL WHERE round_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                let mut rows: Vec<(String, Option<bool>, String)> = sqlx::query_as(
+                    "SELECT respondent_group, large_member, answers FROM survey_responses WHERE round_id = $1",
+                )
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM survey_responses WHERE round_id = $1").bind(id).execute(&mut *tx).await?;
+                rows.shuffle(&mut rand::rngs::OsRng);
+                for (group, large, answers) in rows {
+                    sqlx::query(INSERT_RESPONSE)
+                        .bind(random_key())
+                        .bind(id)
+                        .bind(group)
+                        .bind(large)
+                        .bind(answers)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
             let entry = AuditEntry::new(if open { "openen" } else { "sluiten" }, "meetronde", id)
                 .region(region_id)
                 .before(&serde_json::json!({"status": round.status}))
@@ -546,8 +618,10 @@ impl Store {
     // ---------------------------------------------------------------- invitations
 
     /// Whether each member of the region is one of its larger half by inhabitants (the median
-    /// member and up count as large), for the size split of the results.
-    pub async fn member_size_classes(&self, region_id: i64) -> Result<Vec<(String, bool)>> {
+    /// member and up count as large), for the size split of the results. A region with fewer
+    /// than twice [`MIN_PER_SIZE_CLASS`] members is not split (every member `None`): a half of
+    /// one or two municipalities would show their figures.
+    pub async fn member_size_classes(&self, region_id: i64) -> Result<Vec<(String, Option<bool>)>> {
         let today = now().date();
         let mut members: Vec<(String, i64)> = self
             .memberships(region_id)
@@ -558,11 +632,13 @@ impl Store {
             .collect();
         members.sort_by_key(|(code, inhabitants)| (std::cmp::Reverse(*inhabitants), code.clone()));
         let large = members.len().div_ceil(2);
-        Ok(members.into_iter().enumerate().map(|(n, (code, _))| (code, n < large)).collect())
+        let split = members.len() >= 2 * MIN_PER_SIZE_CLASS;
+        Ok(members.into_iter().enumerate().map(|(n, (code, _))| (code, split.then_some(n < large))).collect())
     }
 
     /// Records invitations for a round, given the hashes of their links (made by the caller,
-    /// who hands the links out once). Nothing is recorded when any invitee is wrong.
+    /// who hands the links out once). A member respondent keeps only the size class of its
+    /// member, as the round fixed it. Nothing is recorded when any invitee is wrong.
     pub async fn create_invitations(
         &self,
         region_id: i64,
@@ -570,50 +646,68 @@ impl Store {
         invitees: &[(NewInvitation, String)],
         actor: &Actor,
     ) -> Result<usize> {
-        let round = self.survey_round(region_id, round_id).await?;
-        if round.status == "gesloten" || round.closes_at <= now() {
-            return Err(StoreError::conflict(
-                "status",
-                "Deze meetronde is gesloten; nodig uit voor een nieuwe meetronde.",
+        if invitees.is_empty() {
+            return Err(StoreError::invalid(
+                "uitgenodigden",
+                "required",
+                "Noem minstens één respondent om uit te nodigen.",
             ));
         }
-        let sizes = self.member_size_classes(region_id).await?;
-        let mut invalid = Invalid::new();
-        let mut rows = Vec::new();
-        for (n, (invitee, hash)) in invitees.iter().enumerate() {
-            let large = match (invitee.group, &invitee.member) {
-                (Party::Members, Some(code)) => match sizes.iter().find(|(c, _)| c == code.as_str()) {
-                    Some((_, large)) => Some(*large),
-                    None => {
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let select = format!(
+                "SELECT {ROUND_COLUMNS} FROM survey_rounds WHERE region_id = $1 AND id = $2{}",
+                for_update(pool)
+            );
+            let round: RoundRow = sqlx::query_as(&select)
+                .bind(region_id)
+                .bind(round_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            if round.closed() || round.closes_at <= now() {
+                return Err(StoreError::conflict(
+                    "status",
+                    "Deze meetronde is gesloten; nodig uit voor een nieuwe meetronde.",
+                ));
+            }
+            if round.generated {
+                return Err(StoreError::conflict(
+                    "status",
+                    "Deze meetronde heeft gegenereerde antwoorden (demonstratie); nodig echte respondenten uit in een nieuwe meetronde.",
+                ));
+            }
+            let sizes = round.size_classes();
+            let mut invalid = Invalid::new();
+            let mut rows = Vec::new();
+            for (invitee, hash) in invitees {
+                let large = match (invitee.group, &invitee.member) {
+                    (Party::Members, Some(code)) => match sizes.iter().find(|(c, _)| c == code.as_str()) {
+                        Some((_, large)) => *large,
+                        None => {
+                            invalid.push(
+                                "uitgenodigden",
+                                "member",
+                                format!("{code} was geen lid van de regio toen de meetronde werd voorbereid."),
+                            );
+                            None
+                        }
+                    },
+                    (Party::Members, None) => {
                         invalid.push(
-                            &format!("regel{}", n + 1),
-                            "member",
-                            format!("Regel {}: {code} is geen lid van de regio.", n + 1),
+                            "uitgenodigden",
+                            "required",
+                            "Noem de gemeente waarvoor een respondent antwoordt.",
                         );
                         None
                     }
-                },
-                (Party::Members, None) => {
-                    invalid.push(
-                        &format!("regel{}", n + 1),
-                        "required",
-                        format!("Regel {}: noem de gemeente (code) waarvoor deze respondent antwoordt.", n + 1),
-                    );
-                    None
-                }
-                _ => None,
-            };
-            rows.push((invitee.group, large, hash));
-        }
-        if invitees.is_empty() {
-            invalid.push("uitgenodigden", "required", "Noem minstens één respondent om uit te nodigen.");
-        }
-        if !invalid.is_empty() {
-            return Err(StoreError::Invalid(invalid));
-        }
-        let count = rows.len();
-        on_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+                    _ => None,
+                };
+                rows.push((invitee.group, large, hash));
+            }
+            if !invalid.is_empty() {
+                return Err(StoreError::Invalid(invalid));
+            }
             let at = now();
             for (group, large, hash) in &rows {
                 sqlx::query(
@@ -631,12 +725,12 @@ impl Store {
             }
             let entry = AuditEntry::new("uitnodigen", "meetronde", round_id)
                 .region(region_id)
-                .after(&serde_json::json!({"aantal": count}));
+                .after(&serde_json::json!({"aantal": rows.len()}));
             insert_audit!(&mut *tx, actor, &entry)?;
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
-        Ok(count)
+        Ok(invitees.len())
     }
 
     pub async fn response_rates(&self, round_id: i64) -> Result<Vec<ResponseRate>> {
@@ -663,6 +757,16 @@ impl Store {
             on_pool!(self, |pool| sqlx::query_as(&round_sql).bind(invitation.round_id).fetch_one(pool).await)?;
         check_link(&invitation, &round, now())?;
         Ok((invitation, round))
+    }
+
+    /// The round behind a link whatever its state, to give a respondent back what they typed
+    /// when the link no longer works.
+    pub async fn round_of_link(&self, token_hash: &str) -> Result<Option<RoundRow>> {
+        let sql = format!(
+            "SELECT {} FROM survey_rounds r JOIN survey_invitations i ON i.round_id = r.id WHERE i.token_hash = $1",
+            ROUND_COLUMNS.split(", ").map(|c| format!("r.{c}")).collect::<Vec<_>>().join(", ")
+        );
+        on_pool!(self, |pool| Ok(sqlx::query_as(&sql).bind(token_hash).fetch_optional(pool).await?))
     }
 
     /// Saves answers before submitting, so the respondent can come back to them. Answers that
@@ -701,17 +805,14 @@ impl Store {
                 tx.commit().await?;
                 return Err(LinkError::Answers(invalid));
             }
-            sqlx::query(
-                "INSERT INTO survey_responses (id, round_id, respondent_group, large_member, answers) \
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(random_key())
-            .bind(round.id)
-            .bind(&invitation.respondent_group)
-            .bind(invitation.large_member)
-            .bind(serde_json::to_string(answers).unwrap_or_default())
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query(INSERT_RESPONSE)
+                .bind(random_key())
+                .bind(round.id)
+                .bind(&invitation.respondent_group)
+                .bind(invitation.large_member)
+                .bind(serde_json::to_string(answers).unwrap_or_default())
+                .execute(&mut *tx)
+                .await?;
             sqlx::query("UPDATE survey_invitations SET submitted = TRUE, draft = NULL WHERE id = $1")
                 .bind(invitation.id)
                 .execute(&mut *tx)
@@ -758,11 +859,9 @@ impl Store {
         region_id: i64,
         round_id: i64,
         respondents: &[Respondent],
+        actor: &Actor,
     ) -> Result<()> {
         let round = self.survey_round(region_id, round_id).await?;
-        if round.status != "open" {
-            return Err(StoreError::conflict("status", "Alleen een open meetronde krijgt antwoorden."));
-        }
         let instrument = round.instrument();
         let parties = round.parties();
         for (n, r) in respondents.iter().enumerate() {
@@ -776,25 +875,51 @@ impl Store {
             }
         }
         on_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
+            let select = format!(
+                "SELECT {ROUND_COLUMNS} FROM survey_rounds WHERE region_id = $1 AND id = $2{}",
+                for_update(pool)
+            );
+            let round: RoundRow = sqlx::query_as(&select)
+                .bind(region_id)
+                .bind(round_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            if round.status != "open" {
+                return Err(StoreError::conflict("status", "Alleen een open meetronde krijgt antwoorden."));
+            }
+            // Generated answers next to real ones would let a real answer be computed back
+            // from a group's figure minus the known generated values.
+            let invited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM survey_invitations WHERE round_id = $1")
+                .bind(round_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            if invited > 0 {
+                return Err(StoreError::conflict(
+                    "status",
+                    "Deze meetronde heeft echte respondenten uitgenodigd; gegenereerde antwoorden horen in een eigen meetronde.",
+                ));
+            }
             for r in respondents {
                 let answers = Answers { scale: r.answers.clone(), open: Vec::new() };
-                sqlx::query(
-                    "INSERT INTO survey_responses (id, round_id, respondent_group, large_member, answers) \
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(random_key())
-                .bind(round_id)
-                .bind(r.group.code())
-                .bind(r.large_member)
-                .bind(serde_json::to_string(&answers).unwrap_or_default())
-                .execute(&mut *tx)
-                .await?;
+                sqlx::query(INSERT_RESPONSE)
+                    .bind(random_key())
+                    .bind(round_id)
+                    .bind(r.group.code())
+                    .bind(r.large_member)
+                    .bind(serde_json::to_string(&answers).unwrap_or_default())
+                    .execute(&mut *tx)
+                    .await?;
             }
             sqlx::query("UPDATE survey_rounds SET generated = TRUE WHERE id = $1")
                 .bind(round_id)
                 .execute(&mut *tx)
                 .await?;
+            let entry = AuditEntry::new("genereren", "meetronde", round_id)
+                .region(region_id)
+                .after(&serde_json::json!({"gegenereerdeAntwoorden": respondents.len()}));
+            insert_audit!(&mut *tx, actor, &entry)?;
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })

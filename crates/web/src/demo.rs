@@ -462,14 +462,14 @@ pub async fn run_generated_round(
     let round = store.create_survey_round(region_id, new, actor).await?;
     store.set_survey_round_status(region_id, round.id, true, actor).await?;
     let answers = respondents(&round.instrument(), &round.parties());
-    store.add_generated_responses(region_id, round.id, &answers).await?;
+    store.add_generated_responses(region_id, round.id, &answers, actor).await?;
     store.set_survey_round_status(region_id, round.id, false, actor).await?;
     Ok(round.id)
 }
 
-/// The demo region's collaboration health: a trust baseline and a second round among 35
-/// generated respondents in which the small members' trust in the regional team falls (and
-/// nothing else moves), a round of the collaboration factors and one of the value of the
+/// The demo region's collaboration health: a trust baseline and a second round among 40
+/// generated respondents in which the small members' trust in the regional team falls by 1.8
+/// points (and nothing else moves), a round of the collaboration factors and one of the value of the
 /// collaboration.
 async fn seed_health(store: &Store, region_id: i64, actor: &Actor) -> Result<(), DemoError> {
     let round = |title: &str, kind: &str, key: &str| NewRound {
@@ -483,7 +483,7 @@ async fn seed_health(store: &Store, region_id: i64, actor: &Actor) -> Result<(),
         store,
         region_id,
         &round("Nulmeting vertrouwen", "nulmeting", "vertrouwen"),
-        |i, p| demo_respondents(i, p, 35, 11, None),
+        |i, p| demo_respondents(i, p, 40, 11, None),
         actor,
     )
     .await?;
@@ -491,7 +491,7 @@ async fn seed_health(store: &Store, region_id: i64, actor: &Actor) -> Result<(),
         store,
         region_id,
         &round("Meting vertrouwen najaar", "periodiek", "vertrouwen"),
-        |i, p| demo_respondents(i, p, 35, 12, Some((Some(Party::Region), 1.3))),
+        |i, p| demo_respondents(i, p, 40, 12, Some((Some(Party::Region), 1.8))),
         actor,
     )
     .await?;

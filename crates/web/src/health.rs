@@ -20,6 +20,8 @@ pub const MAX_INVITEES: usize = 2000;
 /// A respondent to invite, as the coach listed them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invitee {
+    /// The line it was on, for messages.
+    pub line: usize,
     pub group: Party,
     pub member: Option<MunicipalityCode>,
     pub email: Option<String>,
@@ -76,7 +78,7 @@ pub fn parse_invitees(text: &str) -> Result<Vec<Invitee>, Invalid> {
                 continue;
             }
         }
-        out.push(Invitee { group, member, email });
+        out.push(Invitee { line: n + 1, group, member, email });
     }
     if out.is_empty() && invalid.is_empty() {
         invalid.push("uitgenodigden", "required", "Noem minstens één respondent, één per regel.");
@@ -100,9 +102,10 @@ pub struct IssuedLink {
     pub member: Option<String>,
     #[serde(rename = "email", skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The path of the questionnaire (`/vragenlijst/…`).
-    #[serde(rename = "link")]
-    pub path: String,
+    /// The path of the questionnaire (`/vragenlijst/…`), only when it was not mailed: whoever
+    /// holds a link can read the draft behind it, so a mailed link goes to the respondent alone.
+    #[serde(rename = "link", skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
     #[serde(rename = "gemaild")]
     pub mailed: bool,
 }
@@ -116,6 +119,23 @@ pub async fn invite(
     invitees: &[Invitee],
     actor: &Actor,
 ) -> AppResult<Vec<IssuedLink>> {
+    // Named by line before anything is stored: the store can only say which member is wrong.
+    let sizes = round.size_classes();
+    let mut invalid = Invalid::new();
+    for i in invitees {
+        if let Some(code) = &i.member {
+            if !sizes.iter().any(|(c, _)| c == code.as_str()) {
+                invalid.push(
+                    "uitgenodigden",
+                    "member",
+                    format!("Regel {}: {code} was geen lid van de regio toen de meetronde werd voorbereid.", i.line),
+                );
+            }
+        }
+    }
+    if !invalid.is_empty() {
+        return Err(AppError::invalid(invalid));
+    }
     let tokens: Vec<String> = invitees.iter().map(|_| random_token()).collect();
     let rows: Vec<(NewInvitation, String)> = invitees
         .iter()
@@ -134,7 +154,7 @@ pub async fn invite(
             group: invitee.group,
             member: invitee.member.as_ref().map(|m| m.to_string()),
             email: invitee.email.clone(),
-            path,
+            path: (!mailed).then_some(path),
             mailed,
         });
     }
@@ -169,10 +189,16 @@ pub struct RoundResults {
     pub report: RoundReport,
     pub previous: Option<RoundRow>,
     pub trends: Vec<Trend>,
-    /// Per open question its answers, sorted (for those who manage the round only).
+    /// Every closed round that asked the same instrument, oldest first, up to this one, with its
+    /// report: the longer trend.
+    pub history: Vec<(RoundRow, RoundReport)>,
+    /// Per open question its answers, sorted; empty under [`samenspel_calc::survey::MIN_GROUP`]
+    /// respondents (for those who manage the round only).
     pub open: Vec<(String, Vec<String>)>,
 }
 
+/// The results of a closed round. Callers show nothing of a round that is not closed: while it
+/// runs, its figures could be followed from one response to the next.
 pub async fn results(state: &AppState, round: &RoundRow) -> AppResult<RoundResults> {
     let instrument = round.instrument();
     let parties = round.parties();
@@ -186,9 +212,21 @@ pub async fn results(state: &AppState, round: &RoundRow) -> AppResult<RoundResul
         }
         None => Vec::new(),
     };
-    let open =
-        instrument.open_questions.iter().cloned().zip(open.into_iter().chain(std::iter::repeat(Vec::new()))).collect();
-    Ok(RoundResults { instrument, parties, report, previous, trends, open })
+    let mut history = Vec::new();
+    for r in state.store.survey_rounds(round.region_id).await? {
+        let same = r.instrument_source == round.instrument_source && r.instrument == round.instrument;
+        if same && r.closed() && (r.created_at, r.id) <= (round.created_at, round.id) {
+            let (answers, _) = state.store.respondents(r.id).await?;
+            let report = samenspel_calc::health::report(&instrument, &r.parties(), &answers);
+            history.push((r, report));
+        }
+    }
+    let open = if respondents.len() >= samenspel_calc::survey::MIN_GROUP {
+        instrument.open_questions.iter().cloned().zip(open.into_iter().chain(std::iter::repeat(Vec::new()))).collect()
+    } else {
+        Vec::new()
+    };
+    Ok(RoundResults { instrument, parties, report, previous, trends, history, open })
 }
 
 /// A number with a decimal comma.
@@ -242,8 +280,8 @@ pub struct EarlyWarnings {
 /// Which members a group's warning is about: the larger or smaller half for a size group;
 /// none for the others, whose warnings are region-wide (a decline of the members as a whole is
 /// not laid at every member's door: the size groups say where it comes from).
-fn members_of(group: Group, sizes: &[(String, bool)]) -> Option<Vec<String>> {
-    let pick = |large: bool| sizes.iter().filter(|(_, l)| *l == large).map(|(c, _)| c.clone()).collect();
+fn members_of(group: Group, sizes: &[(String, Option<bool>)]) -> Option<Vec<String>> {
+    let pick = |large: bool| sizes.iter().filter(|(_, l)| *l == Some(large)).map(|(c, _)| c.clone()).collect();
     match group {
         Group::LargeMembers => Some(pick(true)),
         Group::SmallMembers => Some(pick(false)),
@@ -275,7 +313,8 @@ pub async fn early_warnings(state: &AppState, region: &RegionRow, access: &Regio
     let mut per_member: std::collections::BTreeMap<String, Vec<Warning>> =
         sizes.iter().map(|(c, _)| (c.clone(), Vec::new())).collect();
     let mut notes = Vec::new();
-    let mut raise = |group: Group, warning: Warning| match members_of(group, &sizes) {
+    // A round's size groups are the split it fixed when it was prepared.
+    let mut raise = |group: Group, sizes: &[(String, Option<bool>)], warning: Warning| match members_of(group, sizes) {
         Some(members) => {
             for m in members {
                 per_member.entry(m).or_default().push(warning.clone());
@@ -291,6 +330,7 @@ pub async fn early_warnings(state: &AppState, region: &RegionRow, access: &Regio
     }
     for round in &rounds {
         let r = results(state, round).await?;
+        let sizes = round.size_classes();
         let kind = if r.instrument.per_party {
             "vertrouwen"
         } else if r.instrument.comparisons.is_empty() {
@@ -299,7 +339,7 @@ pub async fn early_warnings(state: &AppState, region: &RegionRow, access: &Regio
             "waarde"
         };
         let about = |party: Option<Party>| match party {
-            Some(p) => format!(" in {}", rated_name(p)),
+            Some(p) => format!(", over {}", rated_name(p)),
             None => String::new(),
         };
         if r.previous.is_none() {
@@ -310,19 +350,24 @@ pub async fn early_warnings(state: &AppState, region: &RegionRow, access: &Regio
             if !c.decline {
                 continue;
             }
+            let test = if c.t.is_finite() {
+                format!("Welch t = {}", dec(c.t, 1))
+            } else {
+                "zonder spreiding in beide rondes".to_string()
+            };
             raise(
                 t.group,
+                &sizes,
                 Warning {
                     kind,
                     reason: format!(
-                        "{} van {}{}: gedaald van {} naar {} ({} punt; groter dan de ruis, Welch t = {}) tussen '{}' en '{}'.",
+                        "{} volgens {}{}: gedaald van {} naar {} ({} punt; groter dan de ruis, {test}) tussen '{}' en '{}'.",
                         dimension_name(&r.instrument, &t.dimension),
-                        t.group.label().to_lowercase(),
+                        t.group.phrase(),
                         about(t.party),
                         dec(b.mean, 2),
                         dec(a.mean, 2),
                         dec(c.difference, 2),
-                        dec(c.t, 1),
                         r.previous.as_ref().map(|p| p.title.as_str()).unwrap_or(""),
                         round.title
                     ),
@@ -337,17 +382,21 @@ pub async fn early_warnings(state: &AppState, region: &RegionRow, access: &Regio
             }
             let Some(d) = r.instrument.dimension(&s.dimension) else { continue };
             let below = d.warn_below.filter(|w| e.mean < *w).map(|w| format!("onder het signaalniveau {}", dec(w, 1)));
-            let concern = (s.verdict == Some(samenspel_domain::instrument::Verdict::Concern))
-                .then(|| "een zorgpunt (onder 3,0)".to_string());
+            let concern = r
+                .instrument
+                .thresholds
+                .filter(|_| s.verdict == Some(samenspel_domain::instrument::Verdict::Concern))
+                .map(|t| format!("een zorgpunt (onder {})", dec(t.concern_below, 1)));
             if let Some(why) = below.or(concern) {
                 raise(
                     s.group,
+                    &sizes,
                     Warning {
                         kind,
                         reason: format!(
                             "{} volgens {}{}: {} in '{}', {}.",
                             d.name,
-                            s.group.label().to_lowercase(),
+                            s.group.phrase(),
                             about(s.party),
                             dec(e.mean, 2),
                             round.title,
@@ -364,12 +413,13 @@ pub async fn early_warnings(state: &AppState, region: &RegionRow, access: &Regio
             }
             raise(
                 g.group,
+                &sizes,
                 Warning {
                     kind,
                     reason: format!(
                         "{} volgens {}: belang {}, gerealiseerd {} (verschil {} punt) in '{}'.",
                         g.name,
-                        g.group.label().to_lowercase(),
+                        g.group.phrase(),
                         dec(i.mean, 2),
                         dec(x.mean, 2),
                         dec(gap, 2),
@@ -409,7 +459,17 @@ pub async fn early_warnings(state: &AppState, region: &RegionRow, access: &Regio
 /// How far realised value may fall short of its importance before it is a warning, in points.
 pub const VALUE_GAP: f64 = 1.0;
 
-/// The party rated, as it reads after "in": "in het regionale team".
+/// A warning's kind as shown.
+pub fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "vertrouwen" => "Vertrouwen",
+        "samenwerking" => "Samenwerkingsfactoren",
+        "waarde" => "Waarde",
+        _ => "Inspraak en geld",
+    }
+}
+
+/// The party rated, as it reads after "over": "over het regionale team".
 pub fn rated_name(p: Party) -> &'static str {
     match p {
         Party::Members => "de gemeenten",

@@ -77,10 +77,10 @@ impl Mailer {
         let closes = samenspel_domain::nl::date_time(round.closes_at);
         let subject = format!("Vragenlijst {}: {}", region.name, round.title);
         let body = format!(
-            "Goedendag,\n\nDe samenwerking {} vraagt uw oordeel in de meetronde '{}'. Het invullen kost ongeveer \
-             tien minuten en kan tot {closes}.\n\nUw persoonlijke link (werkt één keer, niet doorsturen):\n{}\n\n\
-             Uw antwoorden worden opgeslagen zonder deze link en zonder uw naam; de regio ziet alleen cijfers van \
-             groepen van minstens vijf mensen.\n",
+            "Goedendag,\n\nDe samenwerking {} vraagt uw oordeel in de meetronde '{}'. Invullen kan tot \
+             {closes}.\n\nUw persoonlijke link (werkt tot u verstuurt; niet doorsturen):\n{}\n\n\
+             Uw antwoorden worden opgeslagen zonder deze link en zonder uw naam; de regio ziet pas na sluiting \
+             cijfers, en alleen van groepen van minstens vijf mensen.\n",
             region.name,
             round.title,
             self.link(path)

@@ -369,9 +369,9 @@ pub async fn response_rates(
 #[serde(rename_all = "camelCase")]
 pub struct Resultaten {
     pub meetronde: Meetronde,
-    /// Groups with their number of respondents when shown (`n` is left out of hidden groups),
-    /// scores per dimension, party and group with their 95 % intervals, Cronbach's alpha, the
-    /// gap between intended and experienced value.
+    /// Groups with why they are hidden, if they are; scores per dimension, party and group with
+    /// their 95 % intervals and n (none for a hidden group), Cronbach's alpha (the lowest over the
+    /// parties rated), the gap between intended and experienced value.
     #[schema(value_type = Object)]
     pub uitkomsten: RoundReport,
     /// The same scores against the closed round of the same instrument before this one.
@@ -381,7 +381,8 @@ pub struct Resultaten {
 }
 
 #[utoipa::path(get, path = "/regios/{code}/meetrondes/{id}/resultaten", tag = "gezondheid", params(("code" = String, Path), ("id" = i64, Path)),
-    responses((status = 200, body = Resultaten), (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Resultaten), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json", description = "the round has not closed")))]
 pub async fn round_results(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -390,8 +391,9 @@ pub async fn round_results(
     let (region, access) = region_for(&state, &user, &code).await?;
     require(access.can_view_health_results())?;
     let round = visible_round(&state, region.id, id, access.can_manage_health()).await?;
-    if round.status == "concept" {
-        return Err(AppError::not_found());
+    if !round.closed() {
+        // While a round runs, each new figure next to the last would show one response.
+        return Err(AppError::new(StatusCode::CONFLICT, "De uitkomsten verschijnen als de meetronde sluit."));
     }
     let r = results(&state, &round).await?;
     Ok(Json(Resultaten {

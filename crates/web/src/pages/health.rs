@@ -880,18 +880,59 @@ pub fn result_sections(r: &RoundResults, id_prefix: &str) -> Vec<Section> {
                 .collect(),
         }],
     });
+    if r.history.len() > 1 {
+        // The overall score where there is one (trust, the factors); each dimension otherwise.
+        let keys: Vec<String> = if i.dimensions.len() > 1 && i.comparisons.is_empty() {
+            vec![OVERALL.to_string()]
+        } else {
+            i.dimensions.iter().map(|d| d.key.clone()).collect()
+        };
+        let mut rows = Vec::new();
+        for key in &keys {
+            for party in i.passes(&r.parties) {
+                for g in Group::ALL {
+                    let cells: Vec<String> = r
+                        .history
+                        .iter()
+                        .map(|(_, report)| {
+                            report
+                                .score(key, party, g)
+                                .and_then(|s| s.estimate)
+                                .map(|e| format!("{} (n = {})", dec(e.mean, 2), e.n))
+                                .unwrap_or_else(|| "—".into())
+                        })
+                        .collect();
+                    if cells.iter().all(|c| c == "—") {
+                        continue;
+                    }
+                    let label = format!(
+                        "{}{} — {}",
+                        dimension_name(i, key),
+                        party.map(|p| format!(" over {}", rated_name(p))).unwrap_or_default(),
+                        g.label()
+                    );
+                    rows.push(std::iter::once(label).chain(cells).collect());
+                }
+            }
+        }
+        out.push(Section {
+            heading: "Verloop over alle meetrondes".into(),
+            intro: "Het gemiddelde per gesloten meetronde met hetzelfde instrument, van de eerste tot deze. Een streepje: geen cijfer voor die groep in die ronde.".into(),
+            chart: None,
+            tables: vec![Table {
+                id: format!("{id_prefix}-rondes"),
+                caption: "Gemiddelde (aantal) per meetronde".into(),
+                head: std::iter::once("Score en groep".to_string()).chain(r.history.iter().map(|(round, _)| round.title.clone())).collect(),
+                rows,
+            }],
+        });
+    }
     if let Some(p) = &r.previous {
         let rows: Vec<Vec<String>> = r
             .trends
             .iter()
-            .filter(|t| t.change.is_some())
-            .map(|t| {
-                let c = t.change.unwrap_or(samenspel_calc::survey::Change {
-                    difference: 0.0,
-                    t: 0.0,
-                    df: 0.0,
-                    decline: false,
-                });
+            .filter_map(|t| t.change.map(|c| (t, c)))
+            .map(|(t, c)| {
                 vec![
                     format!(
                         "{}{} — {}",
@@ -909,7 +950,7 @@ pub fn result_sections(r: &RoundResults, id_prefix: &str) -> Vec<Section> {
         out.push(Section {
             heading: format!("Verloop sinds '{}'", p.title),
             intro: format!(
-                "Een daling wordt gemeld als beide rondes minstens vijf respondenten in de groep hebben, het gemiddelde minstens {} punt zakte en Welch' t-toets (eenzijdig, 5 %) zegt dat de daling niet aan toeval ligt. Kleinere of onzekere verschuivingen zijn ruis.",
+                "Een daling wordt gemeld als beide rondes minstens vijf respondenten in de groep hebben, het gemiddelde minstens {} punt zakte en Welch' t-toets (eenzijdig, 5 %) zegt dat de daling niet aan toeval ligt, gecorrigeerd voor het aantal vergelijkingen (Benjamini–Hochberg): eerst de totaalscore per groep en partij, en alleen waar die daalde de dimensies. Kleinere of onzekere verschuivingen zijn ruis.",
                 dec(samenspel_calc::survey::MIN_DECLINE, 2)
             ),
             chart: None,
@@ -933,6 +974,24 @@ pub async fn round_results(
     let round = state.store.survey_round(region.id, id).await?;
     if round.status == "concept" {
         return Err(AppError::not_found().into());
+    }
+    if !round.closed() {
+        let page = ResultsPage {
+            layout: Layout::for_region(
+                &format!("Uitkomsten: {}", round.title),
+                &user,
+                &region,
+                &access,
+                &format!("/regios/{code}/gezondheid"),
+            ),
+            subnav: health_nav(&code, &access, "gezondheid"),
+            subnav_label: "Gezondheid",
+            sections: Vec::new(),
+            open: Vec::new(),
+            groups: Vec::new(),
+            round,
+        };
+        return Ok(render(&page, StatusCode::OK));
     }
     let r = results(&state, &round).await?;
     let groups = r
@@ -975,14 +1034,13 @@ struct WarningsPage {
     warnings: crate::health::EarlyWarnings,
 }
 
-fn kind_label(kind: &str) -> &'static str {
-    match kind {
-        "vertrouwen" => "Vertrouwen",
-        "samenwerking" => "Samenwerkingsfactoren",
-        "waarde" => "Waarde",
-        _ => "Inspraak en geld",
+impl WarningsPage {
+    fn kind(&self, kind: &str) -> &'static str {
+        crate::health::kind_label(kind)
     }
 }
+
+use crate::health::kind_label;
 
 pub async fn warnings(State(state): State<AppState>, PageUser(user): PageUser, Path(code): Path<String>) -> PageResult {
     let (region, access) = region_page(&state, &user, &code).await?;
@@ -1066,9 +1124,9 @@ async fn dossier_page(
                 name: m.name.clone(),
                 code: m.member.clone(),
                 size: match sizes.iter().find(|(c, _)| *c == m.member) {
-                    Some((_, true)) => "grotere helft van de regio (inwoners)",
-                    Some((_, false)) => "kleinere helft van de regio (inwoners)",
-                    None => "",
+                    Some((_, Some(true))) => "grotere helft van de regio (inwoners)",
+                    Some((_, Some(false))) => "kleinere helft van de regio (inwoners)",
+                    _ => "",
                 },
                 voice: v
                     .map(|v| {
@@ -1228,10 +1286,13 @@ struct QuestionnairePage {
     instrument_name: String,
     closes: String,
     passes: Vec<PassView>,
-    open: Vec<(usize, String, String)>,
+    /// Number, question, what was typed, the error.
+    open: Vec<(usize, String, String, String)>,
+    /// The element it is about (empty when none on the page) and the reason.
     errors: Vec<(String, String)>,
     saved: bool,
     count: usize,
+    max_open: usize,
 }
 
 #[derive(Template)]
@@ -1240,6 +1301,8 @@ struct MessagePage {
     layout: Layout,
     heading: String,
     text: String,
+    /// What the respondent typed, given back when it could not be stored: statement and answer.
+    typed: Vec<(String, String)>,
 }
 
 fn element_id(key: &str) -> String {
@@ -1252,8 +1315,48 @@ fn no_store(mut response: Response) -> Response {
 }
 
 fn message(status: StatusCode, heading: &str, text: &str) -> Response {
-    let page = MessagePage { layout: Layout::anonymous(heading), heading: heading.to_string(), text: text.to_string() };
+    message_with(status, heading, text, Vec::new())
+}
+
+fn message_with(status: StatusCode, heading: &str, text: &str, typed: Vec<(String, String)>) -> Response {
+    let page =
+        MessagePage { layout: Layout::anonymous(heading), heading: heading.to_string(), text: text.to_string(), typed };
     no_store(render(&page, status))
+}
+
+/// The answers as the respondent gave them, statement by statement, with the words of the scale.
+fn typed_answers(instrument: &Instrument, parties: &[Party], answers: &Answers) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for pass in instrument.passes(parties) {
+        for d in &instrument.dimensions {
+            let labels = instrument.labels(d);
+            for i in &d.items {
+                if let Some(&v) = answers.scale.get(&answer_key(pass, &i.key)) {
+                    let about = pass.map(|p| format!(" ({})", p.rated_label().to_lowercase())).unwrap_or_default();
+                    let label = labels.get(usize::from(v).saturating_sub(1)).cloned().unwrap_or_else(|| v.to_string());
+                    out.push((format!("{}{about}", i.text), label));
+                }
+            }
+        }
+    }
+    for (q, a) in instrument.open_questions.iter().zip(&answers.open) {
+        if !a.trim().is_empty() {
+            out.push((q.clone(), a.clone()));
+        }
+    }
+    out
+}
+
+/// A link that no longer works, with what the respondent typed given back (nothing was stored).
+fn link_response_with(e: LinkError, round: &RoundRow, answers: &Answers) -> Result<Response, PageError> {
+    let typed = typed_answers(&round.instrument(), &round.parties(), answers);
+    match (e, typed.is_empty()) {
+        (LinkError::Link(p), false) => {
+            let text = format!("{} Hieronder staat wat u invulde, zodat het niet verloren gaat.", p.message());
+            Ok(message_with(StatusCode::GONE, "Niet opgeslagen", &text, typed))
+        }
+        (e, _) => link_response(e),
+    }
 }
 
 fn link_response(e: LinkError) -> Result<Response, PageError> {
@@ -1329,10 +1432,23 @@ async fn questionnaire_page(
         .open_questions
         .iter()
         .enumerate()
-        .map(|(n, q)| (n, q.clone(), answers.open.get(n).cloned().unwrap_or_default()))
+        .map(|(n, q)| (n, q.clone(), answers.open.get(n).cloned().unwrap_or_default(), error_of(&format!("open{n}"))))
         .collect();
-    let errors =
-        invalid.map(|i| i.errors.iter().map(|e| (element_id(&e.name), e.reason.clone())).collect()).unwrap_or_default();
+    // A summary link only where the page has the element; "open0" is the first open answer.
+    let targets: Vec<String> = passes_keys(&instrument, &parties)
+        .into_iter()
+        .chain((0..instrument.open_questions.len()).map(|n| format!("open{n}")))
+        .collect();
+    let errors = invalid
+        .map(|i| {
+            i.errors
+                .iter()
+                .map(|e| {
+                    (if targets.contains(&e.name) { element_id(&e.name) } else { String::new() }, e.reason.clone())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let page = QuestionnairePage {
         layout: Layout::anonymous(&format!("Vragenlijst: {}", round.title)),
         action: format!("/vragenlijst/{token}"),
@@ -1345,6 +1461,7 @@ async fn questionnaire_page(
         open,
         errors,
         saved,
+        max_open: samenspel_domain::instrument::MAX_OPEN_ANSWER,
     };
     Ok(no_store(render(&page, status)))
 }
@@ -1369,13 +1486,21 @@ pub async fn answer(
     let hash = token_hash(&token);
     let (_, round) = match state.store.invitation(&hash).await {
         Ok(found) => found,
-        Err(e) => return link_response(e),
+        Err(e) => {
+            return match state.store.round_of_link(&hash).await? {
+                Some(round) => {
+                    let answers = answers_from_form(&round.instrument(), &round.parties(), &form);
+                    link_response_with(e, &round, &answers)
+                }
+                None => link_response(e),
+            }
+        }
     };
     let answers = answers_from_form(&round.instrument(), &round.parties(), &form);
     if form.get("actie") == "opslaan" {
         return match state.store.save_draft(&hash, &answers).await {
             Ok(()) => questionnaire_page(&state, &token, &round, &answers, None, true, StatusCode::OK).await,
-            Err(e) => link_response(e),
+            Err(e) => link_response_with(e, &round, &answers),
         };
     }
     match state.store.submit_response(&hash, &answers).await {
@@ -1396,6 +1521,17 @@ pub async fn answer(
             )
             .await
         }
-        Err(e) => link_response(e),
+        Err(e) => link_response_with(e, &round, &answers),
     }
+}
+
+/// The form field of every statement a respondent answers.
+fn passes_keys(instrument: &Instrument, parties: &[Party]) -> Vec<String> {
+    instrument
+        .passes(parties)
+        .into_iter()
+        .flat_map(|pass| {
+            instrument.dimensions.iter().flat_map(move |d| d.items.iter().map(move |i| answer_key(pass, &i.key)))
+        })
+        .collect()
 }

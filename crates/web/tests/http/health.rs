@@ -68,7 +68,10 @@ async fn the_demo_decline_is_flagged_where_it_was_generated_and_nowhere_else() {
     let (status, page) = browser.page(&format!("{BASE}/waarschuwingen")).await;
     assert_eq!(status, StatusCode::OK);
     let midden_delfland = page.split("Midden-Delfland").nth(1).unwrap().split("<h3").next().unwrap();
-    assert!(midden_delfland.contains("kleine gemeenten in het regionale team: gedaald"), "{midden_delfland}");
+    assert!(
+        midden_delfland.contains("volgens de kleine gemeenten, over het regionale team: gedaald"),
+        "{midden_delfland}"
+    );
     let den_haag = page.split("&#39;s-Gravenhage").nth(1).unwrap().split("<h3").next().unwrap();
     assert!(!den_haag.contains("gedaald"), "{den_haag}");
     // The value round's generated gap: integrated care matters more than it is realised.
@@ -216,6 +219,9 @@ async fn a_coach_runs_a_round_and_a_respondent_answers_with_a_personal_link() {
     let response = client().get(app.url("/vragenlijst/bestaat-niet")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 
+    // No results while the round runs.
+    let (_, page) = coach.page(&format!("{round}/uitkomsten")).await;
+    assert!(page.contains("De uitkomsten verschijnen als de meetronde sluit"), "{page}");
     // The coach sees the response rate per group, not who.
     let (_, page) = coach.page(&round).await;
     assert!(page.contains("Gemeenten (leden): kleine gemeenten"), "{page}");
@@ -228,17 +234,24 @@ async fn a_coach_runs_a_round_and_a_respondent_answers_with_a_personal_link() {
     let submitted: i64 = rates.as_array().unwrap().iter().map(|r| r["ingevuld"].as_i64().unwrap()).sum();
     assert_eq!(submitted, 1);
 
-    // Closed: the other links have expired, the results have no figure for one respondent.
+    // Closed: the other links have expired; what a late respondent sends is given back.
     assert_eq!(coach.submit(&format!("{round}/status"), &[("actie", "sluiten")]).await.status(), StatusCode::SEE_OTHER);
     let response = client().get(app.url(&links[1])).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::GONE);
     assert!(response.text().await.unwrap().contains("verlopen"));
+    let response = post(&app, &links[1], &complete).await;
+    assert_eq!(response.status(), StatusCode::GONE);
+    let page = response.text().await.unwrap();
+    assert!(
+        page.contains("Wat u invulde") && page.contains("Meer tijd voor overleg.") && page.contains("<dd>Eens</dd>"),
+        "{page}"
+    );
     let (status, page) = coach.page(&format!("{round}/uitkomsten")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("minder dan 5 respondenten: geen cijfer"));
     assert!(!page.contains("6,00"), "no figure for a single respondent");
-    // The open answer is there for the coach, without a group.
-    assert!(page.contains("Meer tijd voor overleg."));
+    // Nor its open answer: with fewer than five respondents it would be theirs.
+    assert!(!page.contains("Meer tijd voor overleg."));
 }
 
 #[tokio::test]
@@ -282,7 +295,19 @@ async fn a_small_group_is_not_found_by_subtracting_two_views() {
     ];
     let respondents = samenspel_calc::health::generate(&instrument, &groups, 5);
     let region_id = app.store.region_by_code("haaglanden").await.unwrap().unwrap().id;
-    app.store.add_generated_responses(region_id, id, &respondents).await.unwrap();
+    app.store.add_generated_responses(region_id, id, &respondents, &samenspel_store::Actor::cli()).await.unwrap();
+    // While the round runs there are no results: each new figure would show one response.
+    let response = app.api_get(&coach, &format!("/api/v1/regios/haaglanden/meetrondes/{id}/resultaten")).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    let response = app
+        .api_send(
+            Method::POST,
+            &coach,
+            &format!("/api/v1/regios/haaglanden/meetrondes/{id}/status"),
+            json!({"actie": "sluiten"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
 
     for viewer in ["coach", "gemeente", "aanbieder", "waarnemer"] {
         let token = app.token(viewer).await;

@@ -125,3 +125,50 @@ async fn members_hear_by_mail_when_their_input_or_vote_is_asked_when_smtp_is_con
     assert_eq!(mails[2].to, ["wethouder@delft.example"]);
     assert!(mails[2].data.contains("stemming"), "{}", mails[2].data);
 }
+
+#[tokio::test]
+async fn a_mailed_questionnaire_link_reaches_the_respondent_only() {
+    let (url, inbox) = smtp_server().await;
+    let mailer = samenspel_web::mail::Mailer::new(
+        &url,
+        "Samenspel <samenspel@regio.example>",
+        Some("https://samenspel.example".into()),
+    )
+    .unwrap();
+    let app = spawn_with_settings(|s| s.mailer = Some(mailer)).await;
+    let coach = app.token("coach").await;
+    let closes = (samenspel_store::now() + time::Duration::days(3))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let round: serde_json::Value = app
+        .api_send(
+            Method::POST,
+            &coach,
+            "/api/v1/regios/haaglanden/meetrondes",
+            json!({"titel": "Per mail", "soort": "periodiek", "instrument": "samenspel:waarde", "sluit": closes}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = round["id"].as_i64().unwrap();
+    let response = app
+        .api_send(
+            Method::POST,
+            &coach,
+            &format!("/api/v1/regios/haaglanden/meetrondes/{id}/uitnodigingen"),
+            json!({"uitgenodigden": "aanbieder;;jan@aanbieder.example\nregio;;"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let body: serde_json::Value = response.json().await.unwrap();
+    let links = body["links"].as_array().unwrap();
+    // The mailed link is not given to the coach; the other is, to hand out.
+    assert_eq!(links[0]["gemaild"], true);
+    assert!(links[0].get("link").is_none(), "{body}");
+    assert!(links[1]["link"].as_str().unwrap().starts_with("/vragenlijst/"));
+    let received = wait_for(&inbox, 1).await;
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].to, ["jan@aanbieder.example"]);
+    assert!(received[0].data.contains("https://samenspel.example/vragenlijst/"), "{}", received[0].data);
+}
