@@ -479,3 +479,65 @@ fn a_vote_is_counted_by_the_charters_rule_with_the_arithmetic() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("soort 'fusie' heeft geen besluitregel"));
 }
+
+#[test]
+fn generated_answers_fill_an_open_round_and_are_marked() {
+    use samenspel_domain::instrument::Party;
+    use samenspel_store::health::{InstrumentChoice, NewRound};
+    use samenspel_store::{Actor, Store};
+    let dir = tempdir::Dir::new();
+    let database = format!("sqlite://{}/demo.db", dir.path.display());
+    let out = samenspel_in(&dir.path, &database, &["demo", "--zonder-productie"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (store, region, round) = runtime.block_on(async {
+        let store = Store::connect(&database).await.unwrap();
+        let region = store.region_by_code("haaglanden").await.unwrap().unwrap().id;
+        let new = NewRound {
+            title: "Vertrouwen (gegenereerd)".into(),
+            kind: "periodiek".into(),
+            instrument: InstrumentChoice::Shipped("vertrouwen".into()),
+            parties: Party::ALL.to_vec(),
+            closes_at: samenspel_store::now() + time::Duration::days(2),
+        };
+        let round = store.create_survey_round(region, &new, &Actor::cli()).await.unwrap();
+        (store, region, round.id)
+    });
+    let ronde = round.to_string();
+    // Not open yet: refused, nothing added.
+    let out =
+        samenspel_in(&dir.path, &database, &["gezondheid", "genereer", "--regio", "haaglanden", "--ronde", &ronde]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("Alleen een open meetronde"), "{}", text(&out.stderr));
+    runtime.block_on(store.set_survey_round_status(region, round, true, &Actor::cli())).unwrap();
+    let out = samenspel_in(
+        &dir.path,
+        &database,
+        &["gezondheid", "genereer", "--regio", "haaglanden", "--ronde", &ronde, "--daling", "bestuur=1"],
+    );
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("'bestuur' is geen partij"), "{}", text(&out.stderr));
+    let out = samenspel_in(
+        &dir.path,
+        &database,
+        &[
+            "gezondheid",
+            "genereer",
+            "--regio",
+            "haaglanden",
+            "--ronde",
+            &ronde,
+            "--aantal",
+            "30",
+            "--daling",
+            "regio=1,8",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("30 gegenereerde antwoorden"), "{}", text(&out.stdout));
+    let (respondents, row) = runtime.block_on(async {
+        (store.respondents(round).await.unwrap().0, store.survey_round(region, round).await.unwrap())
+    });
+    assert_eq!(respondents.len(), 30);
+    assert!(row.generated);
+}
