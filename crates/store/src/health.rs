@@ -21,6 +21,18 @@ fn for_update<P: WritePool>(_: &P) -> &'static str {
     P::FOR_UPDATE
 }
 
+/// Reads a round of a region inside a write transaction and locks it until the transaction ends;
+/// not found: `StoreError::NotFound`.
+macro_rules! locked_round {
+    ($pool:expr, $tx:expr, $region_id:expr, $id:expr) => {{
+        let select =
+            format!("SELECT {ROUND_COLUMNS} FROM survey_rounds WHERE region_id = $1 AND id = $2{}", for_update($pool));
+        let round: Option<RoundRow> =
+            sqlx::query_as(&select).bind($region_id).bind($id).fetch_optional(&mut *$tx).await?;
+        round.ok_or(StoreError::NotFound)?
+    }};
+}
+
 /// Reads and locks an invitation (by the hash of its link) and its round inside a write
 /// transaction; an unknown link is `LinkProblem::Unknown`.
 macro_rules! locked_invitation {
@@ -531,16 +543,7 @@ impl Store {
     ) -> Result<RoundRow> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let select = format!(
-                "SELECT {ROUND_COLUMNS} FROM survey_rounds WHERE region_id = $1 AND id = $2{}",
-                for_update(pool)
-            );
-            let round: RoundRow = sqlx::query_as(&select)
-                .bind(region_id)
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(StoreError::NotFound)?;
+            let round = locked_round!(pool, tx, region_id, id);
             let at = now();
             let instrument = round.instrument();
             if open && instrument.per_party && round.parties().is_empty() {
@@ -655,16 +658,7 @@ impl Store {
         }
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let select = format!(
-                "SELECT {ROUND_COLUMNS} FROM survey_rounds WHERE region_id = $1 AND id = $2{}",
-                for_update(pool)
-            );
-            let round: RoundRow = sqlx::query_as(&select)
-                .bind(region_id)
-                .bind(round_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(StoreError::NotFound)?;
+            let round = locked_round!(pool, tx, region_id, round_id);
             if round.closed() || round.closes_at <= now() {
                 return Err(StoreError::conflict(
                     "status",
@@ -876,16 +870,7 @@ impl Store {
         }
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let select = format!(
-                "SELECT {ROUND_COLUMNS} FROM survey_rounds WHERE region_id = $1 AND id = $2{}",
-                for_update(pool)
-            );
-            let round: RoundRow = sqlx::query_as(&select)
-                .bind(region_id)
-                .bind(round_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(StoreError::NotFound)?;
+            let round = locked_round!(pool, tx, region_id, round_id);
             if round.status != "open" {
                 return Err(StoreError::conflict("status", "Alleen een open meetronde krijgt antwoorden."));
             }
