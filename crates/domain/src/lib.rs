@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod account;
+pub mod accountability;
 pub mod charter;
 pub mod codes;
 pub mod figures;

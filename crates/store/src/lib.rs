@@ -11,6 +11,7 @@
 //! Every change goes through a method that takes an [`Actor`] and writes an audit entry in
 //! the same transaction as the change itself.
 
+pub mod accountability;
 pub mod admission;
 pub mod audit;
 pub mod catalogue;
