@@ -3,6 +3,7 @@
 
 pub mod allocation;
 pub mod burden;
+pub mod exchange;
 pub mod health;
 pub mod risk_sharing;
 pub mod shapley;
