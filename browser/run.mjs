@@ -343,13 +343,49 @@ try {
     await coachContext.close();
   }
 
+  // A provider sends the yearly report once, first with a mistake that keeps what was typed;
+  // a member then reads the part that concerns it.
+  {
+    const context = await browser.newContext();
+    const page = await login(context, 'aanbieder');
+    await visit(page, `${region}/verantwoording`, 'aanbieder');
+    await page.getByRole('link', { name: 'Jaarverantwoording 2025' }).click();
+    await page.waitForLoadState();
+    await audit(page, 'aanbieder verantwoordingsverzoek');
+    const inputs = page.locator('input[name^="w."]');
+    const n = await inputs.count();
+    if (n < 10) fail(`aanbieder: maar ${n} invoervelden voor de jaarverantwoording`);
+    for (let i = 0; i < n; i++) await inputs.nth(i).fill(i === 0 ? 'veel' : String(100 + i));
+    await page.getByLabel('Kwaliteitsverslag (samenvatting)').fill('Alle teams werken met het kwaliteitskader.');
+    await page.getByRole('button', { name: 'Inzending versturen' }).click();
+    await page.waitForLoadState();
+    await expectText(page, 'is geen geheel aantal', 'aanbieder: fout cijfer niet gemeld');
+    if ((await inputs.nth(1).inputValue()) !== '101') fail('aanbieder: ingetypte cijfers kwijt');
+    await audit(page, 'aanbieder inzending met fout');
+    await inputs.nth(0).fill('100');
+    await page.getByRole('button', { name: 'Inzending versturen' }).click();
+    await page.waitForLoadState();
+    await expectText(page, 'Uw inzending is ontvangen', 'aanbieder: inzending niet ontvangen');
+    await audit(page, 'aanbieder na inzending');
+    await context.close();
+    const memberContext = await browser.newContext();
+    const member = await login(memberContext, 'gemeente');
+    await member.goto(base + `${region}/verantwoording`);
+    await member.getByRole('link', { name: 'Jaarverantwoording 2025' }).click();
+    await member.waitForLoadState();
+    await expectText(member, 'Wat aanbieders voor uw gemeente aanleverden', 'gemeente: geen deel van de inzending');
+    await expectText(member, 'Alle teams werken met het kwaliteitskader.', 'gemeente: kwaliteitsverslag niet te zien');
+    await audit(member, 'gemeente deel van de inzending');
+    await memberContext.close();
+  }
+
   const riskSharing = [`${region}/handvest`, `${region}/norm`, `${region}/verevening`, `${region}/verevening/afrekening`, `${region}/verevening/shapley`,
     `${region}/verevening/uittreden`, `${region}/verevening/uittreden?gemeente=GM1842&gemeente=GM0629`, `${region}/verevening/budgetrisico?jaren=20000`];
   const common = [region, `${region}/leden`, `${region}/kerncijfers`, `${region}/aanbieders`, '/regios', '/gemeenten', '/gemeenten?naam=delf', '/account',
     `${region}/percelen`, `${region}/percelen?datum=2025-06-01`, `${region}/producten`, `${region}/producten?zoek=ambulant&wet=jeugd`,
     `${region}/contracten`, `${region}/administratieve-lasten`,
     `${region}/uitgaven`, `${region}/uitgaven?per=aanbieder`, `${region}/uitgaven?per=perceel`, `${region}/uitgaven?per=product`,
-    `${region}/uitgaven?jaar=2025`, `${region}/signalen`, `${region}/gezondheid`];
+    `${region}/uitgaven?jaar=2025`, `${region}/signalen`, `${region}/gezondheid`, `${region}/verantwoording`];
   const procurement = [`${region}/toelating`];
   const governance = [`${region}/voorstellen`, `${region}/besluiten`, `${region}/inspraak`, `${region}/vertegenwoordigers`];
   const clientRows = [`${region}/toewijzingen`, `${region}/declaraties`];
@@ -372,7 +408,7 @@ try {
     if (provider) await visit(page, provider, role);
     for (const [list, pattern] of [[`${region}/percelen`, /\/percelen\/\d+$/], [`${region}/producten`, /\/producten\/\d+$/], [`${region}/contracten`, /\/contracten\/\d+$/], [`${region}/toelating`, /\/toelating\/\d+$/],
       [`${region}/voorstellen`, /\/voorstellen\/\d+$/], [`${region}/besluiten`, /\/voorstellen\/\d+$/],
-      [`${region}/gezondheid`, /\/gezondheid\/rondes\/\d+$/], [`${region}/gezondheid`, /\/gezondheid\/instrumenten\/samenspel-/]]) {
+      [`${region}/gezondheid`, /\/gezondheid\/rondes\/\d+$/], [`${region}/gezondheid`, /\/gezondheid\/instrumenten\/samenspel-/], [`${region}/verantwoording`, /\/verantwoording\/\d+$/]]) {
       if (/\/(toelating|voorstellen|besluiten)$/.test(list) && !extra.includes(list)) continue;
       await page.goto(base + list);
       const detail = await firstLink(page, pattern);

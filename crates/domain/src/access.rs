@@ -412,6 +412,33 @@ impl RegionAccess {
     pub fn can_write_evaluation(&self) -> bool {
         self.admin || self.coach
     }
+
+    /// Accountability requests, announcements to providers, answers to their questions and the
+    /// exchange programme: the regional team.
+    pub fn can_manage_provider_side(&self) -> bool {
+        self.admin
+    }
+
+    /// Open accountability requests, published answers and announcements: everyone who works
+    /// with providers in the region (concepts only the regional team).
+    pub fn can_view_provider_side(&self) -> bool {
+        self.admin || !self.municipalities.is_empty() || !self.providers.is_empty() || self.coach || self.observer
+    }
+
+    /// Only a provider's own staff submit on its behalf, and ask questions in its name.
+    pub fn can_submit_for(&self, provider_id: i64) -> bool {
+        self.providers.contains(&provider_id)
+    }
+
+    /// What of a provider's submission this user may read: everything (the region, the provider
+    /// itself), one member's part (`Some(Some(code))`), or nothing (`None`). A member reads its
+    /// part only of submissions that concern it; `concerns` are the members the submission named.
+    pub fn submission_view(&self, provider_id: i64, concerns: &[String]) -> Option<Option<MunicipalityCode>> {
+        if self.admin || self.providers.contains(&provider_id) {
+            return Some(None);
+        }
+        self.municipalities.iter().find(|m| concerns.iter().any(|c| c == m.as_str())).map(|m| Some(m.clone()))
+    }
 }
 
 #[cfg(test)]

@@ -97,6 +97,16 @@ const SUBMISSION_SELECT: &str = "SELECT s.id, s.request_id, s.provider_id, p.nam
      s.format, s.late, s.submitted_by, s.submitted_at \
      FROM accountability_submissions s JOIN providers p ON p.id = s.provider_id";
 
+/// A provider's answer to a request, checked against the members it serves (`concerns`).
+#[derive(Debug, Clone, Copy)]
+pub struct NewSubmission<'a> {
+    pub request_id: i64,
+    pub provider_id: i64,
+    pub concerns: &'a BTreeSet<String>,
+    pub values: &'a Submitted,
+    pub format: Format,
+}
+
 /// What became of a submission.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubmitOutcome {
@@ -271,13 +281,10 @@ impl Store {
     pub async fn submit_accountability(
         &self,
         region_id: i64,
-        request_id: i64,
-        provider_id: i64,
-        concerns: &BTreeSet<String>,
-        submitted: &Submitted,
-        format: Format,
+        new: &NewSubmission<'_>,
         actor: &Actor,
     ) -> Result<SubmitOutcome> {
+        let NewSubmission { request_id, provider_id, concerns, values: submitted, format } = *new;
         let at = now();
         // An async block, so the unchanged case can return early from it.
         let outcome = on_pool!(self, |pool| async {

@@ -6,7 +6,7 @@
 use samenspel_domain::accountability::{parse_csv, parse_field_lines, Format, Frequency, RequestKind, Value};
 use samenspel_domain::region::Domain;
 use samenspel_domain::{MunicipalityCode, RegionCode, YouthRegionCode};
-use samenspel_store::accountability::RequestDetails;
+use samenspel_store::accountability::{NewSubmission, RequestDetails};
 use samenspel_store::providers::ProviderDetails;
 use samenspel_store::regions::NewRegion;
 use samenspel_store::testing::fresh_store;
@@ -88,8 +88,19 @@ async fn one_submission_reaches_each_member_in_its_own_part_and_is_kept_in_versi
         store.create_accountability_request(region, &details(today + Duration::days(30)), &actor).await.unwrap();
     // A concept is not open for submissions and can still change.
     let submitted = parse_csv(REPORT.as_bytes(), &request.field_specs(), &served()).unwrap();
-    let refused =
-        store.submit_accountability(region, request.id, provider, &served(), &submitted, Format::Csv, &actor).await;
+    let refused = store
+        .submit_accountability(
+            region,
+            &NewSubmission {
+                request_id: request.id,
+                provider_id: provider,
+                concerns: &served(),
+                values: &submitted,
+                format: Format::Csv,
+            },
+            &actor,
+        )
+        .await;
     assert!(matches!(refused, Err(StoreError::NotFound)), "{refused:?}");
     let mut changed = details(today + Duration::days(30));
     changed.title = "Jaarverantwoording 2025 (productie en kwaliteit)".into();
@@ -100,14 +111,34 @@ async fn one_submission_reaches_each_member_in_its_own_part_and_is_kept_in_versi
     assert!(matches!(frozen, Err(StoreError::Conflict { .. })), "{frozen:?}");
 
     let first = store
-        .submit_accountability(region, request.id, provider, &served(), &submitted, Format::Csv, &actor)
+        .submit_accountability(
+            region,
+            &NewSubmission {
+                request_id: request.id,
+                provider_id: provider,
+                concerns: &served(),
+                values: &submitted,
+                format: Format::Csv,
+            },
+            &actor,
+        )
         .await
         .unwrap();
     assert!(!first.unchanged && !first.submission.late);
     assert_eq!(first.submission.version, 1);
     // The same file again adds nothing.
     let again = store
-        .submit_accountability(region, request.id, provider, &served(), &submitted, Format::Json, &actor)
+        .submit_accountability(
+            region,
+            &NewSubmission {
+                request_id: request.id,
+                provider_id: provider,
+                concerns: &served(),
+                values: &submitted,
+                format: Format::Json,
+            },
+            &actor,
+        )
         .await
         .unwrap();
     assert!(again.unchanged);
@@ -128,7 +159,17 @@ async fn one_submission_reaches_each_member_in_its_own_part_and_is_kept_in_versi
     // A correction is a new version; the first stays readable.
     let corrected = parse_csv(REPORT.replace(";14", ";15").as_bytes(), &request.field_specs(), &served()).unwrap();
     let second = store
-        .submit_accountability(region, request.id, provider, &served(), &corrected, Format::Form, &actor)
+        .submit_accountability(
+            region,
+            &NewSubmission {
+                request_id: request.id,
+                provider_id: provider,
+                concerns: &served(),
+                values: &corrected,
+                format: Format::Form,
+            },
+            &actor,
+        )
         .await
         .unwrap();
     assert_eq!((second.submission.version, second.unchanged), (2, false));
@@ -140,8 +181,19 @@ async fn one_submission_reaches_each_member_in_its_own_part_and_is_kept_in_versi
 
     // Closed: nothing more comes in, and what came in stays.
     store.set_accountability_request_open(region, request.id, false, &actor).await.unwrap();
-    let closed =
-        store.submit_accountability(region, request.id, provider, &served(), &submitted, Format::Csv, &actor).await;
+    let closed = store
+        .submit_accountability(
+            region,
+            &NewSubmission {
+                request_id: request.id,
+                provider_id: provider,
+                concerns: &served(),
+                values: &submitted,
+                format: Format::Csv,
+            },
+            &actor,
+        )
+        .await;
     assert!(matches!(closed, Err(StoreError::Conflict { .. })), "{closed:?}");
     assert_eq!(store.accountability_submissions(request.id, None).await.unwrap().len(), 2);
 }
@@ -158,9 +210,17 @@ async fn late_submissions_are_marked_and_concurrent_ones_become_versions_in_orde
     let a = parse_csv(REPORT.as_bytes(), &specs, &served()).unwrap();
     let b = parse_csv(REPORT.replace(";9", ";10").as_bytes(), &specs, &served()).unwrap();
     let served = served();
+    let first = NewSubmission {
+        request_id: request.id,
+        provider_id: provider,
+        concerns: &served,
+        values: &a,
+        format: Format::Csv,
+    };
+    let second = NewSubmission { values: &b, ..first };
     let (ra, rb) = tokio::join!(
-        store.submit_accountability(region, request.id, provider, &served, &a, Format::Csv, &actor),
-        store.submit_accountability(region, request.id, provider, &served, &b, Format::Csv, &actor),
+        store.submit_accountability(region, &first, &actor),
+        store.submit_accountability(region, &second, &actor),
     );
     let (ra, rb) = (ra.unwrap(), rb.unwrap());
     let mut versions = vec![ra.submission.version, rb.submission.version];

@@ -132,6 +132,7 @@ pub async fn seed(
         provider_ids.push(store.create_provider(region.id, &details, &actor).await?.id);
     }
     seed_procurement(store, region.id, &provider_ids, &actor).await?;
+    seed_accountability(store, region.id, &provider_ids, &actor).await?;
     let hash = hash_password(password.clone()).await.map_err(DemoError::Hash)?;
     for (login, name, role) in demo_accounts() {
         let account = NewAccount::parse(login, name, "").expect("valid demo account");
@@ -405,6 +406,70 @@ async fn seed_procurement(store: &Store, region_id: i64, providers: &[i64], acto
             &applicant,
         )
         .await?;
+    Ok(())
+}
+
+/// Two accountability requests: the yearly report, open for a few more weeks, and the waiting
+/// list of the last quarter, past its deadline, which Het Westland sent late and the others not.
+async fn seed_accountability(store: &Store, region_id: i64, providers: &[i64], actor: &Actor) -> Result<(), DemoError> {
+    use samenspel_domain::accountability::{parse_csv, parse_field_lines, Format, Frequency, RequestKind};
+    use samenspel_store::accountability::RequestDetails;
+    let today = samenspel_store::now().date();
+    let yearly = RequestDetails {
+        title: "Jaarverantwoording 2025".into(),
+        kind: RequestKind::Production,
+        frequency: Frequency::Yearly,
+        period: "2025".into(),
+        description: Some(
+            "Eén verantwoording voor alle gemeenten: productie per gemeente en het kwaliteitsverslag.".into(),
+        ),
+        fields: parse_field_lines(
+            "clienten; Cliënten in zorg in 2025; aantal; gemeente\n\
+             uren; Geleverde uren; aantal; gemeente\n\
+             omzet; Omzet; bedrag; gemeente\n\
+             klachten; Klachten ontvangen; aantal; aanbieder\n\
+             kwaliteit; Kwaliteitsverslag (samenvatting); tekst; aanbieder",
+        )
+        .expect("valid demo fields"),
+        deadline: today + time::Duration::days(45),
+        lot_id: None,
+    };
+    let r = store.create_accountability_request(region_id, &yearly, actor).await?;
+    store.set_accountability_request_open(region_id, r.id, true, actor).await?;
+    let waiting = RequestDetails {
+        title: "Wachtlijst derde kwartaal".into(),
+        kind: RequestKind::WaitingTimes,
+        frequency: Frequency::Quarterly,
+        period: format!("{} K3", today.year()),
+        description: None,
+        fields: parse_field_lines(
+            "wachtenden; Jeugdigen op de wachtlijst; aantal; gemeente\n\
+             wachttijd; Gemiddelde wachttijd tot start zorg in weken; getal; aanbieder",
+        )
+        .expect("valid demo fields"),
+        deadline: today - time::Duration::days(7),
+        lot_id: None,
+    };
+    let w = store.create_accountability_request(region_id, &waiting, actor).await?;
+    let w = store.set_accountability_request_open(region_id, w.id, true, actor).await?;
+    // Het Westland serves every member in the ambulant lot.
+    let served: std::collections::BTreeSet<String> =
+        store.memberships(region_id).await?.into_iter().map(|m| m.municipality_code).collect();
+    let mut csv = String::from("gemeentecode;veld;waarde\n");
+    for (i, m) in served.iter().enumerate() {
+        csv.push_str(&format!("{m};wachtenden;{}\n", 2 + (i * 7) % 11));
+    }
+    csv.push_str(";wachttijd;6,5\n");
+    let values = parse_csv(csv.as_bytes(), &w.field_specs(), &served).expect("valid demo submission");
+    let westland = Actor { user_id: None, login: "aanbieder-westland".into(), origin: "demo".into() };
+    let submission = samenspel_store::accountability::NewSubmission {
+        request_id: w.id,
+        provider_id: providers[1],
+        concerns: &served,
+        values: &values,
+        format: Format::Csv,
+    };
+    store.submit_accountability(region_id, &submission, &westland).await?;
     Ok(())
 }
 

@@ -19,6 +19,7 @@ pub mod mail;
 pub mod pages;
 pub mod procurement;
 pub mod production;
+pub mod provider_side;
 pub mod risk_analysis;
 pub mod risk_sharing;
 pub mod security;

@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod pagination;
 pub mod production;
 pub mod proposals;
+pub mod provider_side;
 pub mod providers;
 pub mod reference;
 pub mod regions;
@@ -104,6 +105,16 @@ pub fn router() -> Router<AppState> {
         )
         .route("/regios/{code}/meetrondes/{id}/resultaten", get(health::round_results))
         .route("/regios/{code}/vroegsignalen", get(health::warnings))
+        .route("/regios/{code}/verantwoordingsverzoeken", get(provider_side::list).post(provider_side::create))
+        .route("/regios/{code}/verantwoordingsverzoeken/{id}", get(provider_side::get).put(provider_side::update))
+        .route("/regios/{code}/verantwoordingsverzoeken/{id}/status", post(provider_side::set_status))
+        .route(
+            "/regios/{code}/verantwoordingsverzoeken/{id}/inzendingen",
+            get(provider_side::submissions)
+                .post(provider_side::submit)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::security::MAX_UPLOAD_BYTES)),
+        )
+        .route("/regios/{code}/verantwoordingsverzoeken/{id}/stand", get(provider_side::standing))
         .route("/regios/{code}/voorstellen", get(proposals::list).post(proposals::create))
         .route("/regios/{code}/voorstellen/{id}", get(proposals::get).put(proposals::update))
         .route("/regios/{code}/voorstellen/{id}/stappen", post(proposals::step))

@@ -284,11 +284,12 @@ pub async fn overview(
     let page = OverviewPage {
         layout: Layout::for_region(&region.name, &user, &region, &access, &format!("/regios/{}", region.code))
             .with_notice(success_notice(q.gelukt.as_deref(), None)),
-        awaiting: crate::governance::awaiting(&state, &region, &access, user.user.id)
-            .await?
-            .into_iter()
-            .map(|a| (a.text, a.href))
-            .collect(),
+        awaiting: {
+            let mut awaiting = crate::governance::awaiting(&state, &region, &access, user.user.id).await?;
+            awaiting.extend(crate::provider_side::awaiting(&state, &region, &access).await?);
+            awaiting.sort_by_key(|a| (a.due.is_none(), a.due));
+            awaiting.into_iter().map(|a| (a.text, a.href)).collect()
+        },
         code: region.code.clone(),
         domain: region.domain().label(),
         centre: centre_name.unwrap_or_else(|| "nog niet vastgelegd".into()),

@@ -15,6 +15,7 @@ mod norm;
 mod procurement;
 mod production;
 mod proposals;
+mod provider_side;
 mod providers;
 mod reference;
 mod risk_analysis;
@@ -134,6 +135,16 @@ pub fn router() -> Router<AppState> {
         .route("/regios/{code}/gezondheid/waarschuwingen", get(health::warnings))
         .route("/regios/{code}/gezondheid/dossier", get(health::dossier).post(health::save_conclusions))
         .route("/vragenlijst/{token}", get(health::questionnaire).post(health::answer))
+        .route("/regios/{code}/verantwoording", get(provider_side::requests).post(provider_side::create_request))
+        .route("/regios/{code}/verantwoording/{id}", get(provider_side::request).post(provider_side::update_request))
+        .route("/regios/{code}/verantwoording/{id}/status", post(provider_side::set_status))
+        .route("/regios/{code}/verantwoording/{id}/inzending", post(provider_side::submit_form))
+        .route(
+            "/regios/{code}/verantwoording/{id}/bestand",
+            post(provider_side::submit_file)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::security::MAX_UPLOAD_BYTES)),
+        )
+        .route("/regios/{code}/verantwoording/{id}/export.csv", get(provider_side::export))
         .route("/regios/{code}/verevening", get(risk_sharing::agreements).post(risk_sharing::create_agreement))
         .route("/regios/{code}/verevening/afspraken/{id}", get(risk_sharing::agreement).post(risk_sharing::add_version))
         .route("/regios/{code}/verevening/afspraken/{id}/status", post(risk_sharing::set_status))
@@ -274,6 +285,9 @@ impl Layout {
         if access.can_view_health_results() {
             items.push((format!("{base}/gezondheid"), "Gezondheid"));
         }
+        if access.can_view_provider_side() {
+            items.push((format!("{base}/verantwoording"), "Aanbiedersloket"));
+        }
         if access.can_view_roles_overview() || !access.providers.is_empty() {
             items.push((format!("{base}/gebruikers"), "Gebruikers en rollen"));
         }
@@ -290,7 +304,8 @@ impl Layout {
                 current: href == current
                     || (label == "Inkoop" && in_procurement)
                     || (label == "Bestuur" && proposals::is_governance_path(&base, current))
-                    || (label == "Gezondheid" && current.starts_with(&format!("{base}/gezondheid"))),
+                    || (label == "Gezondheid" && current.starts_with(&format!("{base}/gezondheid")))
+                    || (label == "Aanbiedersloket" && provider_side::is_provider_side_path(&base, current)),
                 href,
                 label,
             })

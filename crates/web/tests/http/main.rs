@@ -14,4 +14,5 @@ mod openapi;
 mod pages;
 mod procurement;
 mod production;
+mod provider_side;
 mod risk_sharing;
