@@ -118,6 +118,26 @@ pub fn required_text(value: &str, min: usize, max: usize) -> Result<String, Fiel
     Ok(trimmed.to_string())
 }
 
+/// Trims a required text of several paragraphs (line breaks allowed, other control characters
+/// not) and checks its length in characters; line ends become `\n`.
+pub fn required_paragraphs(value: &str, min: usize, max: usize) -> Result<String, FieldError> {
+    let trimmed = value.trim().replace("\r\n", "\n");
+    let len = trimmed.chars().count();
+    if len == 0 {
+        return Err(FieldError::new("", "required", "Dit veld is verplicht."));
+    }
+    if len < min {
+        return Err(FieldError::new("", "length", format!("Gebruik minstens {min} tekens.")));
+    }
+    if len > max {
+        return Err(FieldError::new("", "length", format!("Gebruik hoogstens {max} tekens.")));
+    }
+    if trimmed.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\t')) {
+        return Err(FieldError::new("", "pattern", "Gebruik geen stuurtekens."));
+    }
+    Ok(trimmed)
+}
+
 /// An optional text field: empty becomes `None`.
 pub fn optional_text(value: &str, max: usize) -> Result<Option<String>, FieldError> {
     if value.trim().is_empty() {

@@ -17,6 +17,7 @@ pub mod audit;
 pub mod catalogue;
 pub mod charter;
 pub mod contracts;
+pub mod dialogue;
 pub mod figures;
 pub mod health;
 pub mod keys;

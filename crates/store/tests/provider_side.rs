@@ -241,3 +241,54 @@ async fn the_region_sets_hours_per_kind_within_reason() {
     let too_many = store.set_burden_hours(region, &[(RequestKind::Other, 5000)], &Actor::cli()).await;
     assert!(matches!(too_many, Err(StoreError::Invalid(_))), "{too_many:?}");
 }
+
+#[tokio::test]
+async fn answers_are_numbered_once_and_rounds_take_questions_until_they_close() {
+    use samenspel_store::dialogue::NewAnnouncement;
+    let store = fresh_store().await.unwrap();
+    let (region, provider) = region_with_provider(&store).await;
+    let actor = Actor::cli();
+    let today = samenspel_store::now().date();
+    let round = store
+        .publish_announcement(
+            region,
+            &NewAnnouncement {
+                kind: "aanbesteding".into(),
+                title: "Dagbehandeling".into(),
+                body: "Voorwaarden".into(),
+                lot_id: None,
+                closes_on: Some(today),
+            },
+            &actor,
+        )
+        .await
+        .unwrap();
+    assert!(round.is_open_round(today) && !round.is_open_round(today + Duration::days(1)));
+    let mut questions = Vec::new();
+    for subject in ["Groepsgrootte", "Vervoer", "Wachttijd"] {
+        let q = store
+            .ask_question(region, provider, Some(round.id), subject, "Hoe zit het precies?", &actor)
+            .await
+            .unwrap();
+        questions.push(q.id);
+    }
+    // Answered at once: each gets its own next number.
+    let (a, b, c) = tokio::join!(
+        store.answer_question(region, questions[0], "Vraag een?", "Antwoord een.", &actor),
+        store.answer_question(region, questions[1], "Vraag twee?", "Antwoord twee.", &actor),
+        store.answer_question(region, questions[2], "Vraag drie?", "Antwoord drie.", &actor),
+    );
+    let mut numbers = vec![a.unwrap().number, b.unwrap().number, c.unwrap().number];
+    numbers.sort();
+    assert_eq!(numbers, vec![Some(1), Some(2), Some(3)]);
+    let twice = store.answer_question(region, questions[0], "Nog eens?", "Anders.", &actor).await;
+    assert!(matches!(twice, Err(StoreError::Conflict { .. })), "{twice:?}");
+    let published = store.published_answers(region).await.unwrap();
+    assert_eq!(published.len(), 3);
+    assert_eq!(published.iter().map(|q| q.number).collect::<Vec<_>>(), vec![Some(1), Some(2), Some(3)]);
+    // A round of another region is unknown here.
+    let unknown =
+        store.ask_question(region, provider, Some(round.id + 1000), "X", "Hoe zit het precies?", &actor).await;
+    assert!(matches!(unknown, Err(StoreError::Invalid(_))), "{unknown:?}");
+    assert!(store.claim_status(region, provider, today.year()).await.unwrap().is_empty());
+}

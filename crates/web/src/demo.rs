@@ -470,6 +470,49 @@ async fn seed_accountability(store: &Store, region_id: i64, providers: &[i64], a
         format: Format::Csv,
     };
     store.submit_accountability(region_id, &submission, &westland).await?;
+
+    // An announcement, a procurement round still open, and one question answered for everyone.
+    use samenspel_store::dialogue::NewAnnouncement;
+    let news = NewAnnouncement {
+        kind: "mededeling".into(),
+        title: "Nieuwe regionale productcodes per 1 januari".into(),
+        body: "Vanaf 1 januari gebruiken alle gemeenten in de regio dezelfde productcodes voor ambulante jeugdhulp. \
+               U hoeft per gemeente geen eigen codes meer bij te houden."
+            .into(),
+        lot_id: None,
+        closes_on: None,
+    };
+    store.publish_announcement(region_id, &news, actor).await?;
+    let lots = store.lots(region_id).await?;
+    let round = NewAnnouncement {
+        kind: "aanbesteding".into(),
+        title: "Aanbesteding dagbehandeling 2027".into(),
+        body: "De regio koopt dagbehandeling opnieuw in voor 2027–2030.\n\
+               Voorwaarden: kwaliteitskader jeugd, regionale productcodes, aanlevering van de jaarverantwoording via dit loket."
+            .into(),
+        lot_id: lots.iter().find(|l| l.name == "Dagbehandeling").map(|l| l.id),
+        closes_on: Some(today + time::Duration::days(30)),
+    };
+    let round = store.publish_announcement(region_id, &round, actor).await?;
+    let question = store
+        .ask_question(
+            region_id,
+            providers[3],
+            Some(round.id),
+            "Groepsgrootte",
+            "Geldt er een maximale groepsgrootte voor dagbehandeling op de boerderij?",
+            &Actor { user_id: None, login: "aanbieder-hofstede".into(), origin: "demo".into() },
+        )
+        .await?;
+    store
+        .answer_question(
+            region_id,
+            question.id,
+            "Geldt er een maximale groepsgrootte voor dagbehandeling op een locatie buiten de stad?",
+            "Ja: hoogstens acht jeugdigen per groep, met twee begeleiders. Dit staat ook in het bestek.",
+            actor,
+        )
+        .await?;
     Ok(())
 }
 

@@ -261,6 +261,187 @@ pub async fn awaiting(state: &AppState, region: &RegionRow, access: &RegionAcces
     Ok(out)
 }
 
+// ------------------------------------------------------------------ the portal
+
+/// A tariff of a contract in the portal: the regional amount and members' own amounts.
+pub struct PortalTariff {
+    pub product: String,
+    pub unit: String,
+    pub regional: Option<i64>,
+    pub by_member: Vec<(String, i64)>,
+}
+
+pub struct PortalContract {
+    pub id: i64,
+    pub lot_id: i64,
+    pub lot: String,
+    pub starts_on: Date,
+    pub ends_on: Option<Date>,
+    pub status: String,
+    pub members: Vec<String>,
+    pub tariffs: Vec<PortalTariff>,
+}
+
+/// Everything one provider deals with in the region, in one place.
+pub struct Portal {
+    pub provider_id: i64,
+    pub name: String,
+    pub year: i32,
+    pub contracts: Vec<PortalContract>,
+    /// Lots open for admission, with their conditions.
+    pub open_admission: Vec<(i64, String, Vec<String>)>,
+    pub open_rounds: Vec<samenspel_store::dialogue::AnnouncementRow>,
+    pub announcements: Vec<samenspel_store::dialogue::AnnouncementRow>,
+    pub claims: Vec<samenspel_store::dialogue::ClaimMonth>,
+    /// Open accountability requests that ask this provider, with where it stands.
+    pub requests: Vec<(RequestRow, Standing)>,
+}
+
+/// How many announcements the portal shows; older ones are on the list of announcements.
+pub const PORTAL_ANNOUNCEMENTS: usize = 10;
+
+pub async fn portal(state: &AppState, region: &RegionRow, provider_id: i64) -> AppResult<Portal> {
+    let store = &state.store;
+    let provider = store.provider(region.id, provider_id).await?;
+    let today = samenspel_store::now().date();
+    let year = today.year();
+    let facts = burden_facts(state, region, year, today).await?;
+    let tariffs = store.region_tariffs(region.id).await?;
+    let mut contracts = Vec::new();
+    for c in store.contracts(region.id, Some(provider_id)).await? {
+        let mut by_product: BTreeMap<(String, String), PortalTariff> = BTreeMap::new();
+        for t in tariffs.iter().filter(|t| t.contract_id == c.id && t.year == year) {
+            let key = (t.product_category.clone(), t.product_code.clone().unwrap_or_default());
+            let entry = by_product.entry(key).or_insert_with(|| PortalTariff {
+                product: format!(
+                    "{} {}",
+                    t.product_code.clone().unwrap_or_else(|| t.product_category.clone()),
+                    t.product_name
+                ),
+                unit: t.unit.clone(),
+                regional: None,
+                by_member: Vec::new(),
+            });
+            match &t.municipality_code {
+                None => entry.regional = Some(t.amount_cents),
+                Some(m) => entry.by_member.push((m.clone(), t.amount_cents)),
+            }
+        }
+        // The members this contract serves today: in the lot and not buying it locally.
+        let members = facts
+            .iter()
+            .find(|p| p.provider_id == provider_id)
+            .and_then(|p| p.contracts.iter().find(|f| f.lot_id == c.lot_id))
+            .map(|f| {
+                f.members.iter().filter(|(_, form)| *form != CollaborationForm::Local).map(|(m, _)| m.clone()).collect()
+            })
+            .unwrap_or_default();
+        contracts.push(PortalContract {
+            id: c.id,
+            lot_id: c.lot_id,
+            lot: c.lot_name,
+            starts_on: c.starts_on,
+            ends_on: c.ends_on,
+            status: c.status,
+            members,
+            tariffs: by_product.into_values().collect(),
+        });
+    }
+    let mut open_admission = Vec::new();
+    for lot in store.lots(region.id).await?.into_iter().filter(|l| l.admission_open) {
+        let conditions = store.conditions(lot.id).await?.into_iter().map(|c| c.text).collect();
+        open_admission.push((lot.id, lot.name, conditions));
+    }
+    let announcements = store.announcements(region.id).await?;
+    let open_rounds = announcements.iter().filter(|a| a.is_open_round(today)).cloned().collect();
+    let mut requests = Vec::new();
+    for request in store.accountability_requests(region.id).await?.into_iter().filter(|r| r.status == "open") {
+        let lines = request_status(state, region, &request).await?;
+        if let Some(line) = lines.iter().find(|l| l.provider_id == provider_id && l.asked) {
+            let standing = line.standing;
+            requests.push((request, standing));
+        }
+    }
+    Ok(Portal {
+        provider_id,
+        name: provider.name,
+        year,
+        contracts,
+        open_admission,
+        open_rounds,
+        announcements: announcements.into_iter().take(PORTAL_ANNOUNCEMENTS).collect(),
+        claims: store.claim_status(region.id, provider_id, year).await?,
+        requests,
+    })
+}
+
+// ------------------------------------------------------------------ announcements and questions
+
+/// Checks an announcement: a procurement round needs a closing day that has not passed.
+pub fn parse_announcement(
+    kind: &str,
+    title: &str,
+    body: &str,
+    lot_id: Option<i64>,
+    closes_on: &str,
+) -> Result<samenspel_store::dialogue::NewAnnouncement, Invalid> {
+    use samenspel_domain::validation::required_paragraphs;
+    let mut invalid = Invalid::new();
+    let kind = match kind.trim() {
+        k @ ("mededeling" | "aanbesteding") => Some(k.to_string()),
+        _ => {
+            invalid.push("soort", "enum", "Kies mededeling of aanbesteding.");
+            None
+        }
+    };
+    let title = invalid.check("titel", required_text(title, 3, 200));
+    let body = invalid.check("tekst", required_paragraphs(body, 1, 20_000));
+    let closes_on = match (kind.as_deref(), closes_on.trim()) {
+        (Some("aanbesteding"), "") => {
+            invalid.push("sluitOp", "required", "Een aanbesteding heeft een datum waarop de termijn sluit.");
+            None
+        }
+        (_, "") => None,
+        (_, text) => match invalid.check("sluitOp", parse_date(text)) {
+            Some(d) if d < samenspel_store::now().date() => {
+                invalid.push("sluitOp", "future", "Kies een datum vanaf vandaag.");
+                None
+            }
+            d => d,
+        },
+    };
+    match (kind, title, body) {
+        (Some(kind), Some(title), Some(body)) if invalid.is_empty() => {
+            Ok(samenspel_store::dialogue::NewAnnouncement { kind, title, body, lot_id, closes_on })
+        }
+        _ => Err(invalid),
+    }
+}
+
+/// A question as asked: subject and text.
+pub fn parse_question(subject: &str, question: &str) -> Result<(String, String), Invalid> {
+    use samenspel_domain::validation::required_paragraphs;
+    let mut invalid = Invalid::new();
+    let subject = invalid.check("onderwerp", required_text(subject, 3, 200));
+    let question = invalid.check("vraag", required_paragraphs(question, 10, 4000));
+    match (subject, question) {
+        (Some(s), Some(q)) if invalid.is_empty() => Ok((s, q)),
+        _ => Err(invalid),
+    }
+}
+
+/// An answer with the question as it will be published.
+pub fn parse_answer(published_question: &str, answer: &str) -> Result<(String, String), Invalid> {
+    use samenspel_domain::validation::required_paragraphs;
+    let mut invalid = Invalid::new();
+    let question = invalid.check("gepubliceerdeVraag", required_paragraphs(published_question, 10, 4000));
+    let answer = invalid.check("antwoord", required_paragraphs(answer, 1, 20_000));
+    match (question, answer) {
+        (Some(q), Some(a)) if invalid.is_empty() => Ok((q, a)),
+        _ => Err(invalid),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -115,6 +115,10 @@ pub fn router() -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::max(crate::security::MAX_UPLOAD_BYTES)),
         )
         .route("/regios/{code}/verantwoordingsverzoeken/{id}/stand", get(provider_side::standing))
+        .route("/regios/{code}/mededelingen", get(provider_side::announcements).post(provider_side::publish))
+        .route("/regios/{code}/vragen", get(provider_side::questions).post(provider_side::ask))
+        .route("/regios/{code}/vragen/{id}/antwoord", post(provider_side::answer))
+        .route("/regios/{code}/loket", get(provider_side::portal))
         .route("/regios/{code}/voorstellen", get(proposals::list).post(proposals::create))
         .route("/regios/{code}/voorstellen/{id}", get(proposals::get).put(proposals::update))
         .route("/regios/{code}/voorstellen/{id}/stappen", post(proposals::step))

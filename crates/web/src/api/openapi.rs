@@ -55,6 +55,8 @@ use utoipa::{Modify, OpenApi};
         health::create_invitations, health::response_rates, health::round_results, health::warnings,
         provider_side::list, provider_side::create, provider_side::get, provider_side::update,
         provider_side::set_status, provider_side::submissions, provider_side::submit, provider_side::standing,
+        provider_side::announcements, provider_side::publish, provider_side::questions, provider_side::ask,
+        provider_side::answer, provider_side::portal,
     ),
     components(schemas(Problem, InvalidParam)),
     modifiers(&Security),
@@ -69,7 +71,7 @@ use utoipa::{Modify, OpenApi};
         (name = "productie", description = "Inlezen van iJw/iWmo-berichten en CSV, toewijzingen en declaraties (cliëntniveau, gepseudonimiseerd, alleen voor de eigen gemeente of aanbieder), budgetten, uitgaven, prognose en signalen"),
         (name = "bestuur", description = "Het handvest van de regio in versies (taken, besluitregels, toetreden en uittreden), voorstellen met consultatie (zienswijzen en de reactie van de regio), stemmingen, de besluitenlijst, inspraak per lid, vertegenwoordigers en de zelfevaluatie tegen de Norm voor Opdrachtgeverschap"),
         (name = "gezondheid", description = "Gezondheid van de samenwerking: vragenlijstinstrumenten in versies, meetrondes, persoonlijke uitnodigingen (links één keer getoond), resultaten als geaggregeerde cijfers van groepen van minstens vijf, en vroegsignalen per lid"),
-        (name = "aanbiedersloket", description = "De kant van de zorgaanbieders: verantwoordingsverzoeken die de regio één keer voor alle gemeenten uitzet, en de inzendingen (JSON of CSV) waarvan elke gemeente het deel ziet dat haar aangaat"),
+        (name = "aanbiedersloket", description = "De kant van de zorgaanbieders: het loket per aanbieder, mededelingen en aanbestedingen, vragen met antwoorden die voor alle aanbieders gepubliceerd worden, verantwoordingsverzoeken die de regio één keer voor alle gemeenten uitzet, en de inzendingen (JSON of CSV) waarvan elke gemeente het deel ziet dat haar aangaat"),
         (name = "verevening", description = "Risicoverevening: de afspraken van de regio met hun versies, de afrekening van een jaar en de vergelijking met profijtbeginsel, volledige solidariteit en een voorstel"),
     )
 )]

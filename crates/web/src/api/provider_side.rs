@@ -492,3 +492,362 @@ pub async fn standing(
             .collect(),
     ))
 }
+
+// ------------------------------------------------------------------ announcements
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Mededeling {
+    pub id: i64,
+    /// `mededeling` or `aanbesteding`.
+    pub soort: String,
+    pub titel: String,
+    pub tekst: String,
+    pub perceel_id: Option<i64>,
+    /// For a procurement round: the last day to respond (ISO date).
+    pub sluit_op: Option<String>,
+    pub gepubliceerd_op: String,
+}
+
+fn announcement_view(a: &samenspel_store::dialogue::AnnouncementRow) -> Mededeling {
+    Mededeling {
+        id: a.id,
+        soort: a.kind.clone(),
+        titel: a.title.clone(),
+        tekst: a.body.clone(),
+        perceel_id: a.lot_id,
+        sluit_op: a.closes_on.map(|d| d.to_string()),
+        gepubliceerd_op: timestamp(a.published_at),
+    }
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct MededelingInvoer {
+    pub soort: Option<String>,
+    pub titel: Option<String>,
+    pub tekst: Option<String>,
+    pub perceel_id: Option<i64>,
+    /// `2027-01-15` or `15-01-2027`; required for `aanbesteding`.
+    pub sluit_op: Option<String>,
+}
+
+fn dutch_or_iso_date(text: &str) -> String {
+    match time::Date::parse(text, &time::format_description::well_known::Iso8601::DATE) {
+        Ok(d) => samenspel_domain::nl::date(d),
+        Err(_) => text.to_string(),
+    }
+}
+
+#[utoipa::path(get, path = "/regios/{code}/mededelingen", tag = "aanbiedersloket", params(("code" = String, Path), PageQuery),
+    responses((status = 200, body = super::pagination::Page<Mededeling>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn announcements(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(code): Path<String>,
+    uri: Uri,
+    Query(page): Query<PageQuery>,
+) -> AppResult<PageResponse<Mededeling>> {
+    let request = page.request()?;
+    let (region, access) = region_for(&state, &user, &code).await?;
+    require(access.can_view_provider_side())?;
+    let items = state.store.announcements(region.id).await?.iter().map(announcement_view).collect();
+    Ok(single_page(items, request, &uri))
+}
+
+#[utoipa::path(post, path = "/regios/{code}/mededelingen", tag = "aanbiedersloket", params(("code" = String, Path)),
+    request_body = MededelingInvoer,
+    responses((status = 201, body = Mededeling), (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn publish(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(code): Path<String>,
+    body: ApiJson<MededelingInvoer>,
+) -> AppResult<(StatusCode, Json<Mededeling>)> {
+    let (region, access) = region_for(&state, &user, &code).await?;
+    require(access.can_manage_provider_side())?;
+    let new = body.check(|b| {
+        crate::provider_side::parse_announcement(
+            b.soort.as_deref().unwrap_or(""),
+            b.titel.as_deref().unwrap_or(""),
+            b.tekst.as_deref().unwrap_or(""),
+            b.perceel_id,
+            &dutch_or_iso_date(b.sluit_op.as_deref().unwrap_or("")),
+        )
+    })?;
+    let row = state.store.publish_announcement(region.id, &new, &user.actor("api")).await?;
+    Ok((StatusCode::CREATED, Json(announcement_view(&row))))
+}
+
+// ------------------------------------------------------------------ questions
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Vraag {
+    pub id: i64,
+    /// Set when published: the number in the region's list of answers.
+    pub nummer: Option<i32>,
+    pub onderwerp: String,
+    /// The published wording once answered; the wording as asked before that (asker and region only).
+    pub vraag: String,
+    pub antwoord: Option<String>,
+    /// The procurement round the question is about.
+    pub aankondiging_id: Option<i64>,
+    /// `open` or `beantwoord`.
+    pub status: String,
+    /// Only for the region and the asking provider.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aanbieder_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gesteld_op: Option<String>,
+    pub beantwoord_op: Option<String>,
+}
+
+fn question_view(q: &samenspel_store::dialogue::QuestionRow, own: bool) -> Vraag {
+    Vraag {
+        id: q.id,
+        nummer: q.number,
+        onderwerp: q.subject.clone(),
+        vraag: q
+            .published_question
+            .clone()
+            .filter(|_| !own || q.status == "beantwoord")
+            .unwrap_or_else(|| q.question.clone()),
+        antwoord: q.answer.clone(),
+        aankondiging_id: q.announcement_id,
+        status: q.status.clone(),
+        aanbieder_id: own.then_some(q.provider_id),
+        gesteld_op: own.then(|| timestamp(q.asked_at)),
+        beantwoord_op: q.answered_at.map(timestamp),
+    }
+}
+
+/// Published answers for everyone; a provider also sees its own open questions, the region all.
+#[utoipa::path(get, path = "/regios/{code}/vragen", tag = "aanbiedersloket", params(("code" = String, Path), PageQuery),
+    responses((status = 200, body = super::pagination::Page<Vraag>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn questions(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(code): Path<String>,
+    uri: Uri,
+    Query(page): Query<PageQuery>,
+) -> AppResult<PageResponse<Vraag>> {
+    let request = page.request()?;
+    let (region, access) = region_for(&state, &user, &code).await?;
+    require(access.can_view_provider_side())?;
+    let manage = access.can_manage_provider_side();
+    let items = state
+        .store
+        .provider_questions(region.id, None)
+        .await?
+        .iter()
+        .filter_map(|q| {
+            let own = manage || access.providers.contains(&q.provider_id);
+            (own || q.status == "beantwoord").then(|| question_view(q, own))
+        })
+        .collect();
+    Ok(single_page(items, request, &uri))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct VraagInvoer {
+    pub onderwerp: Option<String>,
+    pub vraag: Option<String>,
+    /// An open procurement round (`mededelingen` of soort `aanbesteding`), or absent.
+    pub aankondiging_id: Option<i64>,
+    /// For a user who works for several providers.
+    pub aanbieder_id: Option<i64>,
+}
+
+#[utoipa::path(post, path = "/regios/{code}/vragen", tag = "aanbiedersloket", params(("code" = String, Path)),
+    request_body = VraagInvoer,
+    responses((status = 201, body = Vraag), (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn ask(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(code): Path<String>,
+    body: ApiJson<VraagInvoer>,
+) -> AppResult<(StatusCode, Json<Vraag>)> {
+    let (region, access) = region_for(&state, &user, &code).await?;
+    let body = body.accept()?;
+    let provider_id = acting_provider(&access, body.aanbieder_id).ok_or_else(|| {
+        AppError::new(StatusCode::FORBIDDEN, "Alleen een zorgaanbieder stelt hier vragen, namens zichzelf.")
+    })?;
+    let (subject, question) = crate::provider_side::parse_question(
+        body.onderwerp.as_deref().unwrap_or(""),
+        body.vraag.as_deref().unwrap_or(""),
+    )
+    .map_err(AppError::invalid)?;
+    let row = state
+        .store
+        .ask_question(region.id, provider_id, body.aankondiging_id, &subject, &question, &user.actor("api"))
+        .await?;
+    Ok((StatusCode::CREATED, Json(question_view(&row, true))))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct AntwoordInvoer {
+    /// The question as it will be published (without what identifies the asker).
+    pub gepubliceerde_vraag: Option<String>,
+    pub antwoord: Option<String>,
+}
+
+#[utoipa::path(post, path = "/regios/{code}/vragen/{id}/antwoord", tag = "aanbiedersloket", params(("code" = String, Path), ("id" = i64, Path)),
+    request_body = AntwoordInvoer,
+    responses((status = 200, body = Vraag), (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn answer(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((code, id)): Path<(String, i64)>,
+    body: ApiJson<AntwoordInvoer>,
+) -> AppResult<Json<Vraag>> {
+    let (region, access) = region_for(&state, &user, &code).await?;
+    require(access.can_manage_provider_side())?;
+    let (question, answer) = body.check(|b| {
+        crate::provider_side::parse_answer(
+            b.gepubliceerde_vraag.as_deref().unwrap_or(""),
+            b.antwoord.as_deref().unwrap_or(""),
+        )
+    })?;
+    let row = state.store.answer_question(region.id, id, &question, &answer, &user.actor("api")).await?;
+    Ok(Json(question_view(&row, true)))
+}
+
+// ------------------------------------------------------------------ the portal
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LoketTarief {
+    pub product: String,
+    pub eenheid: String,
+    /// Cents.
+    pub regionaal_cent: Option<i64>,
+    /// Members' own tariffs: municipality code → cents.
+    pub per_gemeente_cent: BTreeMap<String, i64>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LoketContract {
+    pub id: i64,
+    pub perceel_id: i64,
+    pub perceel: String,
+    pub vanaf: String,
+    pub tot_en_met: Option<String>,
+    pub status: String,
+    pub gemeenten: Vec<String>,
+    pub tarieven: Vec<LoketTarief>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LoketMaand {
+    /// yyyymm.
+    pub maand: i32,
+    pub regels: i64,
+    pub bedrag_cent: i64,
+    pub afgewezen_regels: i64,
+    pub afgewezen_cent: i64,
+    pub boven_contracttarief: i64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Loket {
+    pub aanbieder_id: i64,
+    pub aanbieder_naam: String,
+    pub jaar: i32,
+    pub contracten: Vec<LoketContract>,
+    /// Lots open for admission: id, name and conditions.
+    #[schema(value_type = Vec<Object>)]
+    pub open_voor_toelating: Vec<serde_json::Value>,
+    pub lopende_aanbestedingen: Vec<Mededeling>,
+    pub mededelingen: Vec<Mededeling>,
+    pub declaraties: Vec<LoketMaand>,
+    /// Open accountability requests that ask this provider, with `stand`.
+    #[schema(value_type = Vec<Object>)]
+    pub verantwoording: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase")]
+pub struct LoketQuery {
+    /// Whose portal: the provider's own (may be left out when it works for one), any for the region.
+    pub aanbieder_id: Option<i64>,
+}
+
+/// Everything one provider deals with in the region: contracts and tariffs, open rounds,
+/// announcements, its claims as the region received them, open accountability requests.
+#[utoipa::path(get, path = "/regios/{code}/loket", tag = "aanbiedersloket", params(("code" = String, Path), LoketQuery),
+    responses((status = 200, body = Loket), (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn portal(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(code): Path<String>,
+    Query(q): Query<LoketQuery>,
+) -> AppResult<Json<Loket>> {
+    let (region, access) = region_for(&state, &user, &code).await?;
+    let provider_id = match (q.aanbieder_id, access.can_manage_provider_side()) {
+        (Some(p), true) => p,
+        (chosen, _) => acting_provider(&access, chosen).ok_or_else(AppError::forbidden)?,
+    };
+    let p = crate::provider_side::portal(&state, &region, provider_id).await?;
+    Ok(Json(Loket {
+        aanbieder_id: p.provider_id,
+        aanbieder_naam: p.name,
+        jaar: p.year,
+        contracten: p
+            .contracts
+            .into_iter()
+            .map(|c| LoketContract {
+                id: c.id,
+                perceel_id: c.lot_id,
+                perceel: c.lot,
+                vanaf: c.starts_on.to_string(),
+                tot_en_met: c.ends_on.map(|d| d.to_string()),
+                status: c.status,
+                gemeenten: c.members,
+                tarieven: c
+                    .tariffs
+                    .into_iter()
+                    .map(|t| LoketTarief {
+                        product: t.product,
+                        eenheid: t.unit,
+                        regionaal_cent: t.regional,
+                        per_gemeente_cent: t.by_member.into_iter().collect(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        open_voor_toelating: p
+            .open_admission
+            .into_iter()
+            .map(|(id, name, conditions)| json!({"perceelId": id, "perceel": name, "voorwaarden": conditions}))
+            .collect(),
+        lopende_aanbestedingen: p.open_rounds.iter().map(announcement_view).collect(),
+        mededelingen: p.announcements.iter().map(announcement_view).collect(),
+        declaraties: p
+            .claims
+            .into_iter()
+            .map(|m| LoketMaand {
+                maand: m.month,
+                regels: m.lines,
+                bedrag_cent: m.amount_cents,
+                afgewezen_regels: m.rejected_lines,
+                afgewezen_cent: m.rejected_cents,
+                boven_contracttarief: m.above_tariff,
+            })
+            .collect(),
+        verantwoording: p
+            .requests
+            .into_iter()
+            .map(|(r, s)| json!({"verzoekId": r.id, "titel": r.title, "deadline": r.deadline.to_string(), "stand": s.code()}))
+            .collect(),
+    }))
+}

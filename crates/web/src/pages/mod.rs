@@ -135,6 +135,10 @@ pub fn router() -> Router<AppState> {
         .route("/regios/{code}/gezondheid/waarschuwingen", get(health::warnings))
         .route("/regios/{code}/gezondheid/dossier", get(health::dossier).post(health::save_conclusions))
         .route("/vragenlijst/{token}", get(health::questionnaire).post(health::answer))
+        .route("/regios/{code}/loket", get(provider_side::portal))
+        .route("/regios/{code}/mededelingen", post(provider_side::publish))
+        .route("/regios/{code}/vragen", get(provider_side::questions).post(provider_side::ask))
+        .route("/regios/{code}/vragen/{id}/antwoord", post(provider_side::answer))
         .route("/regios/{code}/verantwoording", get(provider_side::requests).post(provider_side::create_request))
         .route("/regios/{code}/verantwoording/{id}", get(provider_side::request).post(provider_side::update_request))
         .route("/regios/{code}/verantwoording/{id}/status", post(provider_side::set_status))
@@ -286,7 +290,7 @@ impl Layout {
             items.push((format!("{base}/gezondheid"), "Gezondheid"));
         }
         if access.can_view_provider_side() {
-            items.push((format!("{base}/verantwoording"), "Aanbiedersloket"));
+            items.push((format!("{base}/loket"), "Aanbiedersloket"));
         }
         if access.can_view_roles_overview() || !access.providers.is_empty() {
             items.push((format!("{base}/gebruikers"), "Gebruikers en rollen"));

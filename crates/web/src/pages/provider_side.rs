@@ -23,7 +23,8 @@ use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The provider-side pages, shown as a second menu on each of them.
-pub const PROVIDER_PAGES: [(&str, &str); 1] = [("verantwoording", "Verantwoording")];
+pub const PROVIDER_PAGES: [(&str, &str); 3] =
+    [("loket", "Loket"), ("verantwoording", "Verantwoording"), ("vragen", "Vragen en antwoorden")];
 
 pub fn provider_nav(region_code: &str, current: &str) -> Vec<NavItem> {
     PROVIDER_PAGES
@@ -42,7 +43,7 @@ pub fn is_provider_side_path(base: &str, current: &str) -> bool {
 }
 
 fn layout(ctx: &RegionCtx<'_>, title: &str, notice: Option<Notice>) -> Layout {
-    Layout::for_region(title, ctx.user, ctx.region, ctx.access, &format!("/regios/{}/verantwoording", ctx.region.code))
+    Layout::for_region(title, ctx.user, ctx.region, ctx.access, &format!("/regios/{}/loket", ctx.region.code))
         .with_notice(notice)
 }
 
@@ -63,6 +64,11 @@ fn notice_for(code: Option<&str>) -> Option<Notice> {
             "Uw inzending is ontvangen, maar na de termijn; de regio ziet haar als te laat aangeleverd."
         }
         "ongewijzigd" => "Deze inzending is gelijk aan wat u al had ingediend; er is niets veranderd.",
+        "gepubliceerd" => "De mededeling staat op het loket van alle aanbieders.",
+        "vraag-gesteld" => {
+            "Uw vraag is verstuurd. Het antwoord wordt met de vraag gepubliceerd voor alle aanbieders, zonder uw naam."
+        }
+        "beantwoord" => "Het antwoord is gepubliceerd voor alle aanbieders.",
         _ => return None,
     };
     Some(Notice { kind: "ok", text: text.to_string() })
@@ -640,7 +646,8 @@ pub async fn update_request(
     match result {
         Ok(_) => Ok(see_other(&format!("/regios/{}/verantwoording/{id}?gelukt=opgeslagen", region.code))),
         Err(e) => {
-            let status = e.status;
+            // A form with mistakes is 422 on the pages; a conflict stays 409.
+            let status = if e.status == StatusCode::BAD_REQUEST { StatusCode::UNPROCESSABLE_ENTITY } else { e.status };
             let invalid = super::form_problem(e)?;
             let typed = Typed { edit: Some((form, invalid)), ..Typed::default() };
             request_page(&ctx, id, &PageQuery::default(), typed, None, status).await
@@ -857,4 +864,520 @@ pub async fn export(
     header.extend(CSV_COLUMNS);
     header.extend(["versie", "te_laat"]);
     Ok(csv_response(&format!("verantwoording-{}-{}", region.code, request.id), &header, rows))
+}
+
+// ------------------------------------------------------------------ the portal
+
+pub struct ContractView {
+    pub id: i64,
+    pub lot: String,
+    pub period: String,
+    pub status: String,
+    pub members: String,
+    /// Product, unit, regional tariff, members' own tariffs.
+    pub tariffs: Vec<(String, String, String, String)>,
+}
+
+pub struct AnnouncementView {
+    pub kind: &'static str,
+    pub title: String,
+    pub body: String,
+    pub published: String,
+    pub lot: String,
+    pub closes: String,
+}
+
+pub struct PortalView {
+    pub provider_id: i64,
+    pub name: String,
+    pub year: i32,
+    pub contracts: Vec<ContractView>,
+    pub requests: Vec<(i64, String, String, &'static str)>,
+    /// Month, lines, amount, rejected lines, rejected amount, above tariff.
+    pub claims: Vec<(String, String, String, String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "provider_portal.html")]
+struct PortalPage {
+    layout: Layout,
+    subnav: Vec<NavItem>,
+    subnav_label: &'static str,
+    code: String,
+    portals: Vec<PortalView>,
+    open_rounds: Vec<AnnouncementView>,
+    open_admission: Vec<(String, Vec<String>)>,
+    announcements: Vec<AnnouncementView>,
+    /// For the region: look at the portal as one provider sees it.
+    provider_choice: Vec<(String, String, bool)>,
+    form: Option<FormView>,
+}
+
+fn announcement_view(a: &samenspel_store::dialogue::AnnouncementRow, lots: &BTreeMap<i64, String>) -> AnnouncementView {
+    AnnouncementView {
+        kind: a.kind_label(),
+        title: a.title.clone(),
+        body: a.body.clone(),
+        published: show::datetime(a.published_at),
+        lot: a.lot_id.and_then(|l| lots.get(&l).cloned()).unwrap_or_default(),
+        closes: show::date(a.closes_on),
+    }
+}
+
+fn month_label(yyyymm: i32) -> String {
+    const MONTHS: [&str; 12] = [
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ];
+    let month = (yyyymm % 100).clamp(1, 12) as usize;
+    format!("{} {}", MONTHS[month - 1], yyyymm / 100)
+}
+
+async fn announcement_form(ctx: &RegionCtx<'_>, v: &FormPairs) -> Result<FormView, PageError> {
+    let mut lots = vec![(String::new(), "geen perceel".to_string())];
+    for lot in ctx.state.store.lots(ctx.region.id).await? {
+        lots.push((lot.id.to_string(), lot.name));
+    }
+    let kinds = vec![
+        ("mededeling".to_string(), "Mededeling".to_string()),
+        ("aanbesteding".to_string(), "Aanbesteding (met sluitingsdatum)".to_string()),
+    ];
+    Ok(FormView::new("mededeling", format!("/regios/{}/mededelingen", ctx.region.code), "Publiceren", ctx.user.csrf())
+        .select("soort", "Soort", v.get("soort"), kinds, true)
+        .field("titel", "Titel", "text", v.get("titel"), true)
+        .field("tekst", "Tekst", "textarea", v.get("tekst"), true)
+        .hint("Bij een aanbesteding: wat de regio inkoopt, de voorwaarden en hoe aanbieders reageren.")
+        .select("perceelId", "Perceel", v.get("perceelId"), lots, false)
+        .field("sluitOp", "Termijn sluit op", "text", v.get("sluitOp"), false)
+        .hint("Als dd-mm-jjjj; verplicht bij een aanbesteding."))
+}
+
+async fn portal_page(
+    ctx: &RegionCtx<'_>,
+    chosen: Option<i64>,
+    form: Option<FormView>,
+    notice: Option<Notice>,
+    status: StatusCode,
+) -> PageResult {
+    let RegionCtx { state, region, access, .. } = *ctx;
+    if !access.can_view_provider_side() {
+        return Err(AppError::forbidden().into());
+    }
+    let manage = access.can_manage_provider_side();
+    let shown: Vec<i64> = if !access.providers.is_empty() {
+        access.providers.clone()
+    } else if manage {
+        chosen.into_iter().collect()
+    } else {
+        Vec::new()
+    };
+    let names = member_names(ctx).await?;
+    let lots: BTreeMap<i64, String> = state.store.lots(region.id).await?.into_iter().map(|l| (l.id, l.name)).collect();
+    let mut portals = Vec::new();
+    for provider_id in shown {
+        let p = crate::provider_side::portal(state, region, provider_id).await?;
+        let money = |c: i64| samenspel_domain::Cents(c).to_string();
+        let member_list = |codes: &[String]| {
+            codes.iter().map(|m| names.get(m).cloned().unwrap_or_else(|| m.clone())).collect::<Vec<_>>().join(", ")
+        };
+        portals.push(PortalView {
+            provider_id,
+            name: p.name,
+            year: p.year,
+            contracts: p
+                .contracts
+                .iter()
+                .map(|c| ContractView {
+                    id: c.id,
+                    lot: c.lot.clone(),
+                    period: format!(
+                        "{} tot en met {}",
+                        show::date(Some(c.starts_on)),
+                        c.ends_on.map(|d| show::date(Some(d))).unwrap_or_else(|| "onbepaald".into())
+                    ),
+                    status: c.status.clone(),
+                    members: member_list(&c.members),
+                    tariffs: c
+                        .tariffs
+                        .iter()
+                        .map(|t| {
+                            let own = t
+                                .by_member
+                                .iter()
+                                .map(|(m, a)| {
+                                    format!("{}: {}", names.get(m).cloned().unwrap_or_else(|| m.clone()), money(*a))
+                                })
+                                .collect::<Vec<_>>()
+                                .join("; ");
+                            (t.product.clone(), t.unit.clone(), t.regional.map(money).unwrap_or_default(), own)
+                        })
+                        .collect(),
+                })
+                .collect(),
+            requests: p
+                .requests
+                .iter()
+                .map(|(r, s)| (r.id, r.title.clone(), show::date(Some(r.deadline)), s.label()))
+                .collect(),
+            claims: p
+                .claims
+                .iter()
+                .map(|m| {
+                    (
+                        month_label(m.month),
+                        samenspel_domain::nl::integer(m.lines),
+                        money(m.amount_cents),
+                        samenspel_domain::nl::integer(m.rejected_lines),
+                        money(m.rejected_cents),
+                        samenspel_domain::nl::integer(m.above_tariff),
+                    )
+                })
+                .collect(),
+        });
+    }
+    let today = samenspel_store::now().date();
+    let announcements = state.store.announcements(region.id).await?;
+    let mut open_admission = Vec::new();
+    for lot in state.store.lots(region.id).await?.into_iter().filter(|l| l.admission_open) {
+        let conditions = state.store.conditions(lot.id).await?.into_iter().map(|c| c.text).collect();
+        open_admission.push((lot.name, conditions));
+    }
+    let provider_choice = if manage {
+        state
+            .store
+            .providers(region.id, false, samenspel_store::PageRequest::all())
+            .await?
+            .items
+            .into_iter()
+            .map(|p| (p.id.to_string(), p.name, chosen == Some(p.id)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let form = match form {
+        Some(f) => Some(f),
+        None if manage => Some(announcement_form(ctx, &FormPairs::default()).await?),
+        None => None,
+    };
+    let page = PortalPage {
+        layout: layout(ctx, "Aanbiedersloket", notice),
+        subnav: provider_nav(&region.code, "loket"),
+        subnav_label: "Aanbiedersloket",
+        code: region.code.clone(),
+        portals,
+        open_rounds: announcements
+            .iter()
+            .filter(|a| a.is_open_round(today))
+            .map(|a| announcement_view(a, &lots))
+            .collect(),
+        open_admission,
+        announcements: announcements
+            .iter()
+            .take(crate::provider_side::PORTAL_ANNOUNCEMENTS)
+            .map(|a| announcement_view(a, &lots))
+            .collect(),
+        provider_choice,
+        form: form.map(FormView::done),
+    };
+    Ok(render(&page, status))
+}
+
+pub async fn portal(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(code): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> PageResult {
+    let (region, access) = region_for(&state, &user, &code).await?;
+    let ctx = RegionCtx { state: &state, user: &user, region: &region, access: &access };
+    portal_page(&ctx, q.aanbieder, None, notice_for(q.gelukt.as_deref()), StatusCode::OK).await
+}
+
+pub async fn publish(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    CsrfForm(user, form): CsrfForm<FormPairs>,
+) -> PageResult {
+    let (region, access) = region_for(&state, &user, &code).await?;
+    if !access.can_manage_provider_side() {
+        return Err(AppError::forbidden().into());
+    }
+    let ctx = RegionCtx { state: &state, user: &user, region: &region, access: &access };
+    let parsed = crate::provider_side::parse_announcement(
+        form.get("soort"),
+        form.get("titel"),
+        form.get("tekst"),
+        form.get("perceelId").parse().ok(),
+        form.get("sluitOp"),
+    );
+    let result = match parsed {
+        Ok(new) => state.store.publish_announcement(region.id, &new, &user.actor("web")).await.map_err(AppError::from),
+        Err(invalid) => Err(AppError::invalid(invalid)),
+    };
+    match result {
+        Ok(_) => Ok(see_other(&format!("/regios/{}/loket?gelukt=gepubliceerd", region.code))),
+        Err(e) => {
+            let invalid = super::form_problem(e)?;
+            let f = announcement_form(&ctx, &form).await?.with_errors(&invalid);
+            portal_page(&ctx, None, Some(f), None, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+// ------------------------------------------------------------------ questions and answers
+
+pub struct PublishedAnswer {
+    pub number: i32,
+    pub subject: String,
+    pub round: String,
+    pub question: String,
+    pub answer: String,
+    pub answered: String,
+}
+
+pub struct OwnQuestion {
+    pub subject: String,
+    pub asked: String,
+    pub status: String,
+    pub provider: String,
+}
+
+/// An open question as the region sees it, with its answer form.
+pub struct OpenQuestion {
+    pub id: i64,
+    pub provider: String,
+    pub subject: String,
+    pub question: String,
+    pub asked: String,
+    pub published_question: String,
+    pub answer: String,
+    pub errors: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "provider_questions.html")]
+struct QuestionsPage {
+    layout: Layout,
+    subnav: Vec<NavItem>,
+    subnav_label: &'static str,
+    code: String,
+    csrf: String,
+    published: Vec<PublishedAnswer>,
+    own: Vec<OwnQuestion>,
+    open: Vec<OpenQuestion>,
+    form: Option<FormView>,
+}
+
+/// What a refused answer brings back: the question, the typed texts and the problems.
+struct TypedAnswer {
+    id: i64,
+    values: FormPairs,
+    invalid: Invalid,
+}
+
+async fn ask_form(ctx: &RegionCtx<'_>, v: &FormPairs) -> Result<Option<FormView>, PageError> {
+    if ctx.access.providers.is_empty() {
+        return Ok(None);
+    }
+    let today = samenspel_store::now().date();
+    let mut rounds = vec![(String::new(), "de regio in het algemeen".to_string())];
+    for a in ctx.state.store.announcements(ctx.region.id).await?.into_iter().filter(|a| a.is_open_round(today)) {
+        rounds.push((a.id.to_string(), format!("aanbesteding: {}", a.title)));
+    }
+    let mut f =
+        FormView::new("vraag", format!("/regios/{}/vragen", ctx.region.code), "Vraag versturen", ctx.user.csrf());
+    if ctx.access.providers.len() > 1 {
+        let mut providers = Vec::new();
+        for id in &ctx.access.providers {
+            providers.push((id.to_string(), ctx.state.store.provider(ctx.region.id, *id).await?.name));
+        }
+        f = f.select("aanbiederId", "Namens zorgaanbieder", v.get("aanbiederId"), providers, true);
+    }
+    Ok(Some(
+        f.select("aankondigingId", "Uw vraag gaat over", v.get("aankondigingId"), rounds, false)
+            .field("onderwerp", "Onderwerp", "text", v.get("onderwerp"), true)
+            .field("vraag", "Uw vraag", "textarea", v.get("vraag"), true)
+            .hint("De regio publiceert het antwoord met de vraag voor alle aanbieders, zonder de naam van uw organisatie."),
+    ))
+}
+
+async fn questions_page(
+    ctx: &RegionCtx<'_>,
+    form: Option<FormView>,
+    typed: Option<TypedAnswer>,
+    notice: Option<Notice>,
+    status: StatusCode,
+) -> PageResult {
+    let RegionCtx { state, user, region, access } = *ctx;
+    if !access.can_view_provider_side() {
+        return Err(AppError::forbidden().into());
+    }
+    let announcements: BTreeMap<i64, String> =
+        state.store.announcements(region.id).await?.into_iter().map(|a| (a.id, a.title)).collect();
+    let providers: BTreeMap<i64, String> = state
+        .store
+        .providers(region.id, false, samenspel_store::PageRequest::all())
+        .await?
+        .items
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    let published = state
+        .store
+        .published_answers(region.id)
+        .await?
+        .into_iter()
+        .map(|q| PublishedAnswer {
+            number: q.number.unwrap_or(0),
+            round: q.announcement_id.and_then(|a| announcements.get(&a).cloned()).unwrap_or_default(),
+            question: q.published_question.unwrap_or(q.question),
+            answer: q.answer.unwrap_or_default(),
+            answered: q.answered_at.map(show::datetime).unwrap_or_default(),
+            subject: q.subject,
+        })
+        .collect();
+    let mut own = Vec::new();
+    for provider_id in &access.providers {
+        for q in state.store.provider_questions(region.id, Some(*provider_id)).await? {
+            own.push(OwnQuestion {
+                subject: q.subject,
+                asked: show::datetime(q.asked_at),
+                status: match q.number {
+                    Some(n) => format!("beantwoord als vraag {n}"),
+                    None => "wacht op antwoord".into(),
+                },
+                provider: providers.get(provider_id).cloned().unwrap_or_default(),
+            });
+        }
+    }
+    let mut open = Vec::new();
+    if access.can_manage_provider_side() {
+        for q in state.store.provider_questions(region.id, None).await?.into_iter().filter(|q| q.status == "open") {
+            let retyped = typed.as_ref().filter(|t| t.id == q.id);
+            open.push(OpenQuestion {
+                id: q.id,
+                provider: providers.get(&q.provider_id).cloned().unwrap_or_default(),
+                asked: show::datetime(q.asked_at),
+                published_question: retyped
+                    .map(|t| t.values.get("gepubliceerdeVraag").to_string())
+                    .unwrap_or_else(|| q.question.clone()),
+                answer: retyped.map(|t| t.values.get("antwoord").to_string()).unwrap_or_default(),
+                errors: retyped
+                    .map(|t| t.invalid.errors.iter().map(|e| (e.name.clone(), e.reason.clone())).collect())
+                    .unwrap_or_default(),
+                subject: q.subject,
+                question: q.question,
+            });
+        }
+    }
+    let form = match form {
+        Some(f) => Some(f),
+        None => ask_form(ctx, &FormPairs::default()).await?,
+    };
+    let page = QuestionsPage {
+        layout: layout(ctx, "Vragen en antwoorden", notice),
+        subnav: provider_nav(&region.code, "vragen"),
+        subnav_label: "Aanbiedersloket",
+        code: region.code.clone(),
+        csrf: user.csrf().to_string(),
+        published,
+        own,
+        open,
+        form: form.map(FormView::done),
+    };
+    Ok(render(&page, status))
+}
+
+pub async fn questions(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(code): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> PageResult {
+    let (region, access) = region_for(&state, &user, &code).await?;
+    let ctx = RegionCtx { state: &state, user: &user, region: &region, access: &access };
+    questions_page(&ctx, None, None, notice_for(q.gelukt.as_deref()), StatusCode::OK).await
+}
+
+pub async fn ask(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    CsrfForm(user, form): CsrfForm<FormPairs>,
+) -> PageResult {
+    let (region, access) = region_for(&state, &user, &code).await?;
+    let Some(provider_id) = acting_provider(&access, form.get("aanbiederId").parse().ok()) else {
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            "Alleen een zorgaanbieder stelt hier vragen, namens zichzelf.",
+        )
+        .into());
+    };
+    let ctx = RegionCtx { state: &state, user: &user, region: &region, access: &access };
+    let result = match crate::provider_side::parse_question(form.get("onderwerp"), form.get("vraag")) {
+        Ok((subject, question)) => state
+            .store
+            .ask_question(
+                region.id,
+                provider_id,
+                form.get("aankondigingId").parse().ok(),
+                &subject,
+                &question,
+                &user.actor("web"),
+            )
+            .await
+            .map_err(AppError::from),
+        Err(invalid) => Err(AppError::invalid(invalid)),
+    };
+    match result {
+        Ok(_) => Ok(see_other(&format!("/regios/{}/vragen?gelukt=vraag-gesteld", region.code))),
+        Err(e) => {
+            let invalid = super::form_problem(e)?;
+            let f = ask_form(&ctx, &form).await?.map(|f| f.with_errors(&invalid));
+            questions_page(&ctx, f, None, None, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+pub async fn answer(
+    State(state): State<AppState>,
+    Path((code, id)): Path<(String, i64)>,
+    CsrfForm(user, form): CsrfForm<FormPairs>,
+) -> PageResult {
+    let (region, access) = region_for(&state, &user, &code).await?;
+    if !access.can_manage_provider_side() {
+        return Err(AppError::forbidden().into());
+    }
+    let ctx = RegionCtx { state: &state, user: &user, region: &region, access: &access };
+    let result = match crate::provider_side::parse_answer(form.get("gepubliceerdeVraag"), form.get("antwoord")) {
+        Ok((question, answer)) => state
+            .store
+            .answer_question(region.id, id, &question, &answer, &user.actor("web"))
+            .await
+            .map_err(AppError::from),
+        Err(invalid) => Err(AppError::invalid(invalid)),
+    };
+    match result {
+        Ok(_) => Ok(see_other(&format!("/regios/{}/vragen?gelukt=beantwoord", region.code))),
+        Err(e) => {
+            // A form with mistakes is 422 on the pages; a conflict stays 409.
+            let status = if e.status == StatusCode::BAD_REQUEST { StatusCode::UNPROCESSABLE_ENTITY } else { e.status };
+            let invalid = super::form_problem(e)?;
+            let notice = (status == StatusCode::CONFLICT).then(|| Notice {
+                kind: "error",
+                text: invalid.errors.iter().map(|e| e.reason.as_str()).collect::<Vec<_>>().join(" "),
+            });
+            let typed = TypedAnswer { id, values: form, invalid };
+            questions_page(&ctx, None, Some(typed), notice, status).await
+        }
+    }
 }

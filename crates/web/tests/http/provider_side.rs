@@ -290,3 +290,105 @@ async fn the_api_takes_one_document_and_gives_each_role_its_share() {
     assert_eq!(own.as_array().unwrap().len(), 1);
     assert_eq!(app.api_get(&member, &format!("{path}/stand")).await.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn one_portal_and_one_set_of_answers_for_every_provider() {
+    let app = spawn().await;
+    let mut provider = app.login("aanbieder").await;
+    let (status, html) = provider.page(&format!("{R}/loket")).await;
+    assert_eq!(status, StatusCode::OK);
+    // Its contracts with Westland's own tariff next to the regional one, the open round and the
+    // open-admission conditions, its open requests.
+    assert!(html.contains("Jeugdhulp Duinzicht (fictief)") && html.contains("Jeugdhulp ambulant"), "{html}");
+    assert!(html.contains("Westland: €"), "members' own tariffs: {html}");
+    assert!(html.contains("Aanbesteding dagbehandeling 2027"));
+    assert!(html.contains("verklaring omtrent gedrag"));
+    assert!(html.contains("Jaarverantwoording 2025"));
+    // Another provider's portal stays closed: the page shows only its own, the API refuses.
+    let (_, html) = provider.page(&format!("{R}/loket?aanbieder=2")).await;
+    assert!(!html.contains("Gezinsbegeleiding Het Westland (fictief)</h2>"));
+    let token = app.token("aanbieder").await;
+    let r = app.api_get(&token, "/api/v1/regios/haaglanden/loket?aanbiederId=2").await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let own: serde_json::Value = app.api_get(&token, "/api/v1/regios/haaglanden/loket").await.json().await.unwrap();
+    assert_eq!(own["aanbiederNaam"], "Jeugdhulp Duinzicht (fictief)");
+    assert!(own["contracten"][0]["tarieven"][0]["regionaalCent"].is_i64(), "{own}");
+
+    // A question, answered once for all providers without the asker's name.
+    let r = provider.submit(&format!("{R}/vragen"), &[("onderwerp", "Vervoer"), ("vraag", "kort")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("value=\"Vervoer\""), "the subject typed stays");
+    let r = provider
+        .submit(
+            &format!("{R}/vragen"),
+            &[
+                ("onderwerp", "Vervoer"),
+                ("vraag", "Vergoedt de regio het vervoer naar de dagbehandeling van Duinzicht?"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let mut admin = app.login("beheerder").await;
+    let (_, html) = admin.page(&format!("{R}/vragen")).await;
+    assert!(html.contains("Van Jeugdhulp Duinzicht (fictief)"), "the region sees who asks: {html}");
+    let region = app.store.region_by_code("haaglanden").await.unwrap().unwrap();
+    let id = app
+        .store
+        .provider_questions(region.id, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|q| q.subject == "Vervoer")
+        .unwrap()
+        .id;
+    let r = admin
+        .submit(
+            &format!("{R}/vragen/{id}/antwoord"),
+            &[("gepubliceerdeVraag", "Vergoedt de regio het vervoer?"), ("antwoord", "")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("Vergoedt de regio het vervoer?</textarea>"), "typed wording stays");
+    let fields = [
+        ("gepubliceerdeVraag", "Vergoedt de regio het vervoer naar de dagbehandeling?"),
+        ("antwoord", "Ja, binnen de regio."),
+    ];
+    assert_eq!(admin.submit(&format!("{R}/vragen/{id}/antwoord"), &fields).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(admin.submit(&format!("{R}/vragen/{id}/antwoord"), &fields).await.status(), StatusCode::CONFLICT);
+    let mut member = app.login("gemeente").await;
+    let (_, html) = member.page(&format!("{R}/vragen")).await;
+    assert!(html.contains("Vraag 2: Vervoer") && html.contains("Ja, binnen de regio."), "{html}");
+    assert!(!html.contains("Duinzicht"), "the asker stays unnamed: {html}");
+    assert_eq!(member.submit(&format!("{R}/vragen"), &fields).await.status(), StatusCode::FORBIDDEN);
+    let observer = app.token("waarnemer").await;
+    let listed: serde_json::Value =
+        app.api_get(&observer, "/api/v1/regios/haaglanden/vragen").await.json().await.unwrap();
+    let items = listed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{listed}");
+    assert!(items.iter().all(|q| q.get("aanbiederId").is_none()), "{listed}");
+
+    // An announcement: a procurement round needs its closing day.
+    let r = admin
+        .submit(
+            &format!("{R}/mededelingen"),
+            &[("soort", "aanbesteding"), ("titel", "Crisis 2027"), ("tekst", "Voorwaarden volgen."), ("sluitOp", "")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("sluit"));
+    let r = admin
+        .submit(
+            &format!("{R}/mededelingen"),
+            &[("soort", "mededeling"), ("titel", "Nieuwe contactpersoon"), ("tekst", "Vanaf maandag.")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(provider.page(&format!("{R}/loket")).await.1.contains("Nieuwe contactpersoon"));
+    assert_eq!(
+        provider
+            .submit(&format!("{R}/mededelingen"), &[("soort", "mededeling"), ("titel", "x"), ("tekst", "y")])
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+}
