@@ -385,7 +385,7 @@ try {
     `${region}/percelen`, `${region}/percelen?datum=2025-06-01`, `${region}/producten`, `${region}/producten?zoek=ambulant&wet=jeugd`,
     `${region}/contracten`, `${region}/administratieve-lasten`,
     `${region}/uitgaven`, `${region}/uitgaven?per=aanbieder`, `${region}/uitgaven?per=perceel`, `${region}/uitgaven?per=product`,
-    `${region}/uitgaven?jaar=2025`, `${region}/signalen`, `${region}/gezondheid`, `${region}/verantwoording`];
+    `${region}/uitgaven?jaar=2025`, `${region}/signalen`, `${region}/gezondheid`, `${region}/verantwoording`, `${region}/loket`, `${region}/vragen`];
   const procurement = [`${region}/toelating`];
   const governance = [`${region}/voorstellen`, `${region}/besluiten`, `${region}/inspraak`, `${region}/vertegenwoordigers`];
   const clientRows = [`${region}/toewijzingen`, `${region}/declaraties`];
