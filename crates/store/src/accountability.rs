@@ -17,6 +17,20 @@ fn for_update<P: WritePool>(_: &P) -> &'static str {
     P::FOR_UPDATE
 }
 
+/// Reads a request of a region inside a write transaction and locks it until the transaction
+/// ends; not found: `StoreError::NotFound`.
+macro_rules! locked_request {
+    ($pool:expr, $tx:expr, $region_id:expr, $id:expr) => {{
+        let select = format!(
+            "SELECT {REQUEST_COLUMNS} FROM accountability_requests WHERE region_id = $1 AND id = $2{}",
+            for_update($pool)
+        );
+        let row: Option<RequestRow> =
+            sqlx::query_as(&select).bind($region_id).bind($id).fetch_optional(&mut *$tx).await?;
+        row.ok_or(StoreError::NotFound)?
+    }};
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct RequestRow {
     pub id: i64,
@@ -202,13 +216,7 @@ impl Store {
         let fields = serde_json::to_string(&details.fields).unwrap_or_else(|_| "[]".into());
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let select = format!(
-                "SELECT {REQUEST_COLUMNS} FROM accountability_requests WHERE region_id = $1 AND id = $2{}",
-                for_update(pool)
-            );
-            let before: Option<RequestRow> =
-                sqlx::query_as(&select).bind(region_id).bind(id).fetch_optional(&mut *tx).await?;
-            let before = before.ok_or(StoreError::NotFound)?;
+            let before = locked_request!(pool, tx, region_id, id);
             if before.status != "concept" {
                 return Err(StoreError::conflict(
                     "status",
@@ -249,13 +257,7 @@ impl Store {
     ) -> Result<RequestRow> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let select = format!(
-                "SELECT {REQUEST_COLUMNS} FROM accountability_requests WHERE region_id = $1 AND id = $2{}",
-                for_update(pool)
-            );
-            let before: Option<RequestRow> =
-                sqlx::query_as(&select).bind(region_id).bind(id).fetch_optional(&mut *tx).await?;
-            let before = before.ok_or(StoreError::NotFound)?;
+            let before = locked_request!(pool, tx, region_id, id);
             let (status, column) = match (open, before.status.as_str()) {
                 (true, "concept") => ("open", "opened_at"),
                 (false, "open") => ("gesloten", "closed_at"),
@@ -289,13 +291,7 @@ impl Store {
         // An async block, so the unchanged case can return early from it.
         let outcome = on_pool!(self, |pool| async {
             let mut tx = pool.begin_write().await?;
-            let select = format!(
-                "SELECT {REQUEST_COLUMNS} FROM accountability_requests WHERE region_id = $1 AND id = $2{}",
-                for_update(pool)
-            );
-            let request: Option<RequestRow> =
-                sqlx::query_as(&select).bind(region_id).bind(request_id).fetch_optional(&mut *tx).await?;
-            let request = request.ok_or(StoreError::NotFound)?;
+            let request = locked_request!(pool, tx, region_id, request_id);
             match request.status.as_str() {
                 "open" => {}
                 "concept" => return Err(StoreError::NotFound),
