@@ -8,9 +8,17 @@
 //! - **product codes**: distinct products in those lots;
 //! - **tariffs**: distinct tariff amounts per product within each lot (one regional tariff = 1;
 //!   every member in convoy with its own amount adds one);
-//! - **differing conditions**: member × lot pairs where the member buys its own variant (convoy).
+//! - **differing conditions**: member × lot pairs where the member buys its own variant (convoy);
+//! - **accountability requests**: distinct request series it must answer (a quarterly figure
+//!   asked four times is one series), with an hours estimate: hours per submission of the
+//!   request's kind × submissions a year.
 //!
-//! The burden score is the sum of the five. A harmonisation step changes the facts (all
+//! The burden score is the sum of the six counts; the hours are shown beside it.
+//!
+//! **Before standardisation** is the same provider if every member it serves dealt with it
+//! apart: each member its own tariff for every product and its own conditions in every lot, and
+//! each member asking every request separately (so the hours multiply by the members asked). It is
+//! never lower than the burden now. A harmonisation step changes the facts (all
 //! members pay the regional tariff for a product; a member joins the bus in a lot) and its
 //! effect is the drop in the summed score, recomputed, not estimated.
 
@@ -40,11 +48,40 @@ pub struct ContractFacts {
     pub tariffs: Vec<Tariff>,
 }
 
+/// One series of accountability requests of the region (a kind asked at a frequency).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestFacts {
+    /// `None` asks every provider; a lot asks only the providers with a contract in it.
+    pub lot_id: Option<i64>,
+    pub submissions_per_year: u32,
+    /// The region's estimate of the hours one submission costs.
+    pub hours_each: u32,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProviderFacts {
     pub provider_id: i64,
     pub name: String,
     pub contracts: Vec<ContractFacts>,
+    /// The region's request series; which of them ask this provider follows from its contracts.
+    pub requests: Vec<RequestFacts>,
+}
+
+impl ProviderFacts {
+    /// The members that deal with this provider in the given lot (or in any lot): all but those
+    /// buying the lot locally.
+    fn members_in(&self, lot: Option<i64>) -> BTreeSet<&str> {
+        self.contracts
+            .iter()
+            .filter(|c| lot.is_none_or(|l| l == c.lot_id))
+            .flat_map(|c| c.members.iter().filter(|(_, f)| *f != CollaborationForm::Local).map(|(m, _)| m.as_str()))
+            .collect()
+    }
+
+    /// The request series that ask this provider, each with the number of members it concerns.
+    fn requests_asked(&self) -> impl Iterator<Item = (&RequestFacts, usize)> {
+        self.requests.iter().map(|r| (r, self.members_in(r.lot_id).len())).filter(|(_, members)| *members > 0)
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -54,11 +91,14 @@ pub struct Burden {
     pub product_codes: usize,
     pub tariffs: usize,
     pub differing_conditions: usize,
+    pub requests: usize,
+    /// Estimated hours a year spent on accountability requests; not part of the score.
+    pub hours_per_year: u64,
 }
 
 impl Burden {
     pub fn score(&self) -> usize {
-        self.members + self.lots + self.product_codes + self.tariffs + self.differing_conditions
+        self.members + self.lots + self.product_codes + self.tariffs + self.differing_conditions + self.requests
     }
 }
 
@@ -93,12 +133,40 @@ pub fn burden(provider: &ProviderFacts) -> Burden {
             }
         }
     }
+    let asked: Vec<_> = provider.requests_asked().collect();
     Burden {
         members: members.len(),
         lots: lots.len(),
         product_codes: products.len(),
         tariffs: amounts.values().map(BTreeSet::len).sum(),
         differing_conditions: differing.len(),
+        requests: asked.len(),
+        hours_per_year: asked.iter().map(|(r, _)| u64::from(r.submissions_per_year) * u64::from(r.hours_each)).sum(),
+    }
+}
+
+/// The burden if every member the provider serves dealt with it apart (see the module notes).
+pub fn burden_before_standardisation(provider: &ProviderFacts) -> Burden {
+    let now = burden(provider);
+    let mut tariffs = 0;
+    let mut differing = 0;
+    for c in &provider.contracts {
+        let members = c.members.iter().filter(|(_, f)| *f != CollaborationForm::Local).count();
+        differing += members;
+        let products: BTreeSet<&ProductKey> = c.products.iter().chain(c.tariffs.iter().map(|t| &t.product)).collect();
+        tariffs += products.len() * members;
+    }
+    let asked: Vec<_> = provider.requests_asked().collect();
+    Burden {
+        // Never below today: a regional tariff for a product no member uses still counts now.
+        tariffs: tariffs.max(now.tariffs),
+        differing_conditions: differing.max(now.differing_conditions),
+        requests: asked.iter().map(|(_, members)| members).sum(),
+        hours_per_year: asked
+            .iter()
+            .map(|(r, members)| u64::from(r.submissions_per_year) * u64::from(r.hours_each) * *members as u64)
+            .sum(),
+        ..now
     }
 }
 
@@ -204,7 +272,11 @@ mod tests {
     }
 
     fn provider(contracts: Vec<ContractFacts>) -> ProviderFacts {
-        ProviderFacts { provider_id: 1, name: "Zorg".into(), contracts }
+        ProviderFacts { provider_id: 1, name: "Zorg".into(), contracts, requests: Vec::new() }
+    }
+
+    fn yearly_report(lot_id: Option<i64>) -> RequestFacts {
+        RequestFacts { lot_id, submissions_per_year: 1, hours_each: 16 }
     }
 
     fn ambulant() -> ContractFacts {
@@ -225,8 +297,45 @@ mod tests {
     #[test]
     fn counts_what_a_provider_keeps_apart() {
         let b = burden(&provider(vec![ambulant()]));
-        assert_eq!(b, Burden { members: 2, lots: 1, product_codes: 2, tariffs: 3, differing_conditions: 1 });
+        assert_eq!(
+            b,
+            Burden {
+                members: 2,
+                lots: 1,
+                product_codes: 2,
+                tariffs: 3,
+                differing_conditions: 1,
+                requests: 0,
+                hours_per_year: 0
+            }
+        );
         assert_eq!(b.score(), 9);
+    }
+
+    #[test]
+    fn requests_count_once_now_and_once_per_member_before() {
+        let mut p = provider(vec![ambulant()]);
+        let quarterly = RequestFacts { lot_id: None, submissions_per_year: 4, hours_each: 2 };
+        // A request for another lot does not ask this provider.
+        p.requests = vec![yearly_report(None), quarterly, yearly_report(Some(9))];
+        let now = burden(&p);
+        assert_eq!((now.requests, now.hours_per_year), (2, 16 + 8));
+        assert_eq!(now.score(), 11);
+        let before = burden_before_standardisation(&p);
+        // Two members served (Katwijk buys locally): each would ask both requests itself.
+        assert_eq!((before.requests, before.hours_per_year), (4, 2 * (16 + 8)));
+        // Each member its own tariff for both products, and its own conditions.
+        assert_eq!((before.tariffs, before.differing_conditions), (4, 2));
+        assert_eq!((before.members, before.lots, before.product_codes), (2, 1, 2));
+    }
+
+    #[test]
+    fn harmonising_changes_now_but_not_before() {
+        let p = provider(vec![ambulant()]);
+        let harmonised =
+            Step::HarmoniseTariff { lot_id: 1, lot_name: "Ambulant".into(), product: key("45A03") }.apply(&p);
+        assert_eq!(burden(&harmonised).tariffs, burden(&p).tariffs - 1);
+        assert_eq!(burden_before_standardisation(&harmonised), burden_before_standardisation(&p));
     }
 
     #[test]
@@ -270,7 +379,13 @@ mod tests {
             members,
             tariffs: tariffs.into_iter().map(|(c, m, a)| tariff(&c, m.as_deref(), a)).collect(),
         });
-        proptest::collection::vec(contract, 0..4).prop_map(provider)
+        let request = (proptest::option::of(0i64..4), 1u32..5, 0u32..40).prop_map(|(lot_id, n, h)| RequestFacts {
+            lot_id,
+            submissions_per_year: n,
+            hours_each: h,
+        });
+        (proptest::collection::vec(contract, 0..4), proptest::collection::vec(request, 0..4))
+            .prop_map(|(contracts, requests)| ProviderFacts { requests, ..provider(contracts) })
     }
 
     proptest! {
@@ -289,6 +404,16 @@ mod tests {
             let b = burden(&p);
             let priced: BTreeSet<_> = p.contracts.iter().flat_map(|c| c.tariffs.iter().filter(|t| t.municipality.is_none()).map(move |t| (c.lot_id, &t.product))).collect();
             prop_assert!(b.tariffs >= priced.len());
+        }
+
+        #[test]
+        fn standardisation_never_adds_burden(p in arb_provider()) {
+            let (now, before) = (burden(&p), burden_before_standardisation(&p));
+            prop_assert!(before.tariffs >= now.tariffs);
+            prop_assert!(before.differing_conditions >= now.differing_conditions);
+            prop_assert!(before.requests >= now.requests);
+            prop_assert!(before.hours_per_year >= now.hours_per_year);
+            prop_assert!(before.score() >= now.score());
         }
     }
 }

@@ -3,7 +3,10 @@
 
 use crate::error::AppResult;
 use crate::AppState;
-use samenspel_calc::burden::{burden, harmonisation_steps, Burden, ContractFacts, ProviderFacts, StepEffect, Tariff};
+use samenspel_calc::burden::{
+    burden, burden_before_standardisation, harmonisation_steps, Burden, ContractFacts, ProviderFacts, RequestFacts,
+    StepEffect, Tariff,
+};
 use samenspel_domain::procurement::{CollaborationForm, ContractStatus};
 use samenspel_store::lots::{forms_on, LotRow};
 use samenspel_store::regions::RegionRow;
@@ -51,6 +54,8 @@ pub struct ProviderBurden {
     pub provider_id: i64,
     pub name: String,
     pub burden: Burden,
+    /// The same provider if every member dealt with it apart.
+    pub before: Burden,
 }
 
 pub struct BurdenReport {
@@ -64,6 +69,34 @@ impl BurdenReport {
     pub fn total(&self) -> usize {
         self.providers.iter().map(|p| p.burden.score()).sum()
     }
+
+    pub fn hours(&self) -> u64 {
+        self.providers.iter().map(|p| p.burden.hours_per_year).sum()
+    }
+
+    pub fn hours_before(&self) -> u64 {
+        self.providers.iter().map(|p| p.before.hours_per_year).sum()
+    }
+}
+
+/// The region's accountability request series in a year: requests shown to providers (not
+/// concepts) with their deadline in the year, one series per kind, frequency, lot and set of
+/// figures, so four quarterly waiting-list requests count as one series asked four times.
+async fn request_series(state: &AppState, region: &RegionRow, year: i32) -> AppResult<Vec<RequestFacts>> {
+    let hours = state.store.burden_hours(region.id).await?;
+    let mut series = BTreeMap::new();
+    for r in state.store.accountability_requests(region.id).await? {
+        if r.status == "concept" || r.deadline.year() != year {
+            continue;
+        }
+        let (kind, frequency) = (r.kind(), r.frequency());
+        series.entry((kind.code(), frequency.code(), r.lot_id, r.fields.clone())).or_insert(RequestFacts {
+            lot_id: r.lot_id,
+            submissions_per_year: frequency.per_year(),
+            hours_each: hours.get(&kind).map(|(h, _)| *h).unwrap_or(kind.default_hours()),
+        });
+    }
+    Ok(series.into_values().collect())
 }
 
 /// The facts of every provider's running contracts in a year, with the members' forms on `day`.
@@ -85,6 +118,7 @@ pub async fn burden_facts(state: &AppState, region: &RegionRow, year: i32, day: 
         let products: Vec<_> = store.lot_products(lot.id).await?.into_iter().map(|p| (p.category, p.code)).collect();
         lot_products.insert(lot.id, products);
     }
+    let requests = request_series(state, region, year).await?;
     let mut by_provider: BTreeMap<i64, ProviderFacts> = BTreeMap::new();
     for c in store.contracts(region.id, None).await? {
         if c.status == ContractStatus::Ended.code()
@@ -114,6 +148,7 @@ pub async fn burden_facts(state: &AppState, region: &RegionRow, year: i32, day: 
                 provider_id: c.provider_id,
                 name: c.provider_name.clone(),
                 contracts: Vec::new(),
+                requests: requests.clone(),
             })
             .contracts
             .push(facts);
@@ -131,12 +166,22 @@ pub async fn burden_report(state: &AppState, region: &RegionRow, year: i32) -> A
     let facts = burden_facts(state, region, year, day).await?;
     let mut providers: Vec<ProviderBurden> = facts
         .iter()
-        .map(|p| ProviderBurden { provider_id: p.provider_id, name: p.name.clone(), burden: burden(p) })
+        .map(|p| ProviderBurden {
+            provider_id: p.provider_id,
+            name: p.name.clone(),
+            burden: burden(p),
+            before: burden_before_standardisation(p),
+        })
         .collect();
     // Providers without a running contract carry no burden from the region; list them too.
     for p in state.store.providers(region.id, false, PageRequest::all()).await?.items {
         if !providers.iter().any(|b| b.provider_id == p.id) {
-            providers.push(ProviderBurden { provider_id: p.id, name: p.name, burden: Burden::default() });
+            providers.push(ProviderBurden {
+                provider_id: p.id,
+                name: p.name,
+                burden: Burden::default(),
+                before: Burden::default(),
+            });
         }
     }
     providers.sort_by(|a, b| b.burden.score().cmp(&a.burden.score()).then(a.name.cmp(&b.name)));

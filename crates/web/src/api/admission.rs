@@ -11,6 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::Json;
 use samenspel_calc::burden::Step;
+use samenspel_domain::accountability::RequestKind;
 use samenspel_domain::nl::parse_date;
 use samenspel_domain::validation::optional_text;
 use samenspel_domain::Invalid;
@@ -281,8 +282,24 @@ pub struct AanbiederLast {
     pub tarieven: usize,
     /// Member × lot pairs where the member buys its own variant (convoy).
     pub afwijkende_voorwaarden: usize,
-    /// The sum of the five.
+    /// Distinct accountability request series it answers in the year.
+    pub verantwoordingsverzoeken: usize,
+    /// The sum of the six counts.
     pub score: usize,
+    /// Estimated hours a year on accountability: hours per submission × submissions.
+    pub uren_per_jaar: u64,
+    /// The same provider if every member dealt with it apart (before standardisation).
+    pub elk_lid_apart: LastZonderRegio,
+}
+
+/// The counts that standardisation changes, with every member dealing with the provider apart.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LastZonderRegio {
+    pub tarieven: usize,
+    pub afwijkende_voorwaarden: usize,
+    pub verantwoordingsverzoeken: usize,
+    pub uren_per_jaar: u64,
 }
 
 /// A harmonisation step and what it saves.
@@ -304,6 +321,9 @@ pub struct Harmonisatiestap {
 pub struct AdministratieveLasten {
     pub jaar: i32,
     pub totaal: usize,
+    /// Estimated accountability hours of all providers together, now and with every member apart.
+    pub uren_per_jaar: u64,
+    pub uren_per_jaar_elk_lid_apart: u64,
     pub aanbieders: Vec<AanbiederLast>,
     pub stappen: Vec<Harmonisatiestap>,
 }
@@ -362,6 +382,8 @@ pub async fn burden(
     Ok(Json(AdministratieveLasten {
         jaar: year,
         totaal: report.total(),
+        uren_per_jaar: report.hours(),
+        uren_per_jaar_elk_lid_apart: report.hours_before(),
         aanbieders: report
             .providers
             .iter()
@@ -373,7 +395,15 @@ pub async fn burden(
                 productcodes: p.burden.product_codes,
                 tarieven: p.burden.tariffs,
                 afwijkende_voorwaarden: p.burden.differing_conditions,
+                verantwoordingsverzoeken: p.burden.requests,
                 score: p.burden.score(),
+                uren_per_jaar: p.burden.hours_per_year,
+                elk_lid_apart: LastZonderRegio {
+                    tarieven: p.before.tariffs,
+                    afwijkende_voorwaarden: p.before.differing_conditions,
+                    verantwoordingsverzoeken: p.before.requests,
+                    uren_per_jaar: p.before.hours_per_year,
+                },
             })
             .collect(),
         stappen: report
@@ -391,4 +421,95 @@ pub async fn burden(
             })
             .collect(),
     }))
+}
+
+/// The hours one submission of a kind of accountability request costs a provider.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Verzoekuren {
+    /// `productie`, `kwaliteit`, `wachttijden` or `overig`.
+    pub soort: String,
+    /// Whole hours, 0 to 1000.
+    pub uren: u32,
+    /// True when the region has not set it and the default applies.
+    pub standaard: bool,
+}
+
+async fn hours_view(state: &AppState, region_id: i64) -> AppResult<Vec<Verzoekuren>> {
+    Ok(state
+        .store
+        .burden_hours(region_id)
+        .await?
+        .into_iter()
+        .map(|(k, (uren, set))| Verzoekuren { soort: k.code().to_string(), uren, standaard: !set })
+        .collect())
+}
+
+#[utoipa::path(get, path = "/regios/{code}/administratieve-lasten/uren", tag = "inkoop", params(("code" = String, Path)),
+    responses((status = 200, body = Vec<Verzoekuren>)))]
+pub async fn hours(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(code): Path<String>,
+) -> AppResult<Json<Vec<Verzoekuren>>> {
+    let (region, _) = region_for(&state, &user, &code).await?;
+    Ok(Json(hours_view(&state, region.id).await?))
+}
+
+/// New hours per submission, per kind; kinds left out keep theirs.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct UrenInvoer {
+    /// Whole hours, 0 to 1000.
+    pub productie: Option<u32>,
+    pub kwaliteit: Option<u32>,
+    pub wachttijden: Option<u32>,
+    pub overig: Option<u32>,
+}
+
+fn read_hours(body: &UrenInvoer) -> Result<Vec<(RequestKind, u32)>, Invalid> {
+    let mut invalid = Invalid::default();
+    let mut out = Vec::new();
+    for (kind, hours) in [
+        (RequestKind::Production, body.productie),
+        (RequestKind::Quality, body.kwaliteit),
+        (RequestKind::WaitingTimes, body.wachttijden),
+        (RequestKind::Other, body.overig),
+    ] {
+        match hours {
+            Some(h) if h > 1000 => invalid.push(
+                kind.code(),
+                "range",
+                format!("{h} uur per inzending is meer dan de 1000 die we aannemelijk vinden."),
+            ),
+            Some(h) => out.push((kind, h)),
+            None => {}
+        }
+    }
+    if invalid.is_empty() {
+        Ok(out)
+    } else {
+        Err(invalid)
+    }
+}
+
+/// Sets the hours of the kinds in the list; kinds left out keep theirs. Region admin only.
+#[utoipa::path(put, path = "/regios/{code}/administratieve-lasten/uren", tag = "inkoop", params(("code" = String, Path)),
+    request_body = UrenInvoer,
+    responses((status = 200, body = Vec<Verzoekuren>),
+              (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn set_hours(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(code): Path<String>,
+    body: ApiJson<UrenInvoer>,
+) -> AppResult<Json<Vec<Verzoekuren>>> {
+    let (region, access) = region_for(&state, &user, &code).await?;
+    if !access.can_manage_provider_side() {
+        return Err(AppError::forbidden());
+    }
+    let hours = body.check(read_hours)?;
+    state.store.set_burden_hours(region.id, &hours, &user.actor("api")).await?;
+    Ok(Json(hours_view(&state, region.id).await?))
 }

@@ -77,6 +77,7 @@ pub fn router() -> Router<AppState> {
         .route("/regios/{code}/toelatingen/{id}/besluit", post(admission::decide))
         .route("/regios/{code}/toelatingen/{id}/beeindiging", post(admission::end))
         .route("/regios/{code}/administratieve-lasten", get(admission::burden))
+        .route("/regios/{code}/administratieve-lasten/uren", get(admission::hours).put(admission::set_hours))
         .route(
             "/regios/{code}/importen",
             get(production::list_imports)

@@ -38,7 +38,7 @@ use utoipa::{Modify, OpenApi};
         lots::steering, lots::add_steering, lots::conditions, lots::add_condition, lots::remove_condition,
         contracts::list, contracts::create, contracts::get, contracts::update,
         contracts::tariffs, contracts::add_tariff, contracts::remove_tariff, contracts::index,
-        admission::list, admission::apply, admission::get, admission::decide, admission::end, admission::burden,
+        admission::list, admission::apply, admission::get, admission::decide, admission::end, admission::burden, admission::hours, admission::set_hours,
         production::list_imports, production::upload, production::get_import, production::import_problems,
         production::reprocess, production::assignments, production::claim_lines, production::budgets,
         production::spend, production::outlook, production::signals,

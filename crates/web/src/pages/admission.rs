@@ -15,6 +15,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
+use samenspel_domain::accountability::RequestKind;
 use samenspel_domain::validation::optional_text;
 use samenspel_domain::Invalid;
 use samenspel_store::admission::ApplicationStatus;
@@ -392,10 +393,14 @@ pub struct BurdenLine {
     pub products: usize,
     pub tariffs: usize,
     pub differing: usize,
+    pub requests: usize,
+    pub hours: String,
     pub score: usize,
     /// Bar length in the chart, 0–100.
     pub bar: usize,
     pub y: usize,
+    /// Before standardisation (every member apart): tariffs, conditions, requests, hours.
+    pub before: (usize, usize, usize, String),
 }
 
 pub struct StepLine {
@@ -413,53 +418,75 @@ struct BurdenPage {
     year: i32,
     years: Vec<(i32, bool)>,
     total: usize,
+    hours: String,
+    hours_before: String,
     lines: Vec<BurdenLine>,
     steps: Vec<StepLine>,
     chart_height: usize,
+    /// The hours per request kind; a form for the region admin, a list for everyone else.
+    hours_form: Option<FormView>,
+    hours_per_kind: Vec<(String, u32, bool)>,
 }
 
 #[derive(Deserialize, Default)]
 pub struct BurdenQuery {
     jaar: Option<String>,
     formaat: Option<String>,
+    gelukt: Option<String>,
 }
 
-pub async fn burden(
-    State(state): State<AppState>,
-    PageUser(user): PageUser,
-    Path(code): Path<String>,
-    Query(q): Query<BurdenQuery>,
-) -> PageResult {
-    let (region, access) = region_for(&state, &user, &code).await?;
-    let this_year = samenspel_store::now().year();
-    let year = match q.jaar.as_deref().filter(|y| !y.is_empty()) {
-        Some(y) => crate::input::year(y).map_err(AppError::invalid)?,
-        None => this_year,
-    };
-    let report = burden_report(&state, &region, year).await?;
-    if q.formaat.as_deref() == Some("csv") {
-        let mut out =
-            String::from("aanbieder;gemeenten;percelen;productcodes;tarieven;afwijkende_voorwaarden;score\r\n");
-        for p in &report.providers {
-            let b = &p.burden;
-            out.push_str(&format!(
-                "{};{};{};{};{};{};{}\r\n",
-                p.name.replace(';', ","),
-                b.members,
-                b.lots,
-                b.product_codes,
-                b.tariffs,
-                b.differing_conditions,
-                b.score()
-            ));
-        }
-        let disposition = format!("attachment; filename=\"administratieve-lasten-{}-{year}.csv\"", region.code);
-        return Ok((
-            [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)],
-            out,
-        )
-            .into_response());
+/// The form field of a request kind's hours.
+fn hours_field(kind: RequestKind) -> &'static str {
+    match kind {
+        RequestKind::Production => "uren_productie",
+        RequestKind::Quality => "uren_kwaliteit",
+        RequestKind::WaitingTimes => "uren_wachttijden",
+        RequestKind::Other => "uren_overig",
     }
+}
+
+/// Reads the hours per request kind from a form: whole hours, 0 to 1000.
+pub fn parse_hours(get: &dyn Fn(&str) -> String) -> Result<Vec<(RequestKind, u32)>, Invalid> {
+    let mut invalid = Invalid::default();
+    let mut hours = Vec::new();
+    for kind in RequestKind::ALL {
+        let field = hours_field(kind);
+        let typed = get(field);
+        match typed.trim().parse::<u32>() {
+            Ok(h) if h <= 1000 => hours.push((kind, h)),
+            Ok(_) => invalid.push(
+                field,
+                "range",
+                format!("{} uur per inzending is meer dan de 1000 die we aannemelijk vinden.", typed.trim()),
+            ),
+            Err(_) => invalid.push(
+                field,
+                "number",
+                format!("Vul bij {} een heel aantal uren in, zoals 16.", kind.label().to_lowercase()),
+            ),
+        }
+    }
+    if invalid.is_empty() {
+        Ok(hours)
+    } else {
+        Err(invalid)
+    }
+}
+
+fn hours_text(h: u64) -> String {
+    samenspel_domain::nl::group_thousands(h)
+}
+
+async fn burden_page(
+    ctx: &RegionCtx<'_>,
+    year: i32,
+    typed: Option<(FormPairs, Invalid)>,
+    notice: Option<Notice>,
+    status: StatusCode,
+) -> PageResult {
+    let (state, region) = (ctx.state, ctx.region);
+    let this_year = samenspel_store::now().year();
+    let report = burden_report(state, region, year).await?;
     let members = state.store.memberships(region.id).await?;
     let name_of = |code: &str| {
         members
@@ -480,24 +507,61 @@ pub async fn burden(
             products: p.burden.product_codes,
             tariffs: p.burden.tariffs,
             differing: p.burden.differing_conditions,
+            requests: p.burden.requests,
+            hours: hours_text(p.burden.hours_per_year),
             score: p.burden.score(),
             bar: p.burden.score() * 100 / max,
             y: i * 28,
+            before: (
+                p.before.tariffs,
+                p.before.differing_conditions,
+                p.before.requests,
+                hours_text(p.before.hours_per_year),
+            ),
         })
         .collect();
+    let stored = state.store.burden_hours(region.id).await?;
+    let hours_per_kind: Vec<(String, u32, bool)> =
+        stored.iter().map(|(k, (h, set))| (k.label().to_string(), *h, *set)).collect();
+    let hours_form = ctx.access.can_manage_provider_side().then(|| {
+        let action = format!("/regios/{}/administratieve-lasten/uren?jaar={year}", region.code);
+        let mut form = FormView::new("lastenuren", action, "Uren opslaan", ctx.user.csrf());
+        for (kind, (h, _)) in &stored {
+            let value = match &typed {
+                Some((v, _)) => v.get(hours_field(*kind)).to_string(),
+                None => h.to_string(),
+            };
+            form = form
+                .field(
+                    hours_field(*kind),
+                    &format!("Uren per inzending: {}", kind.label().to_lowercase()),
+                    "text",
+                    &value,
+                    true,
+                )
+                .hint("Hele uren, 0 tot en met 1000.");
+        }
+        match &typed {
+            Some((_, invalid)) => form.with_errors(invalid),
+            None => form,
+        }
+    });
     let page = BurdenPage {
         layout: Layout::for_region(
             "Administratieve lasten",
-            &user,
-            &region,
-            &access,
+            ctx.user,
+            region,
+            ctx.access,
             &format!("/regios/{}/administratieve-lasten", region.code),
-        ),
+        )
+        .with_notice(notice),
         subnav: procurement_nav(&region.code, "administratieve-lasten"),
         code: region.code.clone(),
         year,
         years: (this_year - 2..=this_year + 1).rev().map(|y| (y, y == year)).collect(),
         total: report.total(),
+        hours: hours_text(report.hours()),
+        hours_before: hours_text(report.hours_before()),
         chart_height: lines.len() * 28 + 4,
         lines,
         steps: report
@@ -510,6 +574,91 @@ pub async fn burden(
                 affected: s.providers_affected,
             })
             .collect(),
+        hours_form,
+        hours_per_kind,
     };
-    Ok(render(&page, StatusCode::OK))
+    Ok(render(&page, status))
+}
+
+fn burden_year(jaar: Option<&str>) -> Result<i32, PageError> {
+    match jaar.filter(|y| !y.is_empty()) {
+        Some(y) => Ok(crate::input::year(y).map_err(AppError::invalid)?),
+        None => Ok(samenspel_store::now().year()),
+    }
+}
+
+pub async fn burden(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(code): Path<String>,
+    Query(q): Query<BurdenQuery>,
+) -> PageResult {
+    let (region, access) = region_for(&state, &user, &code).await?;
+    let year = burden_year(q.jaar.as_deref())?;
+    if q.formaat.as_deref() == Some("csv") {
+        let report = burden_report(&state, &region, year).await?;
+        let mut out = String::from(
+            "aanbieder;gemeenten;percelen;productcodes;tarieven;afwijkende_voorwaarden;verantwoordingsverzoeken;\
+             uren_per_jaar;score;tarieven_elk_lid_apart;voorwaarden_elk_lid_apart;verzoeken_elk_lid_apart;\
+             uren_elk_lid_apart\r\n",
+        );
+        for p in &report.providers {
+            let (b, v) = (&p.burden, &p.before);
+            out.push_str(&format!(
+                "{};{};{};{};{};{};{};{};{};{};{};{};{}\r\n",
+                p.name.replace(';', ","),
+                b.members,
+                b.lots,
+                b.product_codes,
+                b.tariffs,
+                b.differing_conditions,
+                b.requests,
+                b.hours_per_year,
+                b.score(),
+                v.tariffs,
+                v.differing_conditions,
+                v.requests,
+                v.hours_per_year,
+            ));
+        }
+        let disposition = format!("attachment; filename=\"administratieve-lasten-{}-{year}.csv\"", region.code);
+        return Ok((
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)],
+            out,
+        )
+            .into_response());
+    }
+    let ctx = RegionCtx { state: &state, user: &user, region: &region, access: &access };
+    let notice = (q.gelukt.as_deref() == Some("uren-opgeslagen")).then(|| Notice {
+        kind: "ok",
+        text: "De uren per verzoek zijn opgeslagen; de schatting hieronder gebruikt ze.".into(),
+    });
+    burden_page(&ctx, year, None, notice, StatusCode::OK).await
+}
+
+pub async fn set_hours(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<BurdenQuery>,
+    CsrfForm(user, form): CsrfForm<FormPairs>,
+) -> PageResult {
+    let (region, access) = region_for(&state, &user, &code).await?;
+    if !access.can_manage_provider_side() {
+        return Err(AppError::forbidden().into());
+    }
+    let year = burden_year(q.jaar.as_deref())?;
+    let result = match parse_hours(&|f| form.get(f).to_string()) {
+        Ok(hours) => state.store.set_burden_hours(region.id, &hours, &user.actor("web")).await.map_err(AppError::from),
+        Err(invalid) => Err(AppError::invalid(invalid)),
+    };
+    match result {
+        Ok(()) => {
+            Ok(see_other(&format!("/regios/{}/administratieve-lasten?jaar={year}&gelukt=uren-opgeslagen", region.code)))
+        }
+        Err(e) => {
+            let invalid = super::form_problem(e)?;
+            let ctx = RegionCtx { state: &state, user: &user, region: &region, access: &access };
+            burden_page(&ctx, year, Some((form, invalid)), None, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
 }

@@ -92,6 +92,7 @@ pub fn router() -> Router<AppState> {
         .route("/regios/{code}/toelating/{id}/besluit", post(admission::decide))
         .route("/regios/{code}/toelating/{id}/beeindiging", post(admission::end))
         .route("/regios/{code}/administratieve-lasten", get(admission::burden))
+        .route("/regios/{code}/administratieve-lasten/uren", post(admission::set_hours))
         .route("/regios/{code}/uitgaven", get(production::spend))
         .route("/regios/{code}/signalen", get(production::signals))
         .route(

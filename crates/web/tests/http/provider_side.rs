@@ -392,3 +392,104 @@ async fn one_portal_and_one_set_of_answers_for_every_provider() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// The burden figures of Jeugdhulp Duinzicht (the `aanbieder` user's provider) this year.
+async fn duinzicht_burden(app: &TestApp, token: &str) -> serde_json::Value {
+    let v: serde_json::Value =
+        app.api_get(token, "/api/v1/regios/haaglanden/administratieve-lasten").await.json().await.unwrap();
+    v["aanbieders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["aanbieder"].as_str().unwrap().starts_with("Jeugdhulp Duinzicht"))
+        .cloned()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn requests_and_their_hours_count_in_the_burden_once_now_and_per_member_apart() {
+    use reqwest::Method;
+    use serde_json::{json, Value};
+    let app = spawn().await;
+    let (admin, member) = (app.token("beheerder").await, app.token("gemeente").await);
+    let start = duinzicht_burden(&app, &member).await;
+    let served = start["gemeenten"].as_u64().unwrap();
+    assert!(served >= 3, "Duinzicht serves several members: {start}");
+
+    // A yearly quality report with its deadline this year; as a concept it asks nobody yet.
+    let year = time::OffsetDateTime::now_utc().year();
+    let body = json!({"titel": "Kwaliteitsverslag", "soort": "kwaliteit", "frequentie": "jaarlijks", "periode": year.to_string(),
+        "deadline": format!("{year}-12-31"), "velden": [
+            {"sleutel": "verslag", "omschrijving": "Verslag", "eenheid": "tekst", "niveau": "aanbieder"}]});
+    let base = "/api/v1/regios/haaglanden/verantwoordingsverzoeken";
+    let r = app.api_send(Method::POST, &admin, base, body).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    assert_eq!(duinzicht_burden(&app, &member).await, start, "a concept adds no burden");
+    let r = app.api_send(Method::POST, &admin, &format!("{base}/{id}/status"), json!({"actie": "openen"})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    let n = |v: &Value, path: &[&str]| path.iter().fold(v, |v, k| &v[*k]).as_u64().unwrap();
+    let opened = duinzicht_burden(&app, &member).await;
+    assert_eq!(n(&opened, &["verantwoordingsverzoeken"]), n(&start, &["verantwoordingsverzoeken"]) + 1);
+    assert_eq!(n(&opened, &["score"]), n(&start, &["score"]) + 1);
+    // 24 hours per quality report by default; every member asking apart would cost that each.
+    assert_eq!(n(&opened, &["urenPerJaar"]), n(&start, &["urenPerJaar"]) + 24);
+    assert_eq!(
+        n(&opened, &["elkLidApart", "verantwoordingsverzoeken"]),
+        n(&start, &["elkLidApart", "verantwoordingsverzoeken"]) + served
+    );
+    assert_eq!(n(&opened, &["elkLidApart", "urenPerJaar"]), n(&start, &["elkLidApart", "urenPerJaar"]) + 24 * served);
+
+    // The region sets its own hours: only the admin, and only sensible numbers, each named.
+    let hours = "/api/v1/regios/haaglanden/administratieve-lasten/uren";
+    let r = app.api_send(Method::PUT, &member, hours, json!({"kwaliteit": 30})).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let bad = json!({"jaarrekening": 3, "kwaliteit": 5000, "overig": -1});
+    let r = app.api_send(Method::PUT, &admin, hours, bad).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let problem: Value = r.json().await.unwrap();
+    let names: Vec<&str> =
+        problem["invalidParams"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["jaarrekening", "overig", "kwaliteit"], "{problem}");
+    assert_eq!(duinzicht_burden(&app, &member).await, opened, "a refused change changes nothing");
+    let r = app.api_send(Method::PUT, &admin, hours, json!({"kwaliteit": 30})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let list: Value = r.json().await.unwrap();
+    let quality = list.as_array().unwrap().iter().find(|h| h["soort"] == "kwaliteit").unwrap();
+    assert_eq!((quality["uren"].as_u64(), quality["standaard"].as_bool()), (Some(30), Some(false)));
+    let production = list.as_array().unwrap().iter().find(|h| h["soort"] == "productie").unwrap();
+    assert_eq!((production["uren"].as_u64(), production["standaard"].as_bool()), (Some(16), Some(true)));
+    let set = duinzicht_burden(&app, &member).await;
+    assert_eq!(n(&set, &["urenPerJaar"]), n(&start, &["urenPerJaar"]) + 30);
+    assert_eq!(n(&set, &["elkLidApart", "urenPerJaar"]), n(&start, &["elkLidApart", "urenPerJaar"]) + 30 * served);
+
+    // The page: the admin's hours form keeps a refused value and names it; a member only reads.
+    let mut browser = app.login("beheerder").await;
+    let page = format!("{R}/administratieve-lasten");
+    let (_, html) = browser.page(&page).await;
+    assert!(html.contains("Voor en na standaardisatie") && html.contains("Uren per jaar (schatting)"));
+    let r = browser
+        .submit(
+            &format!("{page}/uren"),
+            &[("uren_productie", "16"), ("uren_kwaliteit", "veel"), ("uren_wachttijden", "2"), ("uren_overig", "4")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("value=\"veel\"") && html.contains("heel aantal uren"), "{html}");
+    let r = browser
+        .submit(
+            &format!("{page}/uren"),
+            &[("uren_productie", "16"), ("uren_kwaliteit", "12"), ("uren_wachttijden", "2"), ("uren_overig", "4")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(n(&duinzicht_burden(&app, &member).await, &["urenPerJaar"]), n(&start, &["urenPerJaar"]) + 12);
+    let mut member_browser = app.login("gemeente").await;
+    let (status, html) = member_browser.page(&page).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("12 uur per inzending") && !html.contains("Uren opslaan"));
+    let r = member_browser.submit(&format!("{page}/uren"), &[("uren_productie", "1")]).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
