@@ -379,13 +379,49 @@ try {
     await memberContext.close();
   }
 
+  // Exchange placements: a provider's place form with a mistake keeps what was typed; the
+  // coordinator proposes a stable matching for the demo round's generated participants and confirms.
+  {
+    const context = await browser.newContext();
+    const provider = await login(context, 'aanbieder');
+    await visit(provider, `${region}/wisselstages`, 'aanbieder');
+    await provider.getByRole('link', { name: 'Wisselstage voorjaar' }).click();
+    await provider.waitForLoadState();
+    await audit(provider, 'aanbieder wisselstage');
+    await provider.getByLabel('Thema').fill('Dagbehandeling');
+    await provider.getByLabel('Van', { exact: true }).fill('01-03-2027');
+    await provider.getByLabel('Tot en met').fill('01-02-2027');
+    await provider.getByLabel('Aantal deelnemers').fill('1');
+    await provider.getByRole('button', { name: 'Plek aanbieden' }).click();
+    await provider.waitForLoadState();
+    await expectText(provider, 'eindigt voor ze begint', 'aanbieder: verkeerde periode niet gemeld');
+    if ((await provider.getByLabel('Thema').inputValue()) !== 'Dagbehandeling') fail('aanbieder: ingetypt thema kwijt');
+    await audit(provider, 'aanbieder plek met fout');
+    await context.close();
+
+    const coordinatorContext = await browser.newContext();
+    const coordinator = await login(coordinatorContext, 'beheerder');
+    await coordinator.goto(base + `${region}/wisselstages`);
+    await coordinator.getByRole('link', { name: 'Wisselstage voorjaar' }).click();
+    await coordinator.waitForLoadState();
+    await coordinator.getByRole('button', { name: 'Indeling voorstellen' }).click();
+    await coordinator.waitForLoadState();
+    await expectText(coordinator, 'Samenspel stelt een stabiele indeling voor', 'coördinator: geen voorstel');
+    await audit(coordinator, 'coördinator voorgestelde indeling');
+    await coordinator.getByRole('button', { name: 'Indeling bevestigen' }).click();
+    await coordinator.waitForLoadState();
+    await expectText(coordinator, 'De indeling is bevestigd', 'coördinator: indeling niet bevestigd');
+    await audit(coordinator, 'coördinator bevestigde indeling');
+    await coordinatorContext.close();
+  }
+
   const riskSharing = [`${region}/handvest`, `${region}/norm`, `${region}/verevening`, `${region}/verevening/afrekening`, `${region}/verevening/shapley`,
     `${region}/verevening/uittreden`, `${region}/verevening/uittreden?gemeente=GM1842&gemeente=GM0629`, `${region}/verevening/budgetrisico?jaren=20000`];
   const common = [region, `${region}/leden`, `${region}/kerncijfers`, `${region}/aanbieders`, '/regios', '/gemeenten', '/gemeenten?naam=delf', '/account',
     `${region}/percelen`, `${region}/percelen?datum=2025-06-01`, `${region}/producten`, `${region}/producten?zoek=ambulant&wet=jeugd`,
     `${region}/contracten`, `${region}/administratieve-lasten`,
     `${region}/uitgaven`, `${region}/uitgaven?per=aanbieder`, `${region}/uitgaven?per=perceel`, `${region}/uitgaven?per=product`,
-    `${region}/uitgaven?jaar=2025`, `${region}/signalen`, `${region}/gezondheid`, `${region}/verantwoording`, `${region}/loket`, `${region}/vragen`];
+    `${region}/uitgaven?jaar=2025`, `${region}/signalen`, `${region}/gezondheid`, `${region}/verantwoording`, `${region}/loket`, `${region}/vragen`, `${region}/wisselstages`];
   const procurement = [`${region}/toelating`];
   const governance = [`${region}/voorstellen`, `${region}/besluiten`, `${region}/inspraak`, `${region}/vertegenwoordigers`];
   const clientRows = [`${region}/toewijzingen`, `${region}/declaraties`];
@@ -408,7 +444,7 @@ try {
     if (provider) await visit(page, provider, role);
     for (const [list, pattern] of [[`${region}/percelen`, /\/percelen\/\d+$/], [`${region}/producten`, /\/producten\/\d+$/], [`${region}/contracten`, /\/contracten\/\d+$/], [`${region}/toelating`, /\/toelating\/\d+$/],
       [`${region}/voorstellen`, /\/voorstellen\/\d+$/], [`${region}/besluiten`, /\/voorstellen\/\d+$/],
-      [`${region}/gezondheid`, /\/gezondheid\/rondes\/\d+$/], [`${region}/gezondheid`, /\/gezondheid\/instrumenten\/samenspel-/], [`${region}/verantwoording`, /\/verantwoording\/\d+$/]]) {
+      [`${region}/gezondheid`, /\/gezondheid\/rondes\/\d+$/], [`${region}/gezondheid`, /\/gezondheid\/instrumenten\/samenspel-/], [`${region}/verantwoording`, /\/verantwoording\/\d+$/], [`${region}/wisselstages`, /\/wisselstages\/\d+$/]]) {
       if (/\/(toelating|voorstellen|besluiten)$/.test(list) && !extra.includes(list)) continue;
       await page.goto(base + list);
       const detail = await firstLink(page, pattern);

@@ -405,6 +405,100 @@ pub fn without_place(
     Ok(Rematch { matching, moved })
 }
 
+/// A host's ranking when it states none: every participant it may receive, those from
+/// organisations it works with (under a running contract) first, then in order of registration.
+/// `candidates` are `(participant, works with the host)` with ids in registration order.
+pub fn default_host_ranking(candidates: &[(ParticipantId, bool)]) -> Vec<ParticipantId> {
+    let mut ranked = candidates.to_vec();
+    ranked.sort_by_key(|(id, works_with)| (!works_with, *id));
+    ranked.into_iter().map(|(id, _)| id).collect()
+}
+
+const FIRST_NAMES: [&str; 16] = [
+    "Anna", "Bram", "Chantal", "Daan", "Esra", "Fleur", "Gijs", "Hanna", "Ilias", "Joke", "Kees", "Lotte", "Mohamed",
+    "Noor", "Pieter", "Sanne",
+];
+const SURNAMES: [&str; 16] = [
+    "de Vries",
+    "Jansen",
+    "Bakker",
+    "El Amrani",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "de Boer",
+    "Mulder",
+    "de Groot",
+    "Bos",
+    "Vos",
+    "Peters",
+    "Hendriks",
+    "Yilmaz",
+    "Dekker",
+];
+const MEMBER_JOBS: [&str; 4] = ["Beleidsadviseur jeugd", "Contractmanager", "Consulent Wmo", "Medewerker wijkteam"];
+const PROVIDER_JOBS: [&str; 4] =
+    ["Gedragswetenschapper", "Teamleider ambulant", "Jeugdhulpverlener", "Administrateur zorg"];
+
+/// A made-up participant for a demonstration: name, job, organisation and wishes (best first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedParticipant {
+    pub name: String,
+    pub job_title: String,
+    pub organisation: samenspel_domain::exchange::Organisation,
+    pub wishes: Vec<PlaceId>,
+}
+
+/// `count` made-up participants, alternately from members and providers (as far as both exist),
+/// each wishing one to three places on the other side. Some places are more popular than others,
+/// as in a real round, so capacity binds. The same seed gives the same participants.
+pub fn generate_participants(
+    seed: u64,
+    count: usize,
+    members: &[String],
+    providers: &[i64],
+    places: &[(PlaceId, samenspel_domain::exchange::Organisation)],
+) -> Vec<GeneratedParticipant> {
+    use rand::{Rng, SeedableRng};
+    use samenspel_domain::exchange::Organisation;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut out = Vec::with_capacity(count);
+    for i in 0..count {
+        let from_member = match (members.is_empty(), providers.is_empty()) {
+            (true, true) => break,
+            (false, true) => true,
+            (true, false) => false,
+            (false, false) => i % 2 == 0,
+        };
+        let organisation = if from_member {
+            Organisation::Member(members[rng.gen_range(0..members.len())].clone())
+        } else {
+            Organisation::Provider(providers[rng.gen_range(0..providers.len())])
+        };
+        let mut open: Vec<PlaceId> =
+            places.iter().filter(|(_, host)| organisation.may_visit(host)).map(|(id, _)| *id).collect();
+        let mut wishes = Vec::new();
+        let wanted = rng.gen_range(1..=3).min(open.len());
+        while wishes.len() < wanted {
+            // Earlier places are wished more often: pick the smaller of two draws.
+            let pick = rng.gen_range(0..open.len()).min(rng.gen_range(0..open.len()));
+            wishes.push(open.remove(pick));
+        }
+        let jobs = if from_member { &MEMBER_JOBS } else { &PROVIDER_JOBS };
+        out.push(GeneratedParticipant {
+            name: format!(
+                "{} {} (gegenereerd)",
+                FIRST_NAMES[rng.gen_range(0..FIRST_NAMES.len())],
+                SURNAMES[rng.gen_range(0..SURNAMES.len())]
+            ),
+            job_title: jobs[rng.gen_range(0..jobs.len())].to_string(),
+            organisation,
+            wishes,
+        });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -859,5 +953,33 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn hosts_prefer_partners_then_registration_order() {
+        assert_eq!(default_host_ranking(&[(1, false), (2, true), (3, false), (4, true)]), vec![2, 4, 1, 3]);
+    }
+
+    #[test]
+    fn generated_participants_wish_only_the_other_side_and_repeat_with_the_seed() {
+        use samenspel_domain::exchange::Organisation;
+        let members = vec!["GM0518".to_string(), "GM1783".to_string()];
+        let places = vec![
+            (10, Organisation::Provider(1)),
+            (11, Organisation::Provider(2)),
+            (12, Organisation::Member("GM0518".into())),
+        ];
+        let a = generate_participants(7, 20, &members, &[1, 2], &places);
+        assert_eq!(a, generate_participants(7, 20, &members, &[1, 2], &places));
+        assert_eq!(a.len(), 20);
+        for p in &a {
+            assert!(!p.wishes.is_empty(), "everyone has a place on the other side here");
+            let mut seen = std::collections::BTreeSet::new();
+            for w in &p.wishes {
+                let host = &places.iter().find(|(id, _)| id == w).unwrap().1;
+                assert!(p.organisation.may_visit(host) && seen.insert(*w));
+            }
+        }
+        assert!(generate_participants(7, 5, &[], &[], &places).is_empty());
     }
 }

@@ -425,6 +425,23 @@ impl RegionAccess {
         self.admin || !self.municipalities.is_empty() || !self.providers.is_empty() || self.coach || self.observer
     }
 
+    /// Runs exchange placement rounds: creates rounds, makes and adjusts the matching, confirms
+    /// it and publishes lessons.
+    pub fn can_coordinate_exchange(&self) -> bool {
+        self.admin
+    }
+
+    /// Offers places and registers participants for this organisation, and records their
+    /// lessons: its own staff, and the coordinator for anyone.
+    pub fn acts_for(&self, org: &crate::exchange::Organisation) -> bool {
+        use crate::exchange::Organisation;
+        self.can_coordinate_exchange()
+            || match org {
+                Organisation::Member(code) => self.municipalities.iter().any(|m| m.as_str() == code),
+                Organisation::Provider(id) => self.providers.contains(id),
+            }
+    }
+
     /// Only a provider's own staff submit on its behalf, and ask questions in its name.
     pub fn can_submit_for(&self, provider_id: i64) -> bool {
         self.providers.contains(&provider_id)

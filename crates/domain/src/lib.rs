@@ -7,6 +7,7 @@ pub mod account;
 pub mod accountability;
 pub mod charter;
 pub mod codes;
+pub mod exchange;
 pub mod figures;
 pub mod governance;
 pub mod instrument;

@@ -18,6 +18,7 @@ pub mod catalogue;
 pub mod charter;
 pub mod contracts;
 pub mod dialogue;
+pub mod exchange;
 pub mod figures;
 pub mod health;
 pub mod keys;

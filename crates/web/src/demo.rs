@@ -133,6 +133,7 @@ pub async fn seed(
     }
     seed_procurement(store, region.id, &provider_ids, &actor).await?;
     seed_accountability(store, region.id, &provider_ids, &actor).await?;
+    seed_exchange(store, region.id, &provider_ids, &actor).await?;
     let hash = hash_password(password.clone()).await.map_err(DemoError::Hash)?;
     for (login, name, role) in demo_accounts() {
         let account = NewAccount::parse(login, name, "").expect("valid demo account");
@@ -406,6 +407,45 @@ async fn seed_procurement(store: &Store, region_id: i64, providers: &[i64], acto
             &applicant,
         )
         .await?;
+    Ok(())
+}
+
+/// An exchange round that takes registrations: places at three providers and two members, and
+/// generated participants, so the coordinator can propose, adjust and confirm a matching.
+async fn seed_exchange(store: &Store, region_id: i64, providers: &[i64], actor: &Actor) -> Result<(), DemoError> {
+    use samenspel_domain::exchange::{Mode, NewPlace, Organisation};
+    let today = samenspel_store::now().date();
+    let round = store
+        .create_exchange_round(
+            region_id,
+            "Wisselstage voorjaar",
+            Some(
+                "Twee tot vier weken meewerken aan de andere kant: gemeenten bij aanbieders, aanbieders bij gemeenten.",
+            ),
+            actor,
+        )
+        .await?;
+    let start = today + time::Duration::days(60);
+    let places = [
+        (Organisation::Provider(providers[0]), "Ambulante jeugdhulp in de wijk", Mode::OnSite, 2),
+        (Organisation::Provider(providers[1]), "Gezinsbegeleiding en wachtlijstbeheer", Mode::OnSite, 1),
+        (Organisation::Provider(providers[2]), "Veiligheid en crisisopvang", Mode::Online, 1),
+        (Organisation::Member("GM0518".into()), "Contractmanagement jeugd", Mode::OnSite, 2),
+        (Organisation::Member("GM0503".into()), "Toegang en wijkteam", Mode::OnSite, 1),
+    ];
+    for (host, theme, mode, capacity) in places {
+        let place = NewPlace {
+            host,
+            theme: theme.into(),
+            description: None,
+            starts_on: start,
+            ends_on: start + time::Duration::days(27),
+            mode,
+            capacity,
+        };
+        store.add_exchange_place(region_id, round.id, &place, actor).await?;
+    }
+    crate::exchange::generate_into(store, region_id, round.id, 12, 2027, actor).await?;
     Ok(())
 }
 

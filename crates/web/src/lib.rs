@@ -11,6 +11,7 @@ pub mod auth;
 pub mod chart;
 pub mod demo;
 pub mod error;
+pub mod exchange;
 pub mod forms;
 pub mod governance;
 pub mod health;

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod catalogue;
 pub mod charter;
 pub mod contracts;
+pub mod exchange;
 pub mod health;
 pub mod json;
 pub mod lots;
@@ -144,6 +145,19 @@ pub fn router() -> Router<AppState> {
         .route("/regios/{code}/verevening/shapley", get(risk_sharing::shapley))
         .route("/regios/{code}/verevening/uittreden", get(risk_sharing::leave))
         .route("/regios/{code}/verevening/budgetrisico", get(risk_sharing::budget_risk))
+        .route("/regios/{code}/wisselstages", get(exchange::list).post(exchange::create))
+        .route("/regios/{code}/wisselstages/{id}", get(exchange::get))
+        .route("/regios/{code}/wisselstages/{id}/plekken", post(exchange::offer_place))
+        .route("/regios/{code}/wisselstages/{id}/plekken/{plek_id}/intrekken", post(exchange::withdraw_place))
+        .route("/regios/{code}/wisselstages/{id}/deelnemers", post(exchange::register))
+        .route("/regios/{code}/wisselstages/{id}/deelnemers/genereren", post(exchange::generate))
+        .route("/regios/{code}/wisselstages/{id}/deelnemers/{deelnemer_id}/lessen", post(exchange::record_lesson))
+        .route(
+            "/regios/{code}/wisselstages/{id}/indeling",
+            post(exchange::propose_assignment).put(exchange::adjust_assignment),
+        )
+        .route("/regios/{code}/wisselstages/{id}/bevestigen", post(exchange::confirm))
+        .route("/regios/{code}/wisselstages/{id}/lessen/{les_id}/publiceren", post(exchange::publish_lesson))
         .fallback(crate::security::not_found)
         .layer(axum::middleware::from_fn(negotiate))
 }

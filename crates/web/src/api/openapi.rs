@@ -2,8 +2,8 @@
 //! `/api/v1/openapi.json`.
 
 use super::{
-    admission, audit, catalogue, charter, contracts, health, lots, norm, production, proposals, provider_side,
-    providers, reference, regions, risk_sharing, users,
+    admission, audit, catalogue, charter, contracts, exchange, health, lots, norm, production, proposals,
+    provider_side, providers, reference, regions, risk_sharing, users,
 };
 use crate::error::{InvalidParam, Problem};
 use crate::security::API_VERSION;
@@ -57,6 +57,9 @@ use utoipa::{Modify, OpenApi};
         provider_side::set_status, provider_side::submissions, provider_side::submit, provider_side::standing,
         provider_side::announcements, provider_side::publish, provider_side::questions, provider_side::ask,
         provider_side::answer, provider_side::portal,
+        exchange::list, exchange::create, exchange::get, exchange::offer_place, exchange::withdraw_place,
+        exchange::register, exchange::generate, exchange::propose_assignment, exchange::adjust_assignment,
+        exchange::confirm, exchange::record_lesson, exchange::publish_lesson,
     ),
     components(schemas(Problem, InvalidParam)),
     modifiers(&Security),
@@ -72,6 +75,7 @@ use utoipa::{Modify, OpenApi};
         (name = "bestuur", description = "Het handvest van de regio in versies (taken, besluitregels, toetreden en uittreden), voorstellen met consultatie (zienswijzen en de reactie van de regio), stemmingen, de besluitenlijst, inspraak per lid, vertegenwoordigers en de zelfevaluatie tegen de Norm voor Opdrachtgeverschap"),
         (name = "gezondheid", description = "Gezondheid van de samenwerking: vragenlijstinstrumenten in versies, meetrondes, persoonlijke uitnodigingen (links één keer getoond), resultaten als geaggregeerde cijfers van groepen van minstens vijf, en vroegsignalen per lid"),
         (name = "aanbiedersloket", description = "De kant van de zorgaanbieders: het loket per aanbieder, mededelingen en aanbestedingen, vragen met antwoorden die voor alle aanbieders gepubliceerd worden, verantwoordingsverzoeken die de regio één keer voor alle gemeenten uitzet, en de inzendingen (JSON of CSV) waarvan elke gemeente het deel ziet dat haar aangaat"),
+        (name = "wisselstages", description = "Wisselstages: gemeenten en zorgaanbieders bieden plekken aan, medewerkers melden zich aan met hun wensen, Samenspel stelt een stabiele indeling voor die de coördinator kan aanpassen en bevestigt, en deelnemers leggen vast wat ze leerden"),
         (name = "verevening", description = "Risicoverevening: de afspraken van de regio met hun versies, de afrekening van een jaar en de vergelijking met profijtbeginsel, volledige solidariteit en een voorstel"),
     )
 )]

@@ -7,6 +7,7 @@ mod admin;
 mod admission;
 mod charter;
 mod contracts;
+mod exchange;
 mod health;
 mod home;
 mod login;
@@ -137,6 +138,17 @@ pub fn router() -> Router<AppState> {
         .route("/regios/{code}/gezondheid/dossier", get(health::dossier).post(health::save_conclusions))
         .route("/vragenlijst/{token}", get(health::questionnaire).post(health::answer))
         .route("/regios/{code}/loket", get(provider_side::portal))
+        .route("/regios/{code}/wisselstages", get(exchange::rounds).post(exchange::create_round))
+        .route("/regios/{code}/wisselstages/{id}", get(exchange::round))
+        .route("/regios/{code}/wisselstages/{id}/plekken", post(exchange::offer_place))
+        .route("/regios/{code}/wisselstages/{id}/plekken/intrekken", post(exchange::withdraw_place))
+        .route("/regios/{code}/wisselstages/{id}/deelnemers", post(exchange::register))
+        .route("/regios/{code}/wisselstages/{id}/genereren", post(exchange::generate))
+        .route("/regios/{code}/wisselstages/{id}/voorstel", post(exchange::propose_matching))
+        .route("/regios/{code}/wisselstages/{id}/indeling", post(exchange::adjust))
+        .route("/regios/{code}/wisselstages/{id}/bevestigen", post(exchange::confirm))
+        .route("/regios/{code}/wisselstages/{id}/lessen", post(exchange::record_lesson))
+        .route("/regios/{code}/wisselstages/{id}/lessen/{les}/publiceren", post(exchange::publish_lesson))
         .route("/regios/{code}/mededelingen", post(provider_side::publish))
         .route("/regios/{code}/vragen", get(provider_side::questions).post(provider_side::ask))
         .route("/regios/{code}/vragen/{id}/antwoord", post(provider_side::answer))

@@ -23,8 +23,12 @@ use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The provider-side pages, shown as a second menu on each of them.
-pub const PROVIDER_PAGES: [(&str, &str); 3] =
-    [("loket", "Loket"), ("verantwoording", "Verantwoording"), ("vragen", "Vragen en antwoorden")];
+pub const PROVIDER_PAGES: [(&str, &str); 4] = [
+    ("loket", "Loket"),
+    ("verantwoording", "Verantwoording"),
+    ("vragen", "Vragen en antwoorden"),
+    ("wisselstages", "Wisselstages"),
+];
 
 pub fn provider_nav(region_code: &str, current: &str) -> Vec<NavItem> {
     PROVIDER_PAGES

@@ -5,6 +5,8 @@ mod access;
 mod api_rules;
 mod charter;
 mod common;
+mod exchange;
+mod exchange_api;
 mod governance;
 mod health;
 mod login;
