@@ -99,7 +99,8 @@ async fn request_series(state: &AppState, region: &RegionRow, year: i32) -> AppR
     Ok(series.into_values().collect())
 }
 
-/// The facts of every provider's running contracts in a year, with the members' forms on `day`.
+/// The facts of every provider's running contracts in a year, with the members' forms on `day`
+/// (without the accountability requests, which [`burden_report`] adds).
 pub async fn burden_facts(state: &AppState, region: &RegionRow, year: i32, day: Date) -> AppResult<Vec<ProviderFacts>> {
     let store = &state.store;
     let history = store.participation(region.id).await?;
@@ -118,7 +119,6 @@ pub async fn burden_facts(state: &AppState, region: &RegionRow, year: i32, day: 
         let products: Vec<_> = store.lot_products(lot.id).await?.into_iter().map(|p| (p.category, p.code)).collect();
         lot_products.insert(lot.id, products);
     }
-    let requests = request_series(state, region, year).await?;
     let mut by_provider: BTreeMap<i64, ProviderFacts> = BTreeMap::new();
     for c in store.contracts(region.id, None).await? {
         if c.status == ContractStatus::Ended.code()
@@ -148,7 +148,7 @@ pub async fn burden_facts(state: &AppState, region: &RegionRow, year: i32, day: 
                 provider_id: c.provider_id,
                 name: c.provider_name.clone(),
                 contracts: Vec::new(),
-                requests: requests.clone(),
+                requests: Vec::new(),
             })
             .contracts
             .push(facts);
@@ -163,7 +163,12 @@ pub async fn burden_report(state: &AppState, region: &RegionRow, year: i32) -> A
     } else {
         Date::from_calendar_date(year, time::Month::July, 1).unwrap_or(today)
     };
-    let facts = burden_facts(state, region, year, day).await?;
+    let mut facts = burden_facts(state, region, year, day).await?;
+    // Only the burden counts requests; the other users of the contract facts do not need them.
+    let requests = request_series(state, region, year).await?;
+    for p in &mut facts {
+        p.requests = requests.clone();
+    }
     let mut providers: Vec<ProviderBurden> = facts
         .iter()
         .map(|p| ProviderBurden {
