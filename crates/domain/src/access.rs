@@ -447,14 +447,21 @@ impl RegionAccess {
         self.providers.contains(&provider_id)
     }
 
-    /// What of a provider's submission this user may read: everything (the region, the provider
-    /// itself), one member's part (`Some(Some(code))`), or nothing (`None`). A member reads its
-    /// part only of submissions that concern it; `concerns` are the members the submission named.
-    pub fn submission_view(&self, provider_id: i64, concerns: &[String]) -> Option<Option<MunicipalityCode>> {
+    /// What of a provider's submission this user may read: everything (`Some(None)`: the region,
+    /// the provider itself), the parts of the members this user works for that the submission
+    /// concerns (`Some(Some(codes))`, never empty), or nothing (`None`). A user who works for
+    /// several municipalities (a shared service organisation) reads each of their parts.
+    pub fn submission_view(&self, provider_id: i64, concerns: &[String]) -> Option<Option<Vec<String>>> {
         if self.admin || self.providers.contains(&provider_id) {
             return Some(None);
         }
-        self.municipalities.iter().find(|m| concerns.iter().any(|c| c == m.as_str())).map(|m| Some(m.clone()))
+        let own: Vec<String> = self
+            .municipalities
+            .iter()
+            .filter(|m| concerns.iter().any(|c| c == m.as_str()))
+            .map(|m| m.as_str().to_string())
+            .collect();
+        (!own.is_empty()).then_some(Some(own))
     }
 }
 
@@ -589,5 +596,26 @@ mod tests {
         for kind in RoleKind::ALL {
             assert_eq!(RoleKind::parse(kind.code()).unwrap(), kind);
         }
+    }
+
+    #[test]
+    fn a_member_reads_the_parts_of_every_municipality_it_works_for() {
+        let concerns = vec!["GM0518".to_string(), "GM1783".to_string()];
+        let region = RegionAccess { admin: true, ..RegionAccess::default() };
+        assert_eq!(region.submission_view(7, &concerns), Some(None));
+        let provider = RegionAccess { providers: vec![7], ..RegionAccess::default() };
+        assert_eq!(provider.submission_view(7, &concerns), Some(None));
+        assert_eq!(provider.submission_view(8, &concerns), None, "another provider's submission");
+        let shared =
+            RegionAccess { municipalities: vec![gm("GM0518"), gm("GM1783"), gm("GM1842")], ..RegionAccess::default() };
+        assert_eq!(
+            shared.submission_view(7, &concerns),
+            Some(Some(concerns.clone())),
+            "both parts, not the first only"
+        );
+        let other = RegionAccess { municipalities: vec![gm("GM1842")], ..RegionAccess::default() };
+        assert_eq!(other.submission_view(7, &concerns), None);
+        let coach = RegionAccess { coach: true, ..RegionAccess::default() };
+        assert_eq!(coach.submission_view(7, &concerns), None);
     }
 }

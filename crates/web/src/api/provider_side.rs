@@ -310,12 +310,20 @@ async fn submission_view(
     state: &AppState,
     request: &RequestRow,
     sub: &SubmissionRow,
-    only: Option<&str>,
+    only: Option<&[String]>,
 ) -> AppResult<Inzending> {
-    let values = state.store.submission_values(request, sub.id, only).await?;
-    let gemeenten = match only {
-        Some(m) => vec![m.to_string()],
-        None => state.store.submission_members(sub.id).await?,
+    let (values, gemeenten) = match only {
+        None => {
+            (state.store.submission_values(request, sub.id, None).await?, state.store.submission_members(sub.id).await?)
+        }
+        Some(members) => {
+            // Each member's part; the provider-level figures come with every part, once.
+            let mut values = BTreeMap::new();
+            for m in members {
+                values.extend(state.store.submission_values(request, sub.id, Some(m)).await?);
+            }
+            (values, members.to_vec())
+        }
     };
     Ok(Inzending {
         id: sub.id,
@@ -350,7 +358,7 @@ pub async fn submissions(
     for sub in state.store.current_accountability_submissions(request.id).await? {
         let concerns = state.store.submission_members(sub.id).await?;
         if let Some(view) = access.submission_view(sub.provider_id, &concerns) {
-            items.push(submission_view(&state, &request, &sub, view.as_ref().map(|m| m.as_str())).await?);
+            items.push(submission_view(&state, &request, &sub, view.as_deref()).await?);
         }
     }
     Ok(single_page(items, paging, &uri))

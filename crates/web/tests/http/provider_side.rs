@@ -279,6 +279,18 @@ async fn the_api_takes_one_document_and_gives_each_role_its_share() {
     let own = members.iter().position(|m| m == "GM1842").unwrap();
     assert_eq!(part["waarden"]["gemeenten"], json!({"GM1842": {"wachtenden": if own == 0 { 99 } else { 10 + own }}}));
     assert_eq!(part["waarden"]["aanbieder"]["weken"], "6.50");
+    // A user who also works for Den Haag (a shared service organisation) reads both parts.
+    let user = app.store.user_by_login("gemeente").await.unwrap().unwrap();
+    let region = app.store.region_by_code("haaglanden").await.unwrap().unwrap();
+    let den_haag = samenspel_domain::MunicipalityCode::parse("GM0518").unwrap();
+    let role = samenspel_domain::access::Role::Member(den_haag);
+    app.store.add_grant(user.id, region.id, &role, &samenspel_store::Actor::cli()).await.unwrap();
+    let listed: Value = app.api_get(&member, &format!("{path}/inzendingen")).await.json().await.unwrap();
+    let part = &listed["items"][0];
+    let mut codes: Vec<&str> = part["gemeenten"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    codes.sort();
+    assert_eq!(codes, vec!["GM0518", "GM1842"], "{part}");
+    assert_eq!(part["waarden"]["gemeenten"].as_object().unwrap().len(), 2, "{part}");
     let listed: Value = app.api_get(&observer, &format!("{path}/inzendingen")).await.json().await.unwrap();
     assert_eq!(listed["items"], json!([]));
     let listed: Value = app.api_get(&admin, &format!("{path}/inzendingen")).await.json().await.unwrap();
