@@ -462,6 +462,24 @@ impl Store {
         Ok(values_of(&request.field_specs(), rows))
     }
 
+    /// What a reader sees of a submission: everything (`None`), or the parts of the given
+    /// members, each with the provider-level figures (which appear once).
+    pub async fn submission_values_seen(
+        &self,
+        request: &RequestRow,
+        submission_id: i64,
+        members: Option<&[String]>,
+    ) -> Result<BTreeMap<ValueKey, Value>> {
+        let Some(members) = members else {
+            return self.submission_values(request, submission_id, None).await;
+        };
+        let mut values = BTreeMap::new();
+        for m in members {
+            values.extend(self.submission_values(request, submission_id, Some(m)).await?);
+        }
+        Ok(values)
+    }
+
     /// The hours the region estimates per submission of each kind (defaults where not set).
     pub async fn burden_hours(&self, region_id: i64) -> Result<BTreeMap<RequestKind, (u32, bool)>> {
         let rows: Vec<(String, i32)> = on_pool!(self, |pool| {

@@ -312,18 +312,10 @@ async fn submission_view(
     sub: &SubmissionRow,
     only: Option<&[String]>,
 ) -> AppResult<Inzending> {
-    let (values, gemeenten) = match only {
-        None => {
-            (state.store.submission_values(request, sub.id, None).await?, state.store.submission_members(sub.id).await?)
-        }
-        Some(members) => {
-            // Each member's part; the provider-level figures come with every part, once.
-            let mut values = BTreeMap::new();
-            for m in members {
-                values.extend(state.store.submission_values(request, sub.id, Some(m)).await?);
-            }
-            (values, members.to_vec())
-        }
+    let values = state.store.submission_values_seen(request, sub.id, only).await?;
+    let gemeenten = match only {
+        Some(members) => members.to_vec(),
+        None => state.store.submission_members(sub.id).await?,
     };
     Ok(Inzending {
         id: sub.id,

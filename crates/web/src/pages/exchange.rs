@@ -3,7 +3,7 @@
 //! adjusts and confirms it, and participants' lessons are recorded and published.
 
 use super::provider_side::provider_nav;
-use super::{render, see_other, show, FormView, Layout, NavItem, Notice, PageResult, RegionCtx};
+use super::{render, see_other, show, FormView, Layout, NavItem, Notice, PageError, PageResult, RegionCtx};
 use crate::auth::{region_for, PageUser};
 use crate::error::AppError;
 use crate::exchange::{
@@ -46,6 +46,19 @@ fn notice_for(code: Option<&str>) -> Option<Notice> {
         _ => return None,
     };
     Some(Notice { kind: "ok", text: text.to_string() })
+}
+
+/// The region and access of a user who must be the exchange coordinator; others get 403.
+async fn as_coordinator(
+    state: &AppState,
+    user: &crate::auth::CurrentUser,
+    code: &str,
+) -> Result<(samenspel_store::regions::RegionRow, samenspel_domain::access::RegionAccess), PageError> {
+    let (region, access) = region_for(state, user, code).await?;
+    if !access.can_coordinate_exchange() {
+        return Err(AppError::forbidden().into());
+    }
+    Ok((region, access))
 }
 
 fn layout(ctx: &RegionCtx<'_>, title: &str, notice: Option<Notice>) -> Layout {
@@ -126,10 +139,7 @@ pub async fn create_round(
     Path(code): Path<String>,
     CsrfForm(user, form): CsrfForm<FormPairs>,
 ) -> PageResult {
-    let (region, access) = region_for(&state, &user, &code).await?;
-    if !access.can_coordinate_exchange() {
-        return Err(AppError::forbidden().into());
-    }
+    let (region, access) = as_coordinator(&state, &user, &code).await?;
     let mut invalid = Invalid::new();
     let title = invalid.check("titel", required_text(form.get("titel"), 3, 200));
     let description = invalid.check("omschrijving", optional_text(form.get("omschrijving"), 4000));
@@ -674,10 +684,7 @@ pub async fn generate(
     Path((code, id)): Path<(String, i64)>,
     CsrfForm(user, form): CsrfForm<FormPairs>,
 ) -> PageResult {
-    let (region, access) = region_for(&state, &user, &code).await?;
-    if !access.can_coordinate_exchange() {
-        return Err(AppError::forbidden().into());
-    }
+    let (region, access) = as_coordinator(&state, &user, &code).await?;
     let ctx = RegionCtx { state: &state, user: &user, region: &region, access: &access };
     let result = async {
         let count = match form.get("aantal").trim().parse::<usize>() {
@@ -699,10 +706,7 @@ pub async fn propose_matching(
     Path((code, id)): Path<(String, i64)>,
     CsrfForm(user, form): CsrfForm<FormPairs>,
 ) -> PageResult {
-    let (region, access) = region_for(&state, &user, &code).await?;
-    if !access.can_coordinate_exchange() {
-        return Err(AppError::forbidden().into());
-    }
+    let (region, access) = as_coordinator(&state, &user, &code).await?;
     let ctx = RegionCtx { state: &state, user: &user, region: &region, access: &access };
     let result = async {
         let partners_now = partners(&state, &region).await?;
@@ -734,10 +738,7 @@ pub async fn adjust(
     Path((code, id)): Path<(String, i64)>,
     CsrfForm(user, form): CsrfForm<FormPairs>,
 ) -> PageResult {
-    let (region, access) = region_for(&state, &user, &code).await?;
-    if !access.can_coordinate_exchange() {
-        return Err(AppError::forbidden().into());
-    }
+    let (region, access) = as_coordinator(&state, &user, &code).await?;
     let ctx = RegionCtx { state: &state, user: &user, region: &region, access: &access };
     let mut assignment = BTreeMap::new();
     let mut invalid = Invalid::new();
@@ -782,10 +783,7 @@ pub async fn confirm(
     Path((code, id)): Path<(String, i64)>,
     CsrfForm(user, form): CsrfForm<FormPairs>,
 ) -> PageResult {
-    let (region, access) = region_for(&state, &user, &code).await?;
-    if !access.can_coordinate_exchange() {
-        return Err(AppError::forbidden().into());
-    }
+    let (region, access) = as_coordinator(&state, &user, &code).await?;
     let ctx = RegionCtx { state: &state, user: &user, region: &region, access: &access };
     let result = async {
         let partners_now = partners(&state, &region).await?;
@@ -844,10 +842,7 @@ pub async fn publish_lesson(
     Path((code, id, lesson)): Path<(String, i64, i64)>,
     CsrfForm(user, form): CsrfForm<FormPairs>,
 ) -> PageResult {
-    let (region, access) = region_for(&state, &user, &code).await?;
-    if !access.can_coordinate_exchange() {
-        return Err(AppError::forbidden().into());
-    }
+    let (region, access) = as_coordinator(&state, &user, &code).await?;
     let ctx = RegionCtx { state: &state, user: &user, region: &region, access: &access };
     let result = state
         .store

@@ -852,16 +852,7 @@ pub async fn export(
     for sub in state.store.current_accountability_submissions(request.id).await? {
         let concerns = state.store.submission_members(sub.id).await?;
         let Some(view) = access.submission_view(sub.provider_id, &concerns) else { continue };
-        let values = match view {
-            None => state.store.submission_values(&request, sub.id, None).await?,
-            Some(members) => {
-                let mut parts = BTreeMap::new();
-                for m in &members {
-                    parts.extend(state.store.submission_values(&request, sub.id, Some(m)).await?);
-                }
-                parts
-            }
-        };
+        let values = state.store.submission_values_seen(&request, sub.id, view.as_deref()).await?;
         for ((m, field), value) in values {
             rows.push(vec![
                 sub.provider_name.clone(),
