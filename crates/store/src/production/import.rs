@@ -319,11 +319,55 @@ impl Store {
         let request = prepared.request.clone();
         let import_id = prepared.import_id;
         let key_of_facts = (request.region_id, request.scope.clone(), request.today);
-        let (facts, loaded) = match &session.cached {
-            Some((k, facts, loaded)) if *k == key_of_facts => (facts.clone(), loaded.clone()),
-            _ => (self.load_facts(request.region_id, request.today, request.scope.as_deref()).await?, HashSet::new()),
+        // On PostgreSQL the lines go in with COPY, betting that none of them is stored yet; a
+        // line that is makes the attempt fail as a whole, and the file is read again with the
+        // per-line duplicate check.
+        let optimistic = matches!(self, Store::Postgres(_));
+        let mut attempt = 0;
+        let (counts, kept) = loop {
+            // A failed attempt rolled back, so the cached facts are still the region's.
+            let (facts, loaded) = match &session.cached {
+                Some((k, facts, loaded)) if *k == key_of_facts => (facts.clone(), loaded.clone()),
+                _ => {
+                    (self.load_facts(request.region_id, request.today, request.scope.as_deref()).await?, HashSet::new())
+                }
+            };
+            let bet = optimistic && attempt == 0;
+            match self.attempt_import(&prepared, format, facts, loaded, key, &progress, actor, bet).await {
+                Err(e) if bet && is_unique_violation(&e) => {
+                    tracing::info!(import = import_id, "a line was stored before; reading the file again line by line");
+                    progress.bytes_read.store(0, Ordering::Relaxed);
+                    progress.records.store(0, Ordering::Relaxed);
+                    attempt += 1;
+                }
+                other => break other?,
+            }
         };
+        if let Some((facts, loaded)) = kept {
+            // Only a committed import's facts go on to the next file.
+            session.cached = Some((key_of_facts, facts, loaded));
+        }
+        progress.records.store(counts.records as u64, Ordering::Relaxed);
+        progress.finished.store(true, Ordering::Relaxed);
+        Ok(counts)
+    }
 
+    /// One pass over the file in one transaction. Returns the counts and, when the import
+    /// committed, the region's facts as they are after it.
+    #[allow(clippy::too_many_arguments)]
+    async fn attempt_import(
+        &self,
+        prepared: &PreparedImport,
+        format: Format,
+        facts: Facts,
+        loaded: HashSet<(Standard, String)>,
+        key: &Pseudonymiser,
+        progress: &Arc<ImportProgress>,
+        actor: &Actor,
+        optimistic: bool,
+    ) -> Result<(ImportCounts, Option<(Facts, HashSet<(Standard, String)>)>)> {
+        let request = &prepared.request;
+        let import_id = prepared.import_id;
         let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<(Record, Position)>>(8);
         let (source, key, reading) = (prepared.source.clone(), key.clone(), progress.clone());
         let reader = tokio::task::spawn_blocking(move || {
@@ -355,6 +399,7 @@ impl Store {
         let mut tx = self.begin_tx().await?;
         let mut state = ImportState::new(request.region_id, import_id, facts);
         state.loaded = loaded;
+        state.optimistic = optimistic;
         let outcome: Result<()> = async {
             while let Some(batch) = receiver.recv().await {
                 for (record, at) in batch {
@@ -371,7 +416,9 @@ impl Store {
         let summary = reader.await.map_err(|e| StoreError::conflict("bestand", format!("inlezen afgebroken: {e}")))?;
         if let Err(e) = outcome {
             tx.rollback().await.ok();
-            progress.finished.store(true, Ordering::Relaxed);
+            if !(optimistic && is_unique_violation(&e)) {
+                progress.finished.store(true, Ordering::Relaxed);
+            }
             return Err(e);
         }
         let message =
@@ -388,10 +435,12 @@ impl Store {
                 actor,
             )
             .await?;
-            progress.finished.store(true, Ordering::Relaxed);
-            return Ok(ImportCounts::default());
+            return Ok((ImportCounts::default(), None));
         }
-        state.flush(&mut tx, true).await?;
+        if let Err(e) = state.flush(&mut tx, true).await {
+            tx.rollback().await.ok();
+            return Err(e);
+        }
         let municipality = state.single_municipality();
         // A record with several broken rules counts once.
         let refused: HashSet<u64> = summary.record_problems.iter().map(|p| p.position.offset).collect();
@@ -405,11 +454,7 @@ impl Store {
         let counts = state.counts.clone();
         finish_in_tx(&mut tx, import_id, "klaar", &message, &counts, request.region_id, actor).await?;
         tx.commit().await?;
-        // Only a committed import's facts go on to the next file.
-        session.cached = Some((key_of_facts, state.facts, state.loaded));
-        progress.records.store(counts.records as u64, Ordering::Relaxed);
-        progress.finished.store(true, Ordering::Relaxed);
-        Ok(counts)
+        Ok((counts, Some((state.facts, state.loaded))))
     }
 
     /// Prepare and run in one go.
@@ -707,6 +752,70 @@ fn law(standard: Standard) -> &'static str {
     standard.law()
 }
 
+/// A text value as a field of PostgreSQL's COPY text format, with the tab that ends it.
+fn copy_text(out: &mut String, value: &str) {
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+    out.push('\t');
+}
+
+/// A claim line as a row of PostgreSQL's COPY text format, in the order of `LINE_COLUMNS`.
+fn copy_row(out: &mut String, region_id: i64, p: &PendingLine) {
+    use std::fmt::Write;
+    fn optional_text(out: &mut String, value: Option<&str>) {
+        match value {
+            Some(v) => copy_text(out, v),
+            None => out.push_str("\\N\t"),
+        }
+    }
+    fn number(out: &mut String, value: Option<i64>) {
+        match value {
+            Some(v) => {
+                let _ = write!(out, "{v}\t");
+            }
+            None => out.push_str("\\N\t"),
+        }
+    }
+    fn date(out: &mut String, d: Date) {
+        let _ = write!(out, "{:04}-{:02}-{:02}\t", d.year(), u8::from(d.month()), d.day());
+    }
+    let l = &p.line;
+    number(out, Some(region_id));
+    number(out, Some(p.import_id));
+    number(out, Some(p.claim_id));
+    copy_text(out, law(p.ctx.standard));
+    copy_text(out, &p.gm);
+    number(out, Some(p.provider_id));
+    copy_text(out, &l.client.0);
+    copy_text(out, &l.reference);
+    optional_text(out, l.previous_reference.as_deref());
+    number(out, Some(l.assignment_number));
+    copy_text(out, &l.category);
+    optional_text(out, l.code.as_deref());
+    number(out, p.lot_id);
+    date(out, l.period_start);
+    date(out, l.period_end);
+    number(out, Some(i64::from(month_of(l.period_start))));
+    number(out, Some(l.volume));
+    copy_text(out, &l.unit);
+    number(out, l.tariff_cents);
+    number(out, Some(l.amount_cents));
+    number(out, p.contract_tariff);
+    out.push_str("f\n");
+}
+
+/// A unique index refused a row: on an optimistic import, a line that was stored before.
+fn is_unique_violation(e: &StoreError) -> bool {
+    matches!(e, StoreError::Database(sqlx::Error::Database(db)) if db.code().as_deref() == Some("23505"))
+}
+
 fn month_of(day: Date) -> i32 {
     day.year() * 100 + i32::from(u8::from(day.month()))
 }
@@ -740,6 +849,9 @@ pub(crate) struct ImportState {
     claim_slots: FxHashMap<(&'static str, i64, String), (Date, usize)>,
     /// `claims` from here on may hold unwritten claims.
     unwritten_from: usize,
+    /// PostgreSQL only: write lines with COPY, which fails on a line stored before instead of
+    /// skipping it (see `Store::run_import_in`).
+    pub(crate) optimistic: bool,
     pub(crate) counts: ImportCounts,
     /// Per import, records accepted (for re-processing).
     pub(crate) accepted_per_import: HashMap<i64, i64>,
@@ -773,6 +885,7 @@ impl ImportState {
             assignment_members: BTreeSet::new(),
             claim_slots: FxHashMap::default(),
             unwritten_from: 0,
+            optimistic: false,
             counts: ImportCounts::default(),
             accepted_per_import: HashMap::new(),
             quarantined_keys: HashSet::new(),
@@ -1272,6 +1385,26 @@ impl ImportState {
 
     async fn insert_lines(&mut self, tx: &mut Tx, lines: Vec<PendingLine>) -> Result<()> {
         let region_id = self.region_id;
+        if let (true, Tx::Postgres(t)) = (self.optimistic, &mut *tx) {
+            if lines.is_empty() {
+                return Ok(());
+            }
+            let mut data = String::with_capacity(lines.len() * 200);
+            for p in &lines {
+                copy_row(&mut data, region_id, p);
+            }
+            let mut copy = t.copy_in_raw(&format!("COPY claim_lines ({LINE_COLUMNS}) FROM STDIN")).await?;
+            if let Err(e) = copy.send(data.into_bytes()).await {
+                copy.abort("verzenden mislukt").await.ok();
+                return Err(e.into());
+            }
+            copy.finish().await?;
+            for p in &lines {
+                self.count_line(p, 1);
+                self.accepted(p.import_id);
+            }
+            return Ok(());
+        }
         for chunk in lines.chunks(BATCH) {
             // Rows this statement inserts get ids above the highest one now visible; fetching
             // them back is needed only when some line was already there.
@@ -1804,5 +1937,18 @@ impl ImportState {
             })?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::copy_text;
+
+    #[test]
+    fn copy_text_escapes_what_would_end_a_field_or_row() {
+        let mut out = String::new();
+        copy_text(&mut out, "a\tb\\c\nd\re");
+        copy_text(&mut out, r"\N");
+        assert_eq!(out, "a\\tb\\\\c\\nd\\re\t\\\\N\t");
     }
 }
