@@ -47,3 +47,20 @@ pub fn backend_under_test() -> &'static str {
         "SQLite"
     }
 }
+
+/// A new database with only the migrations up to and including `version` applied, to test a
+/// later migration on data an older version stored; `Store::migrate` then applies the rest.
+pub async fn store_migrated_to(version: i64) -> Result<Store> {
+    let store = Store::connect(&fresh_database_url().await?).await?;
+    let mut migrator = match &store {
+        Store::Sqlite(_) => sqlx::migrate!("./migrations/sqlite"),
+        Store::Postgres(_) => sqlx::migrate!("./migrations/postgres"),
+    };
+    migrator.migrations =
+        migrator.migrations.iter().filter(|m| m.version <= version).cloned().collect::<Vec<_>>().into();
+    match &store {
+        Store::Sqlite(pool) => migrator.run(pool).await?,
+        Store::Postgres(pool) => migrator.run(pool).await?,
+    }
+    Ok(store)
+}

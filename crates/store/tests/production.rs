@@ -635,3 +635,49 @@ async fn a_generated_year_imports_cleanly_and_the_views_add_up() {
     assert!(got.values().any(|(_, clients)| !clients.is_empty()));
     assert_eq!(f.store.last_spend_month(f.region, 2026).await.unwrap(), Some(202610));
 }
+
+/// Migration 0021 moves money per client and year into numbered groups; what an older version
+/// stored reads the same through the `client_years` view afterwards.
+#[tokio::test]
+async fn money_per_client_stored_before_the_client_groups_survives_the_migration() {
+    let store = samenspel_store::testing::store_migrated_to(20).await.unwrap();
+    let old = [
+        ("jeugd", 2025, "GM0503", 7, "45", "aa01", 125_000),
+        ("jeugd", 2025, "GM0503", 7, "45", "bb02", 300),
+        ("jeugd", 2025, "GM0503", 7, "43", "aa01", -50),
+        ("wmo", 2026, "GM0518", 9, "02", "cc03", 7_700),
+    ];
+    for (law, year, member, provider, category, client, cents) in old {
+        on_pool!(&store, |pool| sqlx::query(
+            "INSERT INTO client_years (region_id, law, year, municipality_code, provider_id, category, client, \
+             amount_cents) VALUES (1, $1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(law)
+        .bind(year)
+        .bind(member)
+        .bind(provider as i64)
+        .bind(category)
+        .bind(client)
+        .bind(cents as i64)
+        .execute(pool)
+        .await
+        .map(|_| ())
+        .unwrap());
+    }
+    store.migrate().await.unwrap();
+    let rows: Vec<(String, i32, String, i64, String, String, i64)> = on_pool!(&store, |pool| sqlx::query_as(
+        "SELECT law, year, municipality_code, provider_id, category, client, amount_cents FROM client_years \
+         ORDER BY law, year, category DESC, client",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap());
+    let expected: Vec<(String, i32, String, i64, String, String, i64)> = old
+        .iter()
+        .map(|&(l, y, m, p, c, k, a)| (l.into(), y, m.into(), p as i64, c.into(), k.into(), a as i64))
+        .collect();
+    assert_eq!(rows, expected);
+    let cells: i64 =
+        on_pool!(&store, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM client_cells").fetch_one(pool).await.unwrap());
+    assert_eq!(cells, 3, "one group per law, year, member, provider and category");
+}

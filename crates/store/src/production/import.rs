@@ -694,6 +694,9 @@ struct SpendDelta {
     lines: i64,
 }
 
+/// A group of clients with its own row in `client_cells`: (law, year, member, provider, category).
+type CellKey = (&'static str, i32, Shared, i64, Shared);
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct ClientKey {
     law: &'static str,
@@ -1779,6 +1782,51 @@ impl ImportState {
     }
 
     /// Adds the aggregates of this import to the spend tables and the claim totals.
+    /// The number of every (law, year, member, provider, category) group the clients fall in,
+    /// adding the groups not seen before.
+    async fn client_cells(&self, tx: &mut Tx, clients: &[(ClientKey, i64)]) -> Result<HashMap<CellKey, i64>> {
+        let region_id = self.region_id;
+        let wanted: BTreeSet<CellKey> = clients
+            .iter()
+            .map(|(k, _)| (k.law, k.year, k.municipality.clone(), k.provider_id, k.category.clone()))
+            .collect();
+        let groups: BTreeSet<(&'static str, i32)> = wanted.iter().map(|c| (c.0, c.1)).collect();
+        let wanted: Vec<CellKey> = wanted.into_iter().collect();
+        for chunk in wanted.chunks(5_000) {
+            on_tx!(tx, |conn| {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO client_cells (region_id, law, year, municipality_code, provider_id, category) ",
+                );
+                q.push_values(chunk, |mut b, (law, year, member, provider, category)| {
+                    b.push_bind(region_id)
+                        .push_bind(*law)
+                        .push_bind(*year)
+                        .push_bind(&**member)
+                        .push_bind(*provider)
+                        .push_bind(&**category);
+                });
+                q.push(" ON CONFLICT DO NOTHING");
+                q.build().execute(&mut *conn).await?;
+            });
+        }
+        let mut cells = HashMap::with_capacity(wanted.len());
+        for (law, year) in groups {
+            let rows: Vec<(i64, String, i64, String)> = on_tx!(tx, |conn| sqlx::query_as(
+                "SELECT id, municipality_code, provider_id, category FROM client_cells \
+                 WHERE region_id = $1 AND law = $2 AND year = $3",
+            )
+            .bind(region_id)
+            .bind(law)
+            .bind(year)
+            .fetch_all(&mut *conn)
+            .await)?;
+            for (id, member, provider, category) in rows {
+                cells.insert((law, year, Shared::from(member), provider, Shared::from(category)), id);
+            }
+        }
+        Ok(cells)
+    }
+
     pub(crate) async fn write_rollups(&mut self, tx: &mut Tx) -> Result<()> {
         let region_id = self.region_id;
         let spend: Vec<(SpendKey, SpendDelta)> = std::mem::take(&mut self.spend).into_iter().collect();
@@ -1853,41 +1901,41 @@ impl ImportState {
             client_members.entry((k.law, k.year)).or_default().insert(k.municipality.to_string());
         }
         let clients: Vec<(ClientKey, i64)> = std::mem::take(&mut self.clients).into_iter().collect();
-        const CLIENT_CONFLICT: &str =
-            " ON CONFLICT (region_id, law, year, municipality_code, provider_id, category, client) \
-             DO UPDATE SET amount_cents = client_years.amount_cents + excluded.amount_cents";
-        for chunk in clients.chunks(BATCH) {
+        let cells = self.client_cells(tx, &clients).await?;
+        let cell_ids = clients
+            .iter()
+            .map(|(k, _)| {
+                cells
+                    .get(&(k.law, k.year, k.municipality.clone(), k.provider_id, k.category.clone()))
+                    .copied()
+                    .ok_or_else(|| {
+                        StoreError::conflict(
+                            "client_cells",
+                            format!("groep {} {} {} ontbreekt", k.law, k.year, k.municipality),
+                        )
+                    })
+            })
+            .collect::<Result<Vec<i64>>>()?;
+        // SQLite takes up to 32,766 parameters a statement: 10,000 rows of three.
+        const CLIENT_CONFLICT: &str = " ON CONFLICT (cell_id, client) \
+             DO UPDATE SET amount_cents = client_year_amounts.amount_cents + excluded.amount_cents";
+        for (chunk, ids) in clients.chunks(10_000).zip(cell_ids.chunks(10_000)) {
             match tx {
                 Tx::Sqlite(t) => {
-                    let mut q = sqlx::QueryBuilder::new(
-                        "INSERT INTO client_years (region_id, law, year, municipality_code, provider_id, category, client, \
-                         amount_cents) ",
-                    );
-                    q.push_values(chunk, |mut b, (k, amount)| {
-                        b.push_bind(region_id)
-                            .push_bind(k.law)
-                            .push_bind(k.year)
-                            .push_bind(k.municipality.to_string())
-                            .push_bind(k.provider_id)
-                            .push_bind(k.category.to_string())
-                            .push_bind(format!("{:032x}", k.client))
-                            .push_bind(*amount);
+                    let mut q =
+                        sqlx::QueryBuilder::new("INSERT INTO client_year_amounts (cell_id, client, amount_cents) ");
+                    q.push_values(chunk.iter().zip(ids), |mut b, ((k, amount), id)| {
+                        b.push_bind(*id).push_bind(format!("{:032x}", k.client)).push_bind(*amount);
                     });
                     q.push(CLIENT_CONFLICT);
                     q.build().execute(&mut **t).await?;
                 }
                 Tx::Postgres(t) => {
                     sqlx::query(&format!(
-                        "INSERT INTO client_years (region_id, law, year, municipality_code, provider_id, category, client, \
-                         amount_cents) SELECT $1, * FROM UNNEST($2::text[], $3::int[], $4::text[], $5::bigint[], \
-                         $6::text[], $7::text[], $8::bigint[]){CLIENT_CONFLICT}"
+                        "INSERT INTO client_year_amounts (cell_id, client, amount_cents) \
+                         SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::bigint[]){CLIENT_CONFLICT}"
                     ))
-                    .bind(region_id)
-                    .bind(chunk.iter().map(|(k, _)| k.law.to_string()).collect::<Vec<String>>())
-                    .bind(chunk.iter().map(|(k, _)| k.year).collect::<Vec<i32>>())
-                    .bind(chunk.iter().map(|(k, _)| k.municipality.to_string()).collect::<Vec<String>>())
-                    .bind(chunk.iter().map(|(k, _)| k.provider_id).collect::<Vec<i64>>())
-                    .bind(chunk.iter().map(|(k, _)| k.category.to_string()).collect::<Vec<String>>())
+                    .bind(ids)
                     .bind(chunk.iter().map(|(k, _)| format!("{:032x}", k.client)).collect::<Vec<String>>())
                     .bind(chunk.iter().map(|(_, a)| *a).collect::<Vec<i64>>())
                     .execute(&mut **t)
