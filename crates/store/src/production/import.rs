@@ -1781,10 +1781,9 @@ impl ImportState {
         insert_problems(tx, self.region_id, &rows).await
     }
 
-    /// Adds the aggregates of this import to the spend tables and the claim totals.
-    /// The number of every (law, year, member, provider, category) group the clients fall in,
-    /// adding the groups not seen before.
-    async fn client_cells(&self, tx: &mut Tx, clients: &[(ClientKey, i64)]) -> Result<HashMap<CellKey, i64>> {
+    /// For each client row, the number of its (law, year, member, provider, category) group in
+    /// `client_cells`, adding the groups not seen before.
+    async fn client_cells(&self, tx: &mut Tx, clients: &[(ClientKey, i64)]) -> Result<Vec<i64>> {
         let region_id = self.region_id;
         let wanted: BTreeSet<CellKey> = clients
             .iter()
@@ -1824,9 +1823,23 @@ impl ImportState {
                 cells.insert((law, year, Shared::from(member), provider, Shared::from(category)), id);
             }
         }
-        Ok(cells)
+        clients
+            .iter()
+            .map(|(k, _)| {
+                cells
+                    .get(&(k.law, k.year, k.municipality.clone(), k.provider_id, k.category.clone()))
+                    .copied()
+                    .ok_or_else(|| {
+                        StoreError::conflict(
+                            "client_cells",
+                            format!("groep {} {} {} ontbreekt", k.law, k.year, k.municipality),
+                        )
+                    })
+            })
+            .collect()
     }
 
+    /// Adds the aggregates of this import to the spend tables and the claim totals.
     pub(crate) async fn write_rollups(&mut self, tx: &mut Tx) -> Result<()> {
         let region_id = self.region_id;
         let spend: Vec<(SpendKey, SpendDelta)> = std::mem::take(&mut self.spend).into_iter().collect();
@@ -1901,24 +1914,10 @@ impl ImportState {
             client_members.entry((k.law, k.year)).or_default().insert(k.municipality.to_string());
         }
         let clients: Vec<(ClientKey, i64)> = std::mem::take(&mut self.clients).into_iter().collect();
-        let cells = self.client_cells(tx, &clients).await?;
-        let cell_ids = clients
-            .iter()
-            .map(|(k, _)| {
-                cells
-                    .get(&(k.law, k.year, k.municipality.clone(), k.provider_id, k.category.clone()))
-                    .copied()
-                    .ok_or_else(|| {
-                        StoreError::conflict(
-                            "client_cells",
-                            format!("groep {} {} {} ontbreekt", k.law, k.year, k.municipality),
-                        )
-                    })
-            })
-            .collect::<Result<Vec<i64>>>()?;
-        // SQLite takes up to 32,766 parameters a statement: 10,000 rows of three.
+        let cell_ids = self.client_cells(tx, &clients).await?;
         const CLIENT_CONFLICT: &str = " ON CONFLICT (cell_id, client) \
              DO UPDATE SET amount_cents = client_year_amounts.amount_cents + excluded.amount_cents";
+        // SQLite takes up to 32,766 parameters a statement: 10,000 rows of three.
         for (chunk, ids) in clients.chunks(10_000).zip(cell_ids.chunks(10_000)) {
             match tx {
                 Tx::Sqlite(t) => {
