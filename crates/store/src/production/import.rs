@@ -8,6 +8,7 @@
 //! is imported. Records already present (same reference, same assignment version) are counted
 //! as duplicates and add nothing.
 
+use super::copy::BinaryCopy;
 use super::tx::{on_tx, Tx};
 use crate::{insert_audit, now, Actor, AuditEntry, Result, Store, StoreError};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -755,63 +756,32 @@ fn law(standard: Standard) -> &'static str {
     standard.law()
 }
 
-/// A text value as a field of PostgreSQL's COPY text format, with the tab that ends it.
-fn copy_text(out: &mut String, value: &str) {
-    for c in value.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c => out.push(c),
-        }
-    }
-    out.push('\t');
-}
-
-/// A claim line as a row of PostgreSQL's COPY text format, in the order of `LINE_COLUMNS`.
-fn copy_row(out: &mut String, region_id: i64, p: &PendingLine) {
-    use std::fmt::Write;
-    fn optional_text(out: &mut String, value: Option<&str>) {
-        match value {
-            Some(v) => copy_text(out, v),
-            None => out.push_str("\\N\t"),
-        }
-    }
-    fn number(out: &mut String, value: Option<i64>) {
-        match value {
-            Some(v) => {
-                let _ = write!(out, "{v}\t");
-            }
-            None => out.push_str("\\N\t"),
-        }
-    }
-    fn date(out: &mut String, d: Date) {
-        let _ = write!(out, "{:04}-{:02}-{:02}\t", d.year(), u8::from(d.month()), d.day());
-    }
+/// A claim line as a row of PostgreSQL's binary COPY format, in the order of `LINE_COLUMNS`.
+fn copy_row(copy: &mut BinaryCopy, region_id: i64, p: &PendingLine) {
     let l = &p.line;
-    number(out, Some(region_id));
-    number(out, Some(p.import_id));
-    number(out, Some(p.claim_id));
-    copy_text(out, law(p.ctx.standard));
-    copy_text(out, &p.gm);
-    number(out, Some(p.provider_id));
-    copy_text(out, &l.client.0);
-    copy_text(out, &l.reference);
-    optional_text(out, l.previous_reference.as_deref());
-    number(out, Some(l.assignment_number));
-    copy_text(out, &l.category);
-    optional_text(out, l.code.as_deref());
-    number(out, p.lot_id);
-    date(out, l.period_start);
-    date(out, l.period_end);
-    number(out, Some(i64::from(month_of(l.period_start))));
-    number(out, Some(l.volume));
-    copy_text(out, &l.unit);
-    number(out, l.tariff_cents);
-    number(out, Some(l.amount_cents));
-    number(out, p.contract_tariff);
-    out.push_str("f\n");
+    copy.row(22)
+        .int8(region_id)
+        .int8(p.import_id)
+        .int8(p.claim_id)
+        .text(law(p.ctx.standard))
+        .text(&p.gm)
+        .int8(p.provider_id)
+        .text(&l.client.0)
+        .text(&l.reference)
+        .opt_text(l.previous_reference.as_deref())
+        .int8(l.assignment_number)
+        .text(&l.category)
+        .opt_text(l.code.as_deref())
+        .opt_int8(p.lot_id)
+        .date(l.period_start)
+        .date(l.period_end)
+        .int4(month_of(l.period_start))
+        .int8(l.volume)
+        .text(&l.unit)
+        .opt_int8(l.tariff_cents)
+        .int8(l.amount_cents)
+        .opt_int8(p.contract_tariff)
+        .bool(false);
 }
 
 /// A unique index refused a row: on an optimistic import, a line that was stored before.
@@ -1392,12 +1362,16 @@ impl ImportState {
             if lines.is_empty() {
                 return Ok(());
             }
-            let mut data = String::with_capacity(lines.len() * 200);
+            let mut data = BinaryCopy::with_capacity(lines.len() * 240);
             for p in &lines {
                 copy_row(&mut data, region_id, p);
             }
-            let mut copy = t.copy_in_raw(&format!("COPY claim_lines ({LINE_COLUMNS}) FROM STDIN")).await?;
-            if let Err(e) = copy.send(data.into_bytes()).await {
+            let data = data.finish().ok_or_else(|| {
+                StoreError::conflict("declaratieregel", "een waarde is te lang om op te slaan".to_string())
+            })?;
+            let mut copy =
+                t.copy_in_raw(&format!("COPY claim_lines ({LINE_COLUMNS}) FROM STDIN WITH (FORMAT binary)")).await?;
+            if let Err(e) = copy.send(data).await {
                 copy.abort("verzenden mislukt").await.ok();
                 return Err(e.into());
             }
@@ -1409,13 +1383,10 @@ impl ImportState {
             return Ok(());
         }
         for chunk in lines.chunks(BATCH) {
-            // Rows this statement inserts get ids above the highest one now visible; fetching
-            // them back is needed only when some line was already there.
-            let (before, affected) = match tx {
+            // The statement returns the lines it inserted; a line already there is not among them.
+            let inserted: Vec<(String, i64)> = match tx {
                 Tx::Sqlite(t) => {
                     let conn = &mut **t;
-                    let before: Option<i64> =
-                        sqlx::query_scalar("SELECT MAX(id) FROM claim_lines").fetch_one(&mut *conn).await?;
                     let mut q = sqlx::QueryBuilder::new(format!("INSERT INTO claim_lines ({LINE_COLUMNS}) "));
                     q.push_values(chunk, |mut b, p| {
                         let l = &p.line;
@@ -1442,26 +1413,23 @@ impl ImportState {
                             .push_bind(p.contract_tariff)
                             .push_bind(false);
                     });
-                    q.push(" ON CONFLICT DO NOTHING");
-                    let affected = q.build().execute(&mut *conn).await?.rows_affected();
-                    (before.unwrap_or(0), affected)
+                    q.push(" ON CONFLICT DO NOTHING RETURNING reference, provider_id");
+                    q.build_query_as().fetch_all(&mut *conn).await?
                 }
                 // PostgreSQL plans a statement with tens of thousands of parameters slowly; one
                 // array per column keeps the statement the same for every batch.
                 Tx::Postgres(t) => {
                     let conn = &mut **t;
-                    let before: Option<i64> =
-                        sqlx::query_scalar("SELECT MAX(id) FROM claim_lines").fetch_one(&mut *conn).await?;
                     let col = |f: &dyn Fn(&PendingLine) -> i64| chunk.iter().map(f).collect::<Vec<i64>>();
                     let text = |f: &dyn Fn(&PendingLine) -> &str| {
                         chunk.iter().map(|p| f(p).to_string()).collect::<Vec<String>>()
                     };
-                    let affected = sqlx::query(&format!(
+                    sqlx::query_as(&format!(
                         "INSERT INTO claim_lines ({LINE_COLUMNS}) SELECT * FROM UNNEST($1::bigint[], $2::bigint[], \
                          $3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[], \
                          $10::bigint[], $11::text[], $12::text[], $13::bigint[], $14::date[], $15::date[], $16::int[], \
                          $17::bigint[], $18::text[], $19::bigint[], $20::bigint[], $21::bigint[], $22::bool[]) \
-                         ON CONFLICT DO NOTHING"
+                         ON CONFLICT DO NOTHING RETURNING reference, provider_id"
                     ))
                     .bind(vec![region_id; chunk.len()])
                     .bind(col(&|p| p.import_id))
@@ -1485,26 +1453,17 @@ impl ImportState {
                     .bind(col(&|p| p.line.amount_cents))
                     .bind(chunk.iter().map(|p| p.contract_tariff).collect::<Vec<Option<i64>>>())
                     .bind(vec![false; chunk.len()])
-                    .execute(&mut *conn)
+                    .fetch_all(&mut *conn)
                     .await?
-                    .rows_affected();
-                    (before.unwrap_or(0), affected)
                 }
             };
-            if affected == chunk.len() as u64 {
+            if inserted.len() == chunk.len() {
                 for p in chunk {
                     self.count_line(p, 1);
                     self.accepted(p.import_id);
                 }
                 continue;
             }
-            let inserted: Vec<(String, i64)> = on_tx!(tx, |conn| sqlx::query_as(
-                "SELECT reference, provider_id FROM claim_lines WHERE region_id = $1 AND id > $2",
-            )
-            .bind(region_id)
-            .bind(before)
-            .fetch_all(&mut *conn)
-            .await)?;
             let inserted: HashSet<(String, i64)> = inserted.into_iter().collect();
             for p in chunk {
                 if inserted.contains(&(p.line.reference.clone(), p.provider_id)) {
@@ -1984,18 +1943,5 @@ impl ImportState {
             })?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::copy_text;
-
-    #[test]
-    fn copy_text_escapes_what_would_end_a_field_or_row() {
-        let mut out = String::new();
-        copy_text(&mut out, "a\tb\\c\nd\re");
-        copy_text(&mut out, r"\N");
-        assert_eq!(out, "a\\tb\\\\c\\nd\\re\t\\\\N\t");
     }
 }

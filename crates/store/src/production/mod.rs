@@ -1,6 +1,7 @@
 //! Production data: imports with their reports and quarantine, assignments, starts and stops,
 //! claims and their lines, and the spend aggregates the views read.
 
+mod copy;
 mod counts;
 mod facts;
 pub mod import;

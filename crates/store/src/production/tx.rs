@@ -32,7 +32,13 @@ impl Store {
     pub(crate) async fn begin_tx(&self) -> Result<Tx> {
         Ok(match self {
             Store::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
-            Store::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+            Store::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                // Recounting a year's distinct clients sorts all its client rows; with the
+                // default 4 MB of sort memory that spilled to disk at every file of an import.
+                sqlx::query("SET LOCAL work_mem = '64MB'").execute(&mut *tx).await?;
+                Tx::Postgres(tx)
+            }
         })
     }
 }
