@@ -406,7 +406,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo { zonder_productie } => {
             let store = open(&database).await?;
             let production =
-                (!zonder_productie).then(|| demo::DemoProduction::year(keys.clone(), samenspel_store::now().date()));
+                (!zonder_productie).then(|| demo::DemoProduction::year(keys.clone(), samenspel_store::today()));
             report_demo(demo::seed(&store, std::env::var("SAMENSPEL_DEMO_PASSWORD").ok(), production).await?);
         }
         Command::Gezondheid(GezondheidCommand::Genereer { regio, ronde, aantal, seed, daling }) => {
@@ -504,7 +504,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = open(&database).await?;
             for r in store.regions().await? {
                 let members = store.memberships(r.id).await?;
-                let today = samenspel_store::now().date();
+                let today = samenspel_store::today();
                 let current = members.iter().filter(|m| m.is_active_on(today)).count();
                 println!("{}\t{}\t{}\t{} leden", r.code, r.name, r.domain, current);
             }
@@ -561,7 +561,7 @@ async fn serve(database: &str, args: ServeArgs, keys: samenspel_store::keys::Reg
     let store = open(database).await?;
     if args.demo {
         let password = std::env::var("SAMENSPEL_DEMO_PASSWORD").ok();
-        let production = demo::DemoProduction::year(keys.clone(), samenspel_store::now().date());
+        let production = demo::DemoProduction::year(keys.clone(), samenspel_store::today());
         report_demo(demo::seed(&store, password, Some(production)).await?);
     }
     let settings = Settings {

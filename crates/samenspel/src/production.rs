@@ -58,7 +58,7 @@ async fn region_for(store: &Store, regions: &[RegionRow], look: &FirstLook) -> a
         .municipality
         .as_deref()
         .ok_or_else(|| anyhow!("de gemeente in dit bestand is niet te herkennen; geef de regio met --regio"))?;
-    let today = samenspel_store::now().date();
+    let today = samenspel_store::today();
     let mut found = Vec::new();
     for region in regions {
         let member = store
@@ -95,7 +95,7 @@ pub async fn import(database: &str, keys: &RegionKeys, args: ImportArgs) -> anyh
         None => None,
     };
     let regions = store.regions().await?;
-    let today = samenspel_store::now().date();
+    let today = samenspel_store::today();
     let actor = Actor::cli();
     let mut sessions: HashMap<i64, ImportSession> = HashMap::new();
     let (mut failed, mut totals) = (false, [0i64; 5]);
@@ -168,7 +168,7 @@ pub async fn import(database: &str, keys: &RegionKeys, args: ImportArgs) -> anyh
 }
 
 pub async fn generate(database: &str, args: GenerateArgs) -> anyhow::Result<()> {
-    let today = samenspel_store::now().date();
+    let today = samenspel_store::today();
     let plan = match &args.regio {
         Some(code) => {
             let store = open(database).await?;

@@ -140,7 +140,7 @@ impl Store {
                 return Err(StoreError::conflict("perceelId", "U bent al toegelaten tot dit perceel."));
             }
         }
-        let today = now().date();
+        let today = crate::today();
         // A contract runs until its last day, whatever its status says.
         let running = self
             .contracts(region_id, Some(provider_id))

@@ -180,7 +180,7 @@ impl Store {
                 }
                 e => e,
             })?;
-            if !round.is_open_round(now().date()) {
+            if !round.is_open_round(crate::today()) {
                 return Err(StoreError::invalid(
                     "aankondigingId",
                     "closed",

@@ -267,7 +267,7 @@ impl Store {
     async fn check_organisation(&self, region_id: i64, org: &Organisation, field: &str) -> Result<()> {
         let known = match org {
             Organisation::Member(code) => {
-                let today = now().date();
+                let today = crate::today();
                 self.memberships(region_id).await?.iter().any(|m| m.municipality_code == *code && m.is_active_on(today))
             }
             Organisation::Provider(id) => match self.provider(region_id, *id).await {

@@ -625,7 +625,7 @@ impl Store {
     /// than twice [`MIN_PER_SIZE_CLASS`] members is not split (every member `None`): a half of
     /// one or two municipalities would show their figures.
     pub async fn member_size_classes(&self, region_id: i64) -> Result<Vec<(String, Option<bool>)>> {
-        let today = now().date();
+        let today = crate::today();
         let mut members: Vec<(String, i64)> = self
             .memberships(region_id)
             .await?

@@ -146,6 +146,12 @@ pub fn now() -> OffsetDateTime {
     t.replace_nanosecond(0).unwrap_or(t)
 }
 
+/// The day it is in the Netherlands: what "today" means for dates users enter and read. The
+/// UTC date is still yesterday's for the first hour or two of a Dutch day.
+pub fn today() -> time::Date {
+    samenspel_domain::nl::dutch_date(now())
+}
+
 /// A database URL with any password replaced, safe for logs and error messages.
 pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {

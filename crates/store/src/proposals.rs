@@ -532,7 +532,7 @@ impl Store {
         // What opening the vote needs is read before the transaction: the charter and figures
         // are not changed by this step. The plan is made only when the phase allows the step, so
         // a step out of turn is refused for its phase, not for a missing charter.
-        let today = dutch_date(now());
+        let today = crate::today();
         let proposal = self.proposal(region_id, id).await?;
         let voters_plan = match step {
             Step::OpenVoting { .. } if proposal.phase() == Phase::Reactie => {

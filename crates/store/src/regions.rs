@@ -189,7 +189,7 @@ impl Store {
     pub async fn update_region(&self, region_id: i64, changes: &RegionChanges, actor: &Actor) -> Result<RegionRow> {
         let before = self.region(region_id).await?;
         if let Some(centre) = &changes.centre {
-            let today = now().date();
+            let today = crate::today();
             let members = self.memberships(region_id).await?;
             if !members.iter().any(|m| m.municipality_code == centre.as_str() && m.is_active_on(today)) {
                 return Err(StoreError::invalid(

@@ -302,7 +302,7 @@ impl Store {
     pub async fn add_grant(&self, user_id: i64, region_id: i64, role: &Role, actor: &Actor) -> Result<GrantRow> {
         let user = self.user(user_id).await?;
         match role {
-            Role::Member(m) if !self.is_member_on(region_id, m, now().date()).await? => {
+            Role::Member(m) if !self.is_member_on(region_id, m, crate::today()).await? => {
                 return Err(StoreError::invalid(
                     "gemeentecode",
                     "membership",
@@ -346,7 +346,7 @@ impl Store {
     /// A member role must name a current member, a provider role a provider of this region.
     async fn check_role_fits_region(&self, region_id: i64, role: &Role) -> Result<()> {
         match role {
-            Role::Member(m) if !self.is_member_on(region_id, m, now().date()).await? => {
+            Role::Member(m) if !self.is_member_on(region_id, m, crate::today()).await? => {
                 Err(StoreError::invalid("gemeentecode", "membership", format!("{m} is geen lid van deze regio.")))
             }
             Role::Provider(p) if self.provider(region_id, *p).await.is_err() => {

@@ -208,10 +208,7 @@ async fn after_the_deadline_nothing_sets_the_vote_aside_and_a_secret_veto_names_
     let rule = charter.rules.iter_mut().find(|r| r.kind == "overig").unwrap();
     rule.secret = true;
     rule.veto = samenspel_domain::governance::Veto::Iedereen;
-    store
-        .add_charter(r.id, &charter, samenspel_domain::nl::dutch_date(samenspel_store::now()), None, &Actor::cli())
-        .await
-        .unwrap();
+    store.add_charter(r.id, &charter, samenspel_store::today(), None, &Actor::cli()).await.unwrap();
     let id = draft(&store, r.id, "overig").await;
     // A draft keeps its kind when it is or becomes a charter change.
     let to_charter = ProposalText::check("handvest", "Anders", "x").unwrap();
@@ -273,10 +270,7 @@ async fn a_charter_change_takes_effect_when_adopted_and_weights_must_be_known() 
     // stops the vote from opening, and nothing changes.
     let mut by_budget = Charter::parse(EXAMPLE_CHARTER).unwrap();
     by_budget.rules[0].weighting = samenspel_domain::governance::Weighting::Budget;
-    store
-        .add_charter(r.id, &by_budget, samenspel_domain::nl::dutch_date(samenspel_store::now()), None, &Actor::cli())
-        .await
-        .unwrap();
+    store.add_charter(r.id, &by_budget, samenspel_store::today(), None, &Actor::cli()).await.unwrap();
     let id = draft(&store, r.id, "begroting").await;
     store.proposal_step(r.id, id, Step::OpenConsultation { deadline: soon() }, SHORT, &Actor::cli()).await.unwrap();
     pass_deadline(&store, id, "consultation_deadline").await;

@@ -83,7 +83,7 @@ async fn one_submission_reaches_each_member_in_its_own_part_and_is_kept_in_versi
     let store = fresh_store().await.unwrap();
     let (region, provider) = region_with_provider(&store).await;
     let actor = Actor::cli();
-    let today = samenspel_store::now().date();
+    let today = samenspel_store::today();
     let request =
         store.create_accountability_request(region, &details(today + Duration::days(30)), &actor).await.unwrap();
     // A concept is not open for submissions and can still change.
@@ -203,7 +203,7 @@ async fn late_submissions_are_marked_and_concurrent_ones_become_versions_in_orde
     let store = fresh_store().await.unwrap();
     let (region, provider) = region_with_provider(&store).await;
     let actor = Actor::cli();
-    let yesterday = samenspel_store::now().date() - Duration::days(2);
+    let yesterday = samenspel_store::today() - Duration::days(2);
     let request = store.create_accountability_request(region, &details(yesterday), &actor).await.unwrap();
     let request = store.set_accountability_request_open(region, request.id, true, &actor).await.unwrap();
     let specs = request.field_specs();
@@ -248,7 +248,7 @@ async fn answers_are_numbered_once_and_rounds_take_questions_until_they_close() 
     let store = fresh_store().await.unwrap();
     let (region, provider) = region_with_provider(&store).await;
     let actor = Actor::cli();
-    let today = samenspel_store::now().date();
+    let today = samenspel_store::today();
     let round = store
         .publish_announcement(
             region,

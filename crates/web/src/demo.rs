@@ -414,7 +414,7 @@ async fn seed_procurement(store: &Store, region_id: i64, providers: &[i64], acto
 /// generated participants, so the coordinator can propose, adjust and confirm a matching.
 async fn seed_exchange(store: &Store, region_id: i64, providers: &[i64], actor: &Actor) -> Result<(), DemoError> {
     use samenspel_domain::exchange::{Mode, NewPlace, Organisation};
-    let today = samenspel_store::now().date();
+    let today = samenspel_store::today();
     let round = store
         .create_exchange_round(
             region_id,
@@ -454,7 +454,7 @@ async fn seed_exchange(store: &Store, region_id: i64, providers: &[i64], actor: 
 async fn seed_accountability(store: &Store, region_id: i64, providers: &[i64], actor: &Actor) -> Result<(), DemoError> {
     use samenspel_domain::accountability::{parse_csv, parse_field_lines, Format, Frequency, RequestKind};
     use samenspel_store::accountability::RequestDetails;
-    let today = samenspel_store::now().date();
+    let today = samenspel_store::today();
     let yearly = RequestDetails {
         title: "Jaarverantwoording 2025".into(),
         kind: RequestKind::Production,

@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub type Partners = BTreeSet<(String, i64)>;
 
 pub async fn partners(state: &AppState, region: &RegionRow) -> AppResult<Partners> {
-    let today = samenspel_store::now().date();
+    let today = samenspel_store::today();
     let served = served_members(state, region, today, None).await?;
     Ok(served.values().flat_map(|s| s.members.iter().map(|m| (m.clone(), s.provider_id))).collect())
 }
@@ -215,7 +215,7 @@ pub async fn own_organisations(
     region: &RegionRow,
     access: &RegionAccess,
 ) -> AppResult<Vec<(String, String)>> {
-    let today = samenspel_store::now().date();
+    let today = samenspel_store::today();
     let mut out = Vec::new();
     for m in state.store.memberships(region.id).await?.into_iter().filter(|m| m.is_active_on(today)) {
         let org = Organisation::Member(m.municipality_code.clone());
@@ -255,7 +255,7 @@ pub async fn generate_into(
     seed: u64,
     actor: &samenspel_store::Actor,
 ) -> Result<Vec<i64>, StoreError> {
-    let today = samenspel_store::now().date();
+    let today = samenspel_store::today();
     let members: Vec<String> = store
         .memberships(region_id)
         .await?

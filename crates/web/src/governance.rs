@@ -208,7 +208,7 @@ pub struct VoiceReport {
 /// Counts the voice indicators from the region's proposals, inputs and votes, and the
 /// risk-sharing settlement of the last complete year under the adopted agreement.
 pub async fn voice_report(state: &AppState, region: &RegionRow, access: &RegionAccess) -> AppResult<VoiceReport> {
-    let today = samenspel_domain::nl::dutch_date(samenspel_store::now());
+    let today = samenspel_store::today();
     let members = crate::risk_sharing::members_in(&state.store, region.id, today.year()).await?;
     let proposals = state.store.proposals(region.id).await?;
     let inputs = state.store.region_inputs(region.id).await?;

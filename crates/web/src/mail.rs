@@ -190,7 +190,7 @@ pub fn notify(state: &AppState, region: &RegionRow, proposal: &ProposalRow) {
             Event::ConsultationOpened => proposal.consulted(),
             _ => proposal.voters().into_iter().map(|v| v.member).collect(),
         };
-        let today = samenspel_domain::nl::dutch_date(samenspel_store::now());
+        let today = samenspel_store::today();
         let recipients = match event {
             Event::VotingOpened => store.representative_addresses(region.id, &members, today).await,
             _ => store.member_staff_addresses(region.id, &members).await,

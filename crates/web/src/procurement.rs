@@ -157,7 +157,7 @@ pub async fn burden_facts(state: &AppState, region: &RegionRow, year: i32, day: 
 }
 
 pub async fn burden_report(state: &AppState, region: &RegionRow, year: i32) -> AppResult<BurdenReport> {
-    let today = samenspel_store::now().date();
+    let today = samenspel_store::today();
     let day = if today.year() == year {
         today
     } else {

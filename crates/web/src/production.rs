@@ -45,7 +45,7 @@ pub async fn start_import(
         region_id: region.id,
         file_name: file_name.to_string(),
         scope: access.import_scope().map(|m| m.as_str().to_string()),
-        today: samenspel_store::now().date(),
+        today: samenspel_store::today(),
     };
     let prepared = state.store.prepare_import(request, ImportSource::Bytes(Arc::new(bytes)), &actor).await?;
     let id = prepared.import_id;

@@ -51,7 +51,7 @@ pub async fn served_members(
 
 /// The day whose contracts decide who a request asks: today, or the deadline once it passed.
 pub fn request_day(request: &RequestRow) -> Date {
-    samenspel_store::now().date().min(request.deadline)
+    samenspel_store::today().min(request.deadline)
 }
 
 /// Where a provider stands with a request.
@@ -100,7 +100,7 @@ pub struct StatusLine {
 pub async fn request_status(state: &AppState, region: &RegionRow, request: &RequestRow) -> AppResult<Vec<StatusLine>> {
     let served = served_members(state, region, request_day(request), request.lot_id).await?;
     let current = state.store.current_accountability_submissions(request.id).await?;
-    let overdue = samenspel_store::now().date() > request.deadline;
+    let overdue = samenspel_store::today() > request.deadline;
     let mut lines: Vec<StatusLine> = served
         .values()
         .map(|s| StatusLine {
@@ -217,7 +217,7 @@ pub async fn awaiting(state: &AppState, region: &RegionRow, access: &RegionAcces
     if access.providers.is_empty() && !access.can_manage_provider_side() {
         return Ok(out);
     }
-    let today = samenspel_store::now().date();
+    let today = samenspel_store::today();
     for request in state.store.accountability_requests(region.id).await?.into_iter().filter(|r| r.status == "open") {
         let href = format!("/regios/{}/verantwoording/{}", region.code, request.id);
         let due = request.deadline.with_hms(23, 59, 59).ok().map(|d| d.assume_utc());
@@ -303,7 +303,7 @@ pub const PORTAL_ANNOUNCEMENTS: usize = 10;
 pub async fn portal(state: &AppState, region: &RegionRow, provider_id: i64) -> AppResult<Portal> {
     let store = &state.store;
     let provider = store.provider(region.id, provider_id).await?;
-    let today = samenspel_store::now().date();
+    let today = samenspel_store::today();
     let year = today.year();
     let facts = burden_facts(state, region, year, today).await?;
     let tariffs = store.region_tariffs(region.id).await?;
@@ -403,7 +403,7 @@ pub fn parse_announcement(
         }
         (_, "") => None,
         (_, text) => match invalid.check("sluitOp", parse_date(text)) {
-            Some(d) if d < samenspel_store::now().date() => {
+            Some(d) if d < samenspel_store::today() => {
                 invalid.push("sluitOp", "future", "Kies een datum vanaf vandaag.");
                 None
             }

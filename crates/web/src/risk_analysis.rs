@@ -412,7 +412,7 @@ pub async fn leave_scenario(
         Err(e) => return Ok(Err(vec![e])),
     };
     let risk = |sim: &Simulation, member: &str| sim.members.iter().find(|m| m.member == member).cloned();
-    let today = samenspel_store::now().date();
+    let today = samenspel_store::today();
     let footprint_day = if today.year() == year {
         today
     } else {

@@ -332,7 +332,7 @@ pub async fn selection(
     q: &SettlementQuery,
 ) -> std::result::Result<Selection, AppError> {
     let mut invalid = Invalid::new();
-    let default_year = crate::production::last_complete_month(samenspel_store::now().date()).0;
+    let default_year = crate::production::last_complete_month(samenspel_store::today()).0;
     let year = match q.jaar.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => default_year,
         Some(y) => match y.parse::<i32>() {

@@ -201,9 +201,9 @@ pub fn decision(
         if admit {
             invalid.push("contractVanaf", "required", "Vul in wanneer het contract begint.");
         }
-        samenspel_store::now().date()
+        samenspel_store::today()
     } else {
-        invalid.check("contractVanaf", parse_date(start)).unwrap_or(samenspel_store::now().date())
+        invalid.check("contractVanaf", parse_date(start)).unwrap_or(samenspel_store::today())
     };
     invalid.finish(|| Decision { checks, admit, reason: reason.to_string(), contract_starts_on })
 }

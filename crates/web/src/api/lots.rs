@@ -377,7 +377,7 @@ pub async fn collaboration_matrix(
     let (region, _) = region_for(&state, &user, &code).await?;
     let day = match q.datum.as_deref() {
         Some(d) => parse_date(d).map_err(|e| AppError::invalid(Invalid::single("datum", &e.code, e.reason)))?,
-        None => samenspel_store::now().date(),
+        None => samenspel_store::today(),
     };
     let m = matrix(&state, &region, day).await?;
     Ok(Json(Samenwerkingsmatrix {

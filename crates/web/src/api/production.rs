@@ -246,7 +246,7 @@ pub async fn reprocess(
     if !access.can_reprocess_quarantine() {
         return Err(AppError::forbidden());
     }
-    let today = samenspel_store::now().date();
+    let today = samenspel_store::today();
     Ok(Json(state.store.reprocess_quarantine(region.id, today, &user.actor("api")).await?.into()))
 }
 
@@ -506,7 +506,7 @@ pub fn spend_selection(
     q: &SpendQuery,
 ) -> Result<SpendSelection, Invalid> {
     let mut invalid = Invalid::new();
-    let today = samenspel_store::now().date();
+    let today = samenspel_store::today();
     let (default_year, _) = assemble::last_complete_month(today);
     let year = match q.jaar.as_deref().filter(|s| !s.is_empty()) {
         None => default_year,
@@ -751,7 +751,7 @@ pub async fn outlook(
         return Err(AppError::forbidden());
     }
     let s = spend_selection(&region, &q)?;
-    let today = samenspel_store::now().date();
+    let today = samenspel_store::today();
     Ok(Json((&assemble::outlook(&state.store, region.id, s.year, &s.law, today).await?).into()))
 }
 
@@ -869,7 +869,7 @@ pub async fn signals(
         return Err(AppError::forbidden());
     }
     let s = spend_selection(&region, &q)?;
-    let today = samenspel_store::now().date();
+    let today = samenspel_store::today();
     Ok(Json((&assemble::signals(&state.store, region.id, s.year, &s.law, today).await?).into()))
 }
 

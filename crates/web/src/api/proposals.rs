@@ -650,7 +650,7 @@ async fn require_representative(
     user_id: i64,
     member: &MunicipalityCode,
 ) -> AppResult<()> {
-    let today = samenspel_domain::nl::dutch_date(samenspel_store::now());
+    let today = samenspel_store::today();
     if state.store.represented_by(region.id, user_id, today).await?.contains(member) {
         Ok(())
     } else {

@@ -65,7 +65,7 @@ pub struct Lidmaatschap {
 
 impl From<MembershipRow> for Lidmaatschap {
     fn from(m: MembershipRow) -> Self {
-        let today = samenspel_store::now().date();
+        let today = samenspel_store::today();
         Lidmaatschap {
             actief: m.is_active_on(today),
             id: m.id,

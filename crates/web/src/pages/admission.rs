@@ -266,7 +266,7 @@ async fn admission_page(
         })
         .collect();
     let admin = access.can_manage_procurement();
-    let today = samenspel_store::now().date().to_string();
+    let today = samenspel_store::today().to_string();
     let page = AdmissionPage {
         layout: Layout::for_region(
             &format!("Aanvraag {} – {}", a.provider_name, a.lot_name),

@@ -401,7 +401,7 @@ async fn charter_page(
     status: StatusCode,
 ) -> PageResult {
     let RegionCtx { state, user, region, access } = *ctx;
-    let today = samenspel_domain::nl::dutch_date(samenspel_store::now());
+    let today = samenspel_store::today();
     let versions = state.store.charters(region.id).await?;
     let current = state.store.charter_on(region.id, today).await?;
     let members = crate::risk_sharing::members_in(&state.store, region.id, today.year()).await?;

@@ -210,7 +210,7 @@ async fn tariff_form(ctx: &RegionCtx<'_>, contract: &ContractRow, v: &FormPairs)
     let store = &ctx.state.store;
     let products =
         store.lot_products(contract.lot_id).await?.into_iter().map(|p| (p.id.to_string(), p.label())).collect();
-    let today = samenspel_store::now().date();
+    let today = samenspel_store::today();
     let history = store.participation(ctx.region.id).await?;
     let mut members = vec![(String::new(), "— regionaal tarief (alle leden) —".to_string())];
     let names = store.memberships(ctx.region.id).await?;

@@ -1098,7 +1098,7 @@ async fn dossier_page(
 ) -> PageResult {
     let RegionCtx { state, user, region, access } = *ctx;
     let code = &region.code;
-    let year = samenspel_domain::nl::dutch_date(samenspel_store::now()).year();
+    let year = samenspel_store::today().year();
     let mut sections = Vec::new();
     for (n, round) in latest_closed_rounds(state, region).await?.iter().enumerate() {
         let r = results(state, round).await?;
@@ -1242,7 +1242,7 @@ pub async fn save_conclusions(
 ) -> PageResult {
     let (region, access) = region_page(&state, &user, &code).await?;
     require(access.can_write_evaluation())?;
-    let year = samenspel_domain::nl::dutch_date(samenspel_store::now()).year();
+    let year = samenspel_store::today().year();
     match state.store.save_evaluation_conclusions(region.id, year, form.get("conclusies"), &user.actor("web")).await {
         Ok(()) => Ok(see_other(&format!("/regios/{code}/gezondheid/dossier?gelukt=conclusies"))),
         Err(e) => {

@@ -217,7 +217,7 @@ pub async fn overview(
         .iter()
         .find(|f| Some(&f.gemeentecode) == region.centre_municipality.as_ref())
         .map(|f| f.gemeente.clone());
-    let today = samenspel_store::now().date();
+    let today = samenspel_store::today();
     let current: Vec<String> = state
         .store
         .memberships(region.id)

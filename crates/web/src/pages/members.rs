@@ -78,7 +78,7 @@ async fn settings_form(
     region: &RegionRow,
     values: &SettingsForm,
 ) -> Result<FormView, PageError> {
-    let today = samenspel_store::now().date();
+    let today = samenspel_store::today();
     let mut members: Vec<(String, String)> = vec![(String::new(), "— nog niet vastgelegd —".into())];
     for m in state.store.memberships(region.id).await?.into_iter().filter(|m| m.is_active_on(today)) {
         members.push((m.municipality_code, m.municipality_name));
@@ -119,7 +119,7 @@ async fn members_page(
     status: StatusCode,
 ) -> PageResult {
     let RegionCtx { state, user, region, access } = *ctx;
-    let today = samenspel_store::now().date();
+    let today = samenspel_store::today();
     let periods = state
         .store
         .memberships(region.id)

@@ -197,9 +197,7 @@ async fn norm_page(
         history,
         can_assess: access.can_assess_norm(),
         csrf: user.csrf().to_string(),
-        date: typed
-            .map(|(f, _)| f.get("datum").to_string())
-            .unwrap_or_else(|| samenspel_store::now().date().to_string()),
+        date: typed.map(|(f, _)| f.get("datum").to_string()).unwrap_or_else(|| samenspel_store::today().to_string()),
         options: ["ja", "deels", "nee"].map(String::from).to_vec(),
         form_errors: typed
             .map(|(_, i)| {

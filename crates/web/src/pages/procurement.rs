@@ -449,7 +449,7 @@ async fn lots_page(
     status: StatusCode,
 ) -> PageResult {
     let RegionCtx { state, user, region, access } = *ctx;
-    let day = datum.and_then(|d| parse_date(d).ok()).unwrap_or_else(|| samenspel_store::now().date());
+    let day = datum.and_then(|d| parse_date(d).ok()).unwrap_or_else(samenspel_store::today);
     let mut lots = Vec::new();
     for lot in state.store.lots(region.id).await? {
         lots.push(LotLine {
@@ -633,7 +633,7 @@ struct LotForms {
 }
 
 async fn form_change_form(ctx: &RegionCtx<'_>, id: i64, v: &FormPairs) -> Result<FormView, super::PageError> {
-    let today = samenspel_store::now().date();
+    let today = samenspel_store::today();
     let mut members = vec![(String::new(), "— kies een gemeente —".to_string())];
     members.extend(
         ctx.state
@@ -703,7 +703,7 @@ async fn lot_page(
     let RegionCtx { state, user, region, access } = *ctx;
     let lot = state.store.lot(region.id, id).await?;
     let products = state.store.lot_products(id).await?;
-    let today = samenspel_store::now().date();
+    let today = samenspel_store::today();
     let members = state.store.memberships(region.id).await?;
     let name_of = |code: &str| {
         members

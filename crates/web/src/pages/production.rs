@@ -182,7 +182,7 @@ pub async fn spend(
     }
     let query = SpendQuery { jaar: q.jaar.clone(), wet: q.wet.clone(), per: q.per.clone(), ..SpendQuery::default() };
     let s = spend_selection(&region, &query).map_err(AppError::invalid)?;
-    let today = samenspel_store::now().date();
+    let today = samenspel_store::today();
     let outlook = assemble::outlook(&state.store, region.id, s.year, &s.law, today).await?;
     let rows = assemble::spend_rows(&state.store, region.id, s.dimension, &s.filter).await?;
     let total: i64 = rows.iter().map(|r| r.amount_cents).sum();
@@ -384,7 +384,7 @@ pub async fn signals(
     }
     let query = SpendQuery { jaar: q.jaar.clone(), wet: q.wet.clone(), ..SpendQuery::default() };
     let s = spend_selection(&region, &query).map_err(AppError::invalid)?;
-    let today = samenspel_store::now().date();
+    let today = samenspel_store::today();
     let found = assemble::signals(&state.store, region.id, s.year, &s.law, today).await?;
     let overrun: Vec<SignalLine> = found.overrun.iter().map(overrun_line).collect();
     let above_tariff: Vec<SignalLine> = found
@@ -601,7 +601,7 @@ pub async fn reprocess(
     if !access.can_reprocess_quarantine() {
         return Err(AppError::forbidden().into());
     }
-    let today = samenspel_store::now().date();
+    let today = samenspel_store::today();
     let outcome = state.store.reprocess_quarantine(region.id, today, &user.actor("web")).await?;
     let notice = Notice {
         kind: if outcome.still_open == 0 { "ok" } else { "info" },

@@ -1189,7 +1189,7 @@ async fn representatives_page(
     notice: Option<Notice>,
     status: StatusCode,
 ) -> PageResult {
-    let today = samenspel_domain::nl::dutch_date(samenspel_store::now());
+    let today = samenspel_store::today();
     let manage = ctx.access.can_manage_representatives();
     let lines = ctx
         .state

@@ -1049,7 +1049,7 @@ async fn portal_page(
                 .collect(),
         });
     }
-    let today = samenspel_store::now().date();
+    let today = samenspel_store::today();
     let announcements = state.store.announcements(region.id).await?;
     let mut open_admission = Vec::new();
     for lot in state.store.lots(region.id).await?.into_iter().filter(|l| l.admission_open) {
@@ -1193,7 +1193,7 @@ async fn ask_form(ctx: &RegionCtx<'_>, v: &FormPairs) -> Result<Option<FormView>
     if ctx.access.providers.is_empty() {
         return Ok(None);
     }
-    let today = samenspel_store::now().date();
+    let today = samenspel_store::today();
     let mut rounds = vec![(String::new(), "de regio in het algemeen".to_string())];
     for a in ctx.state.store.announcements(ctx.region.id).await?.into_iter().filter(|a| a.is_open_round(today)) {
         rounds.push((a.id.to_string(), format!("aanbesteding: {}", a.title)));

@@ -81,7 +81,7 @@ async fn role_options(
     region: &RegionRow,
 ) -> Result<(Vec<(String, String)>, Vec<(String, String)>, Vec<(String, String)>), PageError> {
     let roles = RoleKind::ALL.iter().map(|r| (r.code().to_string(), r.label().to_string())).collect();
-    let today = samenspel_store::now().date();
+    let today = samenspel_store::today();
     let mut municipalities = vec![(String::new(), "— alleen bij de rol Gemeente —".to_string())];
     municipalities.extend(
         state

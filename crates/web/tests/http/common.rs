@@ -47,12 +47,8 @@ async fn spawn_configured(store: Store, keys: RegionKeys, configure: impl FnOnce
 pub async fn spawn_with_production() -> TestApp {
     let store = fresh_store().await.expect("test database");
     let keys = test_keys();
-    let production = demo::DemoProduction {
-        keys: keys.clone(),
-        months: 4,
-        clients_per_1000: 12,
-        today: samenspel_store::now().date(),
-    };
+    let production =
+        demo::DemoProduction { keys: keys.clone(), months: 4, clients_per_1000: 12, today: samenspel_store::today() };
     demo::seed(&store, Some(PASSWORD.into()), Some(production)).await.expect("demo seed");
     spawn_with_keys(store, keys).await
 }

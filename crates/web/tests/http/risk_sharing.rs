@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 const BASE: &str = "/regios/haaglanden/verevening";
 
 fn year() -> i32 {
-    samenspel_web::production::last_complete_month(samenspel_store::now().date()).0
+    samenspel_web::production::last_complete_month(samenspel_store::today()).0
 }
 
 /// The demo region's agreement as a region admin types it: residential care fully shared by
