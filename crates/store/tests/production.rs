@@ -123,12 +123,20 @@ fn assignments(provider: &str, bsn: &str, products: &[(i64, &str, &str, &str)], 
 type Line<'a> = (&'a str, &'a str, i64, &'a str, i64, i64, i64, Option<&'a str>);
 
 fn claim(provider: &str, number: &str, lines: &[Line], id: &str) -> String {
+    claim_for_month(provider, number, lines, id, 4)
+}
+
+/// A claim for a month of 2026 before November.
+fn claim_for_month(provider: &str, number: &str, lines: &[Line], id: &str, month: u8) -> String {
+    let first = time::Date::from_calendar_date(2026, time::Month::try_from(month).unwrap(), 1).unwrap();
+    let last = first.replace_day(first.month().length(2026)).unwrap();
+    let sent = last.next_day().unwrap().replace_day(3).unwrap();
     let total: i64 = lines.iter().map(|l| if l.7.is_some() { -l.6 } else { l.6 }).sum();
     let mut xml = header(490, "jw323", provider, "0503", id);
     xml.push_str(&format!(
         "<m:Declaratie><m:DeclaratieNummer>{number}</m:DeclaratieNummer>\
-<m:DeclaratiePeriode><ijw:Begindatum>2026-04-01</ijw:Begindatum><ijw:Einddatum>2026-04-30</ijw:Einddatum></m:DeclaratiePeriode>\
-<m:DeclaratieDagtekening>2026-05-03</m:DeclaratieDagtekening>\
+<m:DeclaratiePeriode><ijw:Begindatum>{first}</ijw:Begindatum><ijw:Einddatum>{last}</ijw:Einddatum></m:DeclaratiePeriode>\
+<m:DeclaratieDagtekening>{sent}</m:DeclaratieDagtekening>\
 <m:TotaalIngediendBedrag><ijw:TotaalBedrag>{}</ijw:TotaalBedrag><ijw:DebetCredit>{}</ijw:DebetCredit></m:TotaalIngediendBedrag>\
 <m:Clienten>\n",
         total.abs(),
@@ -142,7 +150,7 @@ fn claim(provider: &str, number: &str, lines: &[Line], id: &str) -> String {
             "<m:Client><m:Bsn>{bsn}</m:Bsn><m:Prestaties><m:Prestatie>\
 <m:ProductReferentie><ijw:ReferentieNummer>{reference}</ijw:ReferentieNummer>{previous}</m:ProductReferentie>\
 <m:ToewijzingNummer>{number}</m:ToewijzingNummer><m:ProductCategorie>45</m:ProductCategorie><m:ProductCode>{code}</m:ProductCode>\
-<m:ProductPeriode><ijw:Begindatum>2026-04-01</ijw:Begindatum><ijw:Einddatum>2026-04-30</ijw:Einddatum></m:ProductPeriode>\
+<m:ProductPeriode><ijw:Begindatum>{first}</ijw:Begindatum><ijw:Einddatum>{last}</ijw:Einddatum></m:ProductPeriode>\
 <m:GeleverdVolume>{volume}</m:GeleverdVolume><m:Eenheid>04</m:Eenheid><m:ProductTarief>{tariff}</m:ProductTarief>\
 <m:IngediendBedrag><ijw:Bedrag>{amount}</ijw:Bedrag><ijw:DebetCredit>{}</ijw:DebetCredit></m:IngediendBedrag>\
 </m:Prestatie></m:Prestaties></m:Client>\n",
@@ -270,6 +278,52 @@ async fn claims_need_their_assignment_and_quarantine_is_processed_again() {
     let (_, counts, _) = f.import("323-april-corrected.xml", &claim(PROVIDER, "D1", &more, "C2")).await;
     assert_eq!((counts.accepted, counts.duplicates), (1, 3));
     assert_eq!(f.spend().await, 19_750);
+}
+
+/// Imports of one region running at the same time add to the same money per client: none
+/// fails, none waits forever, and the sums are exact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn imports_running_at_once_add_up() {
+    let f = Arc::new(fixture().await);
+    f.import("301-anna.xml", &assignments(PROVIDER, ANNA, &[(1001, "45A03", "2026-04-01", "2026-12-31")], "T1")).await;
+    f.import("301-ben.xml", &assignments(PROVIDER, BEN, &[(2001, "45A03", "2026-04-01", "2026-12-31")], "T2")).await;
+    // Anna's money for the year has a row already; Ben's is new to all the imports below.
+    let first: Vec<Line> = vec![(ANNA, "A0", 1001, "45A03", 1, 1250, 1250, None)];
+    f.import("323-0.xml", &claim(PROVIDER, "D0", &first, "C0")).await;
+    // Claims for the same two clients in seven months (so no other row of the rollups makes
+    // one import wait for another), half of them naming the clients the other way round.
+    let runs: Vec<_> = (4..=10u8)
+        .map(|month| {
+            let k = i64::from(month) - 3;
+            let (anna, ben) = (format!("A{k}"), format!("B{k}"));
+            let mut lines: Vec<Line> = vec![
+                (ANNA, anna.as_str(), 1001, "45A03", k, 1250, 1250 * k, None),
+                (BEN, ben.as_str(), 2001, "45A03", 1, 1250, 1250, None),
+            ];
+            if k % 2 == 0 {
+                lines.reverse();
+            }
+            let xml = claim_for_month(PROVIDER, &format!("D{k}"), &lines, &format!("C{k}"), month);
+            let f = f.clone();
+            tokio::spawn(async move { f.import(&format!("323-{k}.xml"), &xml).await })
+        })
+        .collect();
+    for run in runs {
+        let (_, counts, status) = run.await.unwrap();
+        assert_eq!((status.as_str(), counts.accepted, counts.quarantined), ("klaar", 2, 0));
+    }
+    assert_eq!(f.scalar("SELECT COUNT(*) FROM claim_lines WHERE region_id = $1").await, 15);
+    // Anna: 1250 × (1 + 1 + 2 + … + 7); Ben: 7 × 1250.
+    assert_eq!(f.spend().await, 36_250 + 8_750);
+    let per_client: Vec<i64> = on_pool!(&f.store, |pool| sqlx::query_scalar(
+        "SELECT amount_cents FROM client_years WHERE region_id = $1 ORDER BY amount_cents"
+    )
+    .bind(f.region)
+    .fetch_all(pool)
+    .await
+    .unwrap());
+    assert_eq!(per_client, vec![8_750, 36_250]);
+    assert_eq!(f.scalar("SELECT clients FROM client_counts WHERE region_id = $1 AND grouping = 'gemeente'").await, 2);
 }
 
 #[tokio::test]
