@@ -416,10 +416,13 @@ async fn region(args: RegionArgs) -> anyhow::Result<()> {
     }
     let t = Instant::now();
     let mut lines = 0u64;
-    for path in &files {
+    for (i, path) in files.iter().enumerate() {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let (request, source) = import(name.clone(), path.clone());
         let prepared = store.prepare_import(request, source, &actor).await?;
+        if let Some(next) = files.get(i + 1) {
+            session.read_ahead(next.clone(), &key);
+        }
         let id = prepared.import_id;
         let counts = store.run_import_in(&mut session, prepared, &key, Arc::default(), &actor).await?;
         if counts.quarantined > 0 || counts.accepted == 0 {

@@ -99,18 +99,22 @@ pub async fn import(database: &str, keys: &RegionKeys, args: ImportArgs) -> anyh
     let actor = Actor::cli();
     let mut sessions: HashMap<i64, ImportSession> = HashMap::new();
     let (mut failed, mut totals) = (false, [0i64; 5]);
-    for (look, path) in &files {
+    let mut resolved = Vec::with_capacity(files.len());
+    for (look, _) in &files {
+        resolved.push(match &fixed {
+            Some(r) => Ok(r.clone()),
+            None => region_for(&store, &regions, look).await,
+        });
+    }
+    for (i, ((_, path), region)) in files.iter().zip(&resolved).enumerate() {
         let shown = path.display();
-        let region = match &fixed {
-            Some(r) => r.clone(),
-            None => match region_for(&store, &regions, look).await {
-                Ok(r) => r,
-                Err(e) => {
-                    println!("{shown}: niet ingelezen: {e}");
-                    failed = true;
-                    continue;
-                }
-            },
+        let region = match region {
+            Ok(r) => r.clone(),
+            Err(e) => {
+                println!("{shown}: niet ingelezen: {e}");
+                failed = true;
+                continue;
+            }
         };
         let key = keys.pseudonymiser(&region.code)?;
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| shown.to_string());
@@ -118,6 +122,12 @@ pub async fn import(database: &str, keys: &RegionKeys, args: ImportArgs) -> anyh
         let prepared = store.prepare_import(request, ImportSource::File(path.clone()), &actor).await?;
         let id = prepared.import_id;
         let session = sessions.entry(region.id).or_default();
+        // The next file, if it is for the same region, is read while this one is written.
+        if let (Some((_, next)), Some(Ok(next_region))) = (files.get(i + 1), resolved.get(i + 1)) {
+            if next_region.id == region.id {
+                session.read_ahead(next.clone(), &key);
+            }
+        }
         store.run_import_in(session, prepared, &key, Arc::new(ImportProgress::default()), &actor).await?;
         let row = store.import(region.id, id).await?;
         match row.status.as_str() {

@@ -9,7 +9,7 @@ use samenspel_istd::Pseudonymiser;
 use samenspel_store::catalogue::ProductDetails;
 use samenspel_store::contracts::{ContractDetails, TariffDetails};
 use samenspel_store::lots::LotDetails;
-use samenspel_store::production::{ImportCounts, ImportRequest, ImportSource};
+use samenspel_store::production::{ImportCounts, ImportProgress, ImportRequest, ImportSession, ImportSource};
 use samenspel_store::providers::ProviderDetails;
 use samenspel_store::testing::fresh_store;
 use samenspel_store::{on_pool, Actor, Store};
@@ -324,6 +324,58 @@ async fn imports_running_at_once_add_up() {
     .unwrap());
     assert_eq!(per_client, vec![8_750, 36_250]);
     assert_eq!(f.scalar("SELECT clients FROM client_counts WHERE region_id = $1 AND grouping = 'gemeente'").await, 2);
+}
+
+/// A batch reads each next file while the one before it is written; a file that changed after
+/// it was read ahead is read again, so what is stored is always the file as registered.
+#[tokio::test]
+async fn a_batch_read_ahead_stores_each_file_as_registered() {
+    let f = fixture().await;
+    f.import("301-anna.xml", &assignments(PROVIDER, ANNA, &[(1001, "45A03", "2026-04-01", "2026-12-31")], "T1")).await;
+    f.import("301-ben.xml", &assignments(PROVIDER, BEN, &[(2001, "45A03", "2026-04-01", "2026-12-31")], "T2")).await;
+    let dir = std::env::temp_dir().join(format!("samenspel-read-ahead-{}-{}", std::process::id(), f.region));
+    std::fs::create_dir_all(&dir).unwrap();
+    let month_file = |month: u8, lines: &[Line]| {
+        let path = dir.join(format!("323-{month}.xml"));
+        std::fs::write(&path, claim_for_month(PROVIDER, &format!("D{month}"), lines, &format!("C{month}"), month))
+            .unwrap();
+        path
+    };
+    let files = [
+        month_file(4, &[(ANNA, "A4", 1001, "45A03", 1, 1250, 1250, None)]),
+        month_file(5, &[(BEN, "B5", 2001, "45A03", 2, 1250, 2500, None)]),
+        month_file(6, &[(ANNA, "A6", 1001, "45A03", 3, 1250, 3750, None)]),
+    ];
+    let mut session = ImportSession::default();
+    let mut accepted = Vec::new();
+    for (i, path) in files.iter().enumerate() {
+        if i == 2 {
+            // Changed after it was (or while it was being) read ahead.
+            month_file(
+                6,
+                &[(ANNA, "A6", 1001, "45A03", 3, 1250, 3750, None), (BEN, "B6", 2001, "45A03", 4, 1250, 5000, None)],
+            );
+        }
+        let request = ImportRequest {
+            region_id: f.region,
+            file_name: format!("bestand-{i}.xml"),
+            scope: None,
+            today: date!(2026 - 11 - 22),
+        };
+        let prepared = f.store.prepare_import(request, ImportSource::File(path.clone()), &Actor::cli()).await.unwrap();
+        if let Some(next) = files.get(i + 1) {
+            session.read_ahead(next.clone(), &f.key);
+        }
+        let progress = Arc::new(ImportProgress::default());
+        let counts =
+            f.store.run_import_in(&mut session, prepared, &f.key, progress.clone(), &Actor::cli()).await.unwrap();
+        assert_eq!(progress.percent(), 100, "file {i} reads as complete");
+        accepted.push((counts.accepted, counts.quarantined));
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(accepted, vec![(1, 0), (1, 0), (2, 0)]);
+    assert_eq!(f.scalar("SELECT COUNT(*) FROM claim_lines WHERE region_id = $1").await, 4);
+    assert_eq!(f.spend().await, 1250 + 2500 + 3750 + 5000);
 }
 
 #[tokio::test]

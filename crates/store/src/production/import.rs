@@ -91,15 +91,63 @@ pub struct PreparedImport {
     source: ImportSource,
     format: Option<Format>,
     bytes: u64,
+    /// SHA-256 of the file as registered.
+    sha: String,
     request: ImportRequest,
 }
 
 /// What a batch of imports keeps from file to file: the region's facts as the last committed
 /// import left them.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct ImportSession {
     #[allow(clippy::type_complexity)]
     cached: Option<((i64, Option<String>, Date), Facts, HashSet<(Standard, String)>)>,
+    /// The file to read next, once the current one has been read: (path, key).
+    upcoming: Option<(PathBuf, Pseudonymiser)>,
+    ahead: Option<Ahead>,
+}
+
+impl std::fmt::Debug for ImportSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportSession")
+            .field("facts_cached", &self.cached.is_some())
+            .field("reading_ahead", &self.ahead.as_ref().map(|a| &a.path))
+            .finish()
+    }
+}
+
+impl ImportSession {
+    /// Names the file this batch imports next (with the key its region uses). Once the file
+    /// being imported has been read, the next one is read and pseudonymised while this one's
+    /// totals are written: up to 100,000 of its records wait in memory. When that file's turn
+    /// comes, its reading is used if it is still the same file (its fingerprint) under the same
+    /// key; otherwise it is read again.
+    pub fn read_ahead(&mut self, path: PathBuf, key: &Pseudonymiser) {
+        self.upcoming = Some((path, key.clone()));
+    }
+
+    /// Starts reading the upcoming file, if one is named and recognisably XML or CSV.
+    fn start_upcoming(&mut self) {
+        let Some((path, key)) = self.upcoming.take() else { return };
+        let source = ImportSource::File(path.clone());
+        let Some(format) = head(&source).ok().filter(|h| !envelope::is_envelope(h)).and_then(|h| plain_format(&h))
+        else {
+            return;
+        };
+        let key_check = key.pseudonym("").0;
+        let reading = start_reading(source, format, key, Arc::default(), READ_AHEAD_BATCHES, true);
+        self.ahead = Some(Ahead { path, format, key_check, reading });
+    }
+
+    /// The reading started ahead for this file, if there is one.
+    fn take_ahead(&mut self, prepared: &PreparedImport, format: Format, key: &Pseudonymiser) -> Option<Reading> {
+        let ImportSource::File(path) = &prepared.source else { return None };
+        let ahead = self.ahead.as_ref()?;
+        if ahead.path != *path || ahead.format != format || ahead.key_check != key.pseudonym("").0 {
+            return None;
+        }
+        self.ahead.take().map(|a| a.reading)
+    }
 }
 
 /// Counts of an import as it ends.
@@ -148,21 +196,27 @@ impl ProblemInsert {
     }
 }
 
-/// Counts bytes as the reader takes them.
+/// Counts (and for a file read ahead, fingerprints) bytes as the reader takes them.
 struct Counting<R> {
     inner: R,
     progress: Arc<ImportProgress>,
+    hasher: Option<Sha256>,
 }
 
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.progress.bytes_read.fetch_add(n as u64, Ordering::Relaxed);
+        if let Some(hasher) = &mut self.hasher {
+            hasher.update(&buf[..n]);
+        }
         Ok(n)
     }
 }
 
 const BATCH: usize = 1000;
+/// Batches of records a file read ahead may keep waiting in memory (about 50 MB).
+const READ_AHEAD_BATCHES: usize = 100;
 /// Claim lines per `COPY` on PostgreSQL. Each starts a statement on the server (a million lines
 /// in COPYs of 1,000 took the server 7.8 s, in COPYs of 10,000 6.8 s); the next batch is read
 /// while the server stores this one.
@@ -200,6 +254,94 @@ fn head(source: &ImportSource) -> std::io::Result<Vec<u8>> {
     Ok(head)
 }
 
+/// The format of a file that is not an envelope, from its first bytes.
+fn plain_format(head: &[u8]) -> Option<Format> {
+    let start = head.iter().position(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF);
+    let trimmed = start.map(|s| &head[s..]).unwrap_or(&[]);
+    if trimmed.starts_with(b"<") {
+        Some(Format::Xml)
+    } else if csv_format::looks_like_csv(head) {
+        Some(Format::Csv)
+    } else {
+        None
+    }
+}
+
+type Batch = Vec<(Record, Position)>;
+
+/// A file being read and pseudonymised on a blocking thread; its records arrive in batches.
+struct Reading {
+    batches: tokio::sync::mpsc::Receiver<Batch>,
+    /// The reader's summary and, for a file read ahead, the SHA-256 of all its bytes.
+    reader: tokio::task::JoinHandle<(samenspel_istd::ReadSummary, Option<String>)>,
+}
+
+/// Starts reading `source`. `batches_ahead` bounds the records waiting in memory; a file read
+/// ahead is also fingerprinted, so it is used only if it is still the file that was registered.
+fn start_reading(
+    source: ImportSource,
+    format: Format,
+    key: Pseudonymiser,
+    progress: Arc<ImportProgress>,
+    batches_ahead: usize,
+    fingerprint: bool,
+) -> Reading {
+    let (sender, batches) = tokio::sync::mpsc::channel::<Batch>(batches_ahead);
+    let reader = tokio::task::spawn_blocking(move || {
+        let input = match source.open() {
+            Ok(input) => input,
+            Err(e) => {
+                let summary = samenspel_istd::ReadSummary { file_problems: vec![io_problem(&e)], ..Default::default() };
+                return (summary, None);
+            }
+        };
+        let hasher = fingerprint.then(Sha256::new);
+        let mut input = BufReader::with_capacity(256 * 1024, Counting { inner: input, progress, hasher });
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut open = true;
+        let mut sink = |record: Record, at: Position| {
+            batch.push((record, at));
+            if batch.len() >= BATCH && open {
+                open = sender.blocking_send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).is_ok();
+            }
+        };
+        let summary = match format {
+            Format::Xml => xml::read(&mut input, &key, &mut sink),
+            Format::Csv => csv_format::read(&mut input, &key, &mut sink),
+        };
+        if open && !batch.is_empty() {
+            let _ = sender.blocking_send(batch);
+        }
+        let sha = if fingerprint {
+            // A reader that stopped early leaves bytes the fingerprint must include.
+            let drained = std::io::copy(&mut input, &mut std::io::sink()).is_ok();
+            let hasher = input.into_inner().hasher;
+            hasher.filter(|_| drained).map(|h| hex::encode(h.finalize()))
+        } else {
+            None
+        };
+        (summary, sha)
+    });
+    Reading { batches, reader }
+}
+
+/// One attempt at importing a file: its reading, the fingerprint a file read ahead must have,
+/// and whether lines are written without a duplicate check.
+struct Attempt {
+    reading: Reading,
+    expected_sha: Option<String>,
+    optimistic: bool,
+}
+
+/// A file of a batch read while the one before it is written (see [`ImportSession::read_ahead`]).
+struct Ahead {
+    path: PathBuf,
+    format: Format,
+    /// The key's pseudonym of an empty string: the reading is used only with the same key.
+    key_check: String,
+    reading: Reading,
+}
+
 fn io_problem(e: &std::io::Error) -> Problem {
     Problem {
         position: Position::default(),
@@ -230,19 +372,24 @@ impl Store {
                     source,
                     format: None,
                     bytes: 0,
+                    sha: String::new(),
                     request,
                 });
             }
         };
         if let Some(earlier) = self.completed_import_with_hash(request.region_id, &sha).await? {
             let id = self.settle(&request, "onbekend", "xml", "dubbel", bytes, &sha, Some(earlier), actor).await?;
-            return Ok(PreparedImport { import_id: id, status: "dubbel".into(), source, format: None, bytes, request });
+            return Ok(PreparedImport {
+                import_id: id,
+                status: "dubbel".into(),
+                source,
+                format: None,
+                bytes,
+                sha,
+                request,
+            });
         }
         let head = head(&source).unwrap_or_default();
-        let trimmed: &[u8] = {
-            let start = head.iter().position(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF);
-            start.map(|s| &head[s..]).unwrap_or(&[])
-        };
         let (format, source) = if envelope::is_envelope(&head) {
             match source.open().map_err(|e| envelope::EnvelopeError::Io(e.to_string())).and_then(envelope::unwrap) {
                 Ok(info) => (Some(Format::Xml), ImportSource::Bytes(Arc::new(info.payload))),
@@ -262,16 +409,13 @@ impl Store {
                         source,
                         format: None,
                         bytes,
+                        sha,
                         request,
                     });
                 }
             }
-        } else if trimmed.starts_with(b"<") {
-            (Some(Format::Xml), source)
-        } else if csv_format::looks_like_csv(&head) {
-            (Some(Format::Csv), source)
         } else {
-            (None, source)
+            (plain_format(&head), source)
         };
         let Some(format) = format else {
             let id = self.settle(&request, "onbekend", "csv", "afgewezen", bytes, &sha, None, actor).await?;
@@ -291,13 +435,14 @@ impl Store {
                 source,
                 format: None,
                 bytes,
+                sha,
                 request,
             });
         };
         let label = if format == Format::Csv { "CSV" } else { "XML" };
         let format_code = if format == Format::Csv { "csv" } else { "xml" };
         let id = self.settle(&request, label, format_code, "bezig", bytes, &sha, None, actor).await?;
-        Ok(PreparedImport { import_id: id, status: "bezig".into(), source, format: Some(format), bytes, request })
+        Ok(PreparedImport { import_id: id, status: "bezig".into(), source, format: Some(format), bytes, sha, request })
     }
 
     /// Reads, checks and stores a prepared file. Returns the counts; the report is in the database.
@@ -333,8 +478,9 @@ impl Store {
         // On PostgreSQL the lines go in with COPY, betting that none of them is stored yet; a
         // line that is makes the attempt fail as a whole, and the file is read again with the
         // per-line duplicate check.
-        let optimistic = matches!(self, Store::Postgres(_));
-        let mut attempt = 0;
+        let mut bet = matches!(self, Store::Postgres(_));
+        // Read while the file before it was written, if it is still the file registered.
+        let mut ahead = session.take_ahead(&prepared, format, key).map(|reading| (reading, prepared.sha.clone()));
         let (counts, kept) = loop {
             // A failed attempt rolled back, so the cached facts are still the region's.
             let (facts, loaded) = match &session.cached {
@@ -343,15 +489,27 @@ impl Store {
                     (self.load_facts(request.region_id, request.today, request.scope.as_deref()).await?, HashSet::new())
                 }
             };
-            let bet = optimistic && attempt == 0;
-            match self.attempt_import(&prepared, format, facts, loaded, key, &progress, actor, bet).await {
+            let (reading, expected_sha) = match ahead.take() {
+                Some((reading, sha)) => (reading, Some(sha)),
+                None => {
+                    let source = prepared.source.clone();
+                    (start_reading(source, format, key.clone(), progress.clone(), 8, false), None)
+                }
+            };
+            let attempt = Attempt { reading, expected_sha, optimistic: bet };
+            match self.attempt_import(session, &prepared, format, facts, loaded, attempt, &progress, actor).await {
                 Err(e) if bet && is_unique_violation(&e) => {
                     tracing::info!(import = import_id, "a line was stored before; reading the file again line by line");
                     progress.bytes_read.store(0, Ordering::Relaxed);
                     progress.records.store(0, Ordering::Relaxed);
-                    attempt += 1;
+                    bet = false;
                 }
-                other => break other?,
+                Ok(None) => {
+                    tracing::info!(import = import_id, "the file read ahead changed since; reading it again");
+                    progress.bytes_read.store(0, Ordering::Relaxed);
+                    progress.records.store(0, Ordering::Relaxed);
+                }
+                other => break other?.unwrap_or_default(),
             }
         };
         if let Some((facts, loaded)) = kept {
@@ -359,6 +517,8 @@ impl Store {
             session.cached = Some((key_of_facts, facts, loaded));
         }
         progress.records.store(counts.records as u64, Ordering::Relaxed);
+        // A file read ahead counted its bytes before this import's progress existed.
+        progress.bytes_read.store(prepared.bytes, Ordering::Relaxed);
         progress.finished.store(true, Ordering::Relaxed);
         Ok(counts)
     }
@@ -375,49 +535,23 @@ impl Store {
     }
 
     /// One pass over the file in one transaction. Returns the counts and, when the import
-    /// committed, the region's facts as they are after it.
+    /// committed, the region's facts as they are after it; `None` when the file read ahead
+    /// turned out not to be the file registered (nothing was stored).
     #[allow(clippy::too_many_arguments)]
     async fn attempt_import(
         &self,
+        session: &mut ImportSession,
         prepared: &PreparedImport,
         format: Format,
         facts: Facts,
         loaded: HashSet<(Standard, String)>,
-        key: &Pseudonymiser,
+        attempt: Attempt,
         progress: &Arc<ImportProgress>,
         actor: &Actor,
-        optimistic: bool,
-    ) -> Result<(ImportCounts, Option<(Facts, HashSet<(Standard, String)>)>)> {
+    ) -> Result<Option<(ImportCounts, Option<(Facts, HashSet<(Standard, String)>)>)>> {
         let request = &prepared.request;
         let import_id = prepared.import_id;
-        let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<(Record, Position)>>(8);
-        let (source, key, reading) = (prepared.source.clone(), key.clone(), progress.clone());
-        let reader = tokio::task::spawn_blocking(move || {
-            let input = match source.open() {
-                Ok(input) => input,
-                Err(e) => {
-                    return samenspel_istd::ReadSummary { file_problems: vec![io_problem(&e)], ..Default::default() }
-                }
-            };
-            let input = BufReader::with_capacity(256 * 1024, Counting { inner: input, progress: reading });
-            let mut batch = Vec::with_capacity(BATCH);
-            let mut open = true;
-            let mut sink = |record: Record, at: Position| {
-                batch.push((record, at));
-                if batch.len() >= BATCH && open {
-                    open = sender.blocking_send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).is_ok();
-                }
-            };
-            let summary = match format {
-                Format::Xml => xml::read(input, &key, &mut sink),
-                Format::Csv => csv_format::read(input, &key, &mut sink),
-            };
-            if open && !batch.is_empty() {
-                let _ = sender.blocking_send(batch);
-            }
-            summary
-        });
-
+        let Attempt { reading: Reading { batches: mut receiver, reader }, expected_sha, optimistic } = attempt;
         let mut tx = self.begin_tx().await?;
         let mut state = ImportState::new(request.region_id, import_id, facts);
         state.loaded = loaded;
@@ -430,12 +564,19 @@ impl Store {
                 progress.records.store(state.counts.records as u64, Ordering::Relaxed);
                 state.flush(&mut tx, false).await?;
             }
+            // This file is read: the next one of the batch is read while this one is written.
+            session.start_upcoming();
             Ok(())
         }
         .await;
         // Let the reader finish (it stops sending once the channel is gone).
         drop(receiver);
-        let summary = reader.await.map_err(|e| StoreError::conflict("bestand", format!("inlezen afgebroken: {e}")))?;
+        let (summary, sha) =
+            reader.await.map_err(|e| StoreError::conflict("bestand", format!("inlezen afgebroken: {e}")))?;
+        if expected_sha.is_some_and(|expected| sha.as_ref() != Some(&expected)) {
+            tx.rollback().await?;
+            return Ok(None);
+        }
         if let Err(e) = outcome {
             tx.rollback().await.ok();
             if !(optimistic && is_unique_violation(&e)) {
@@ -457,7 +598,7 @@ impl Store {
                 actor,
             )
             .await?;
-            return Ok((ImportCounts::default(), None));
+            return Ok(Some((ImportCounts::default(), None)));
         }
         if let Err(e) = state.flush(&mut tx, true).await {
             tx.rollback().await.ok();
@@ -476,7 +617,7 @@ impl Store {
         let counts = state.counts.clone();
         finish_in_tx(&mut tx, import_id, "klaar", &message, &counts, request.region_id, actor).await?;
         tx.commit().await?;
-        Ok((counts, Some((state.facts, state.loaded))))
+        Ok(Some((counts, Some((state.facts, state.loaded)))))
     }
 
     /// Prepare and run in one go.
