@@ -105,6 +105,8 @@ pub struct ImportSession {
     /// The file to read next, once the current one has been read: (path, key).
     upcoming: Option<(PathBuf, Pseudonymiser)>,
     ahead: Option<Ahead>,
+    read_ahead_used: u64,
+    read_ahead_discarded: u64,
 }
 
 impl std::fmt::Debug for ImportSession {
@@ -139,14 +141,25 @@ impl ImportSession {
         self.ahead = Some(Ahead { path, format, key_check, reading });
     }
 
-    /// The reading started ahead for this file, if there is one.
-    fn take_ahead(&mut self, prepared: &PreparedImport, format: Format, key: &Pseudonymiser) -> Option<Reading> {
-        let ImportSource::File(path) = &prepared.source else { return None };
-        let ahead = self.ahead.as_ref()?;
-        if ahead.path != *path || ahead.format != format || ahead.key_check != key.pseudonym("").0 {
-            return None;
+    /// The reading started ahead for this file, if there is one. A reading ahead of another
+    /// file (or format, or key) is dropped: a batch imports its files in the order it names them.
+    fn take_ahead(&mut self, prepared: &PreparedImport, key: &Pseudonymiser) -> Option<Reading> {
+        let ahead = self.ahead.take()?;
+        let fits = matches!(&prepared.source, ImportSource::File(path) if *path == ahead.path)
+            && prepared.format == Some(ahead.format)
+            && ahead.key_check == key.pseudonym("").0;
+        if fits {
+            Some(ahead.reading)
+        } else {
+            self.read_ahead_discarded += 1;
+            None
         }
-        self.ahead.take().map(|a| a.reading)
+    }
+
+    /// How many files this session imported from a reading ahead, and how many readings ahead
+    /// it discarded (another file, key or format came next, or the file had changed).
+    pub fn read_ahead_outcomes(&self) -> (u64, u64) {
+        (self.read_ahead_used, self.read_ahead_discarded)
     }
 }
 
@@ -196,15 +209,20 @@ impl ProblemInsert {
     }
 }
 
-/// Counts (and for a file read ahead, fingerprints) bytes as the reader takes them.
+/// Counts (and for a file read ahead, fingerprints) bytes as the reader takes them; ends the
+/// input early once `stopped` is set.
 struct Counting<R> {
     inner: R,
     progress: Arc<ImportProgress>,
     hasher: Option<Sha256>,
+    stopped: Arc<AtomicBool>,
 }
 
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.stopped.load(Ordering::Relaxed) {
+            return Ok(0);
+        }
         let n = self.inner.read(buf)?;
         self.progress.bytes_read.fetch_add(n as u64, Ordering::Relaxed);
         if let Some(hasher) = &mut self.hasher {
@@ -222,10 +240,26 @@ const READ_AHEAD_BATCHES: usize = 100;
 /// while the server stores this one.
 const COPY_BATCH: usize = 10_000;
 
-/// The first key of the transaction-scoped advisory lock that serialises writing the rollups of
-/// one region's imports (the second key is the region). Two-key advisory locks do not share the
-/// key space of the audit trail's one-key lock.
-const ROLLUP_LOCK: i32 = 0x5350_524c; // "SPRL"
+/// The first key of the transaction-scoped advisory lock that lets one import of a region write
+/// at a time on PostgreSQL (the second key is the region). Two-key advisory locks do not share
+/// the key space of the audit trail's one-key lock.
+const REGION_IMPORT_LOCK: i32 = 0x5350_524c; // "SPRL"
+
+/// Takes the region's turn to import, until the transaction ends. Imports of one region add to
+/// the same rows (spend, money per client, a claim's totals); taking turns from the start keeps
+/// them from deadlocking on rows locked in different orders, and keeps `MERGE`, which fails
+/// instead of waiting when two transactions insert the same new key, from racing. SQLite
+/// writes one transaction at a time anyway (see `Store::import_turn`).
+pub(crate) async fn take_region_turn(tx: &mut Tx, region_id: i64) -> Result<()> {
+    if let Tx::Postgres(t) = tx {
+        sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
+            .bind(REGION_IMPORT_LOCK)
+            .bind(i32::try_from(region_id % i64::from(i32::MAX)).unwrap_or_default())
+            .execute(t.conn().await?)
+            .await?;
+    }
+    Ok(())
+}
 
 const LINE_COLUMNS: &str = "region_id, import_id, claim_id, law, municipality_code, provider_id, client, reference, \
     previous_reference, assignment_number, category, product_code, lot_id, period_start, period_end, month, volume, unit, \
@@ -296,20 +330,28 @@ fn start_reading(
             }
         };
         let hasher = fingerprint.then(Sha256::new);
-        let mut input = BufReader::with_capacity(256 * 1024, Counting { inner: input, progress, hasher });
+        // Set when the importer stopped listening (it failed, or a reading ahead was not used):
+        // the input then ends at once, and nothing more is parsed or kept.
+        let stopped = Arc::new(AtomicBool::new(false));
+        let counting = Counting { inner: input, progress, hasher, stopped: stopped.clone() };
+        let mut input = BufReader::with_capacity(256 * 1024, counting);
         let mut batch = Vec::with_capacity(BATCH);
-        let mut open = true;
         let mut sink = |record: Record, at: Position| {
+            if stopped.load(Ordering::Relaxed) {
+                return;
+            }
             batch.push((record, at));
-            if batch.len() >= BATCH && open {
-                open = sender.blocking_send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).is_ok();
+            if batch.len() >= BATCH
+                && sender.blocking_send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).is_err()
+            {
+                stopped.store(true, Ordering::Relaxed);
             }
         };
         let summary = match format {
             Format::Xml => xml::read(&mut input, &key, &mut sink),
             Format::Csv => csv_format::read(&mut input, &key, &mut sink),
         };
-        if open && !batch.is_empty() {
+        if !stopped.load(Ordering::Relaxed) && !batch.is_empty() {
             let _ = sender.blocking_send(batch);
         }
         let sha = if fingerprint {
@@ -467,6 +509,9 @@ impl Store {
         actor: &Actor,
     ) -> Result<ImportCounts> {
         progress.bytes_total.store(prepared.bytes, Ordering::Relaxed);
+        // Read while the file before it was written, if it is this file; checked against the
+        // fingerprint the file was registered with once it has been read.
+        let ahead = session.take_ahead(&prepared, key);
         let Some(format) = prepared.format.filter(|_| prepared.status == "bezig") else {
             progress.finished.store(true, Ordering::Relaxed);
             return Ok(ImportCounts::default());
@@ -479,8 +524,8 @@ impl Store {
         // line that is makes the attempt fail as a whole, and the file is read again with the
         // per-line duplicate check.
         let mut bet = matches!(self, Store::Postgres(_));
-        // Read while the file before it was written, if it is still the file registered.
-        let mut ahead = session.take_ahead(&prepared, format, key).map(|reading| (reading, prepared.sha.clone()));
+        let mut used_ahead = ahead.is_some();
+        let mut ahead = ahead.map(|reading| (reading, prepared.sha.clone()));
         let (counts, kept) = loop {
             // A failed attempt rolled back, so the cached facts are still the region's.
             let (facts, loaded) = match &session.cached {
@@ -508,10 +553,15 @@ impl Store {
                     tracing::info!(import = import_id, "the file read ahead changed since; reading it again");
                     progress.bytes_read.store(0, Ordering::Relaxed);
                     progress.records.store(0, Ordering::Relaxed);
+                    session.read_ahead_discarded += 1;
+                    used_ahead = false;
                 }
                 other => break other?.unwrap_or_default(),
             }
         };
+        if used_ahead {
+            session.read_ahead_used += 1;
+        }
         if let Some((facts, loaded)) = kept {
             // Only a committed import's facts go on to the next file.
             session.cached = Some((key_of_facts, facts, loaded));
@@ -525,12 +575,15 @@ impl Store {
 
     /// On SQLite one import writes at a time: the next one waits here for its turn, as long as
     /// it takes, instead of for the database's write lock, which gives up after ten seconds.
-    async fn import_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+    /// Other writes to the database still wait at most ten seconds for a running import.
+    pub(crate) async fn import_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
         type Turns = std::sync::Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>;
         static TURNS: std::sync::OnceLock<Turns> = std::sync::OnceLock::new();
         let Store::Sqlite(pool) = self else { return None };
         let file = pool.connect_options().get_filename().to_path_buf();
-        let turn = TURNS.get_or_init(Turns::default).lock().ok()?.entry(file).or_default().clone();
+        // The map only ever gains entries: a panic elsewhere cannot leave it half changed.
+        let turns = TURNS.get_or_init(Turns::default);
+        let turn = turns.lock().unwrap_or_else(std::sync::PoisonError::into_inner).entry(file).or_default().clone();
         Some(turn.lock_owned().await)
     }
 
@@ -553,6 +606,10 @@ impl Store {
         let import_id = prepared.import_id;
         let Attempt { reading: Reading { batches: mut receiver, reader }, expected_sha, optimistic } = attempt;
         let mut tx = self.begin_tx().await?;
+        if let Err(e) = take_region_turn(&mut tx, request.region_id).await {
+            tx.rollback().await.ok();
+            return Err(e);
+        }
         let mut state = ImportState::new(request.region_id, import_id, facts);
         state.loaded = loaded;
         state.optimistic = optimistic;
@@ -1984,16 +2041,6 @@ impl ImportState {
     /// Adds the aggregates of this import to the spend tables and the claim totals.
     pub(crate) async fn write_rollups(&mut self, tx: &mut Tx) -> Result<()> {
         let region_id = self.region_id;
-        if let Tx::Postgres(t) = tx {
-            let t = t.conn().await?;
-            // Two imports of one region add to the same rows; one at a time here, until commit,
-            // so they neither deadlock on rows locked in different orders nor race on a new key.
-            sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
-                .bind(ROLLUP_LOCK)
-                .bind(i32::try_from(region_id % i64::from(i32::MAX)).unwrap_or_default())
-                .execute(t)
-                .await?;
-        }
         let spend: Vec<(SpendKey, SpendDelta)> = std::mem::take(&mut self.spend).into_iter().collect();
         for chunk in spend.chunks(500) {
             on_tx!(tx, |conn| {
@@ -2091,7 +2138,7 @@ impl ImportState {
             // MERGE joins a whole file's clients at once (a hash join when most of a cell's
             // clients come again, as each month's file brings them); ON CONFLICT probed the index
             // once per row and took about twice as long. MERGE does not wait for a concurrent
-            // insert of the same key as ON CONFLICT does: the region's rollup lock (taken above)
+            // insert of the same key as ON CONFLICT does: the region's turn (`take_region_turn`)
             // keeps two imports of one region from writing these rows at the same time.
             Tx::Postgres(t) => {
                 let t = t.conn().await?;

@@ -55,6 +55,7 @@ impl Store {
 
     /// Tries every open quarantined record of the region again.
     pub async fn reprocess_quarantine(&self, region_id: i64, today: Date, actor: &Actor) -> Result<ReprocessOutcome> {
+        let _turn = self.import_turn().await;
         type Row = (i64, i64, Option<i64>, Option<String>, Option<String>);
         let rows: Vec<Row> = on_pool!(self, |pool| sqlx::query_as(
             "SELECT import_id, byte_offset, MIN(line), MIN(record_json), MIN(context_json) FROM import_problems \
@@ -75,11 +76,12 @@ impl Store {
 
         let facts = self.load_facts(region_id, today, None).await?;
         let mut tx = self.begin_tx().await?;
+        super::import::take_region_turn(&mut tx, region_id).await?;
         let run_at = now();
         let mut state = ImportState::new(region_id, 0, facts);
         let mut tried_per_import: HashMap<i64, i64> = HashMap::new();
         for h in &held {
-            super::tx::on_tx!(&mut tx, |conn| sqlx::query(
+            let claimed = super::tx::on_tx!(&mut tx, |conn| sqlx::query(
                 "UPDATE import_problems SET status = 'verwerkt', resolved_at = $1 \
                  WHERE import_id = $2 AND byte_offset = $3 AND status = 'open'",
             )
@@ -88,7 +90,11 @@ impl Store {
             .bind(h.offset)
             .execute(&mut *conn)
             .await
-            .map(|_| ()))?;
+            .map(|r| r.rows_affected()))?;
+            // A run that had its turn before this one processed it already.
+            if claimed == 0 {
+                continue;
+            }
             *tried_per_import.entry(h.import_id).or_default() += 1;
             state.import_id = h.import_id;
             let message_ctx = Context { claim: None, ..h.ctx.clone() };
@@ -145,9 +151,10 @@ impl Store {
             .await
             .map(|_| ()))?;
         }
+        let tried: i64 = tried_per_import.values().sum();
         let outcome = ReprocessOutcome {
-            tried: held.len() as i64,
-            resolved: held.len() as i64 - requarantined.len() as i64,
+            tried,
+            resolved: tried - requarantined.len() as i64,
             still_open: requarantined.len() as i64,
         };
         let entry = AuditEntry::new("quarantaine herverwerken", "regio", region_id).region(region_id).after(&outcome);
