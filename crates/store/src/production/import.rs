@@ -367,11 +367,12 @@ fn start_reading(
     Reading { batches, reader }
 }
 
-/// One attempt at importing a file: its reading, the fingerprint a file read ahead must have,
-/// and whether lines are written without a duplicate check.
+/// One attempt at importing a file: its reading, whether that reading was started ahead (and
+/// must then have the registered file's fingerprint), and whether lines are written without a
+/// duplicate check.
 struct Attempt {
     reading: Reading,
-    expected_sha: Option<String>,
+    read_ahead: bool,
     optimistic: bool,
 }
 
@@ -524,8 +525,8 @@ impl Store {
         // line that is makes the attempt fail as a whole, and the file is read again with the
         // per-line duplicate check.
         let mut bet = matches!(self, Store::Postgres(_));
+        let mut ahead = ahead;
         let mut used_ahead = ahead.is_some();
-        let mut ahead = ahead.map(|reading| (reading, prepared.sha.clone()));
         let (counts, kept) = loop {
             // A failed attempt rolled back, so the cached facts are still the region's.
             let (facts, loaded) = match &session.cached {
@@ -534,14 +535,11 @@ impl Store {
                     (self.load_facts(request.region_id, request.today, request.scope.as_deref()).await?, HashSet::new())
                 }
             };
-            let (reading, expected_sha) = match ahead.take() {
-                Some((reading, sha)) => (reading, Some(sha)),
-                None => {
-                    let source = prepared.source.clone();
-                    (start_reading(source, format, key.clone(), progress.clone(), 8, false), None)
-                }
-            };
-            let attempt = Attempt { reading, expected_sha, optimistic: bet };
+            let read_ahead = ahead.is_some();
+            let reading = ahead.take().unwrap_or_else(|| {
+                start_reading(prepared.source.clone(), format, key.clone(), progress.clone(), 8, false)
+            });
+            let attempt = Attempt { reading, read_ahead, optimistic: bet };
             match self.attempt_import(session, &prepared, format, facts, loaded, attempt, &progress, actor).await {
                 Err(e) if bet && is_unique_violation(&e) => {
                     tracing::info!(import = import_id, "a line was stored before; reading the file again line by line");
@@ -604,7 +602,7 @@ impl Store {
     ) -> Result<Option<(ImportCounts, Option<(Facts, HashSet<(Standard, String)>)>)>> {
         let request = &prepared.request;
         let import_id = prepared.import_id;
-        let Attempt { reading: Reading { batches: mut receiver, reader }, expected_sha, optimistic } = attempt;
+        let Attempt { reading: Reading { batches: mut receiver, reader }, read_ahead, optimistic } = attempt;
         let mut tx = self.begin_tx().await?;
         if let Err(e) = take_region_turn(&mut tx, request.region_id).await {
             tx.rollback().await.ok();
@@ -630,7 +628,7 @@ impl Store {
         drop(receiver);
         let (summary, sha) =
             reader.await.map_err(|e| StoreError::conflict("bestand", format!("inlezen afgebroken: {e}")))?;
-        if expected_sha.is_some_and(|expected| sha.as_ref() != Some(&expected)) {
+        if read_ahead && sha.as_ref() != Some(&prepared.sha) {
             tx.rollback().await?;
             return Ok(None);
         }
