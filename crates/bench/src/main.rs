@@ -416,10 +416,13 @@ async fn region(args: RegionArgs) -> anyhow::Result<()> {
     }
     let t = Instant::now();
     let mut lines = 0u64;
+    let mut registering = Duration::ZERO;
     for (i, path) in files.iter().enumerate() {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let (request, source) = import(name.clone(), path.clone());
-        let prepared = store.prepare_import(request, source, &actor).await?;
+        let registered = Instant::now();
+        let prepared = store.prepare_import_in(&session, request, source, &actor).await?;
+        registering += registered.elapsed();
         if let Some(next) = files.get(i + 1) {
             session.read_ahead(next.clone(), &key);
         }
@@ -440,6 +443,7 @@ async fn region(args: RegionArgs) -> anyhow::Result<()> {
         rate(lines, elapsed),
         store.backend()
     );
+    println!("  waarvan registreren (SHA-256, dubbelcontrole): {:.2} s", registering.as_secs_f64());
     if args.views {
         views(&store, region.id).await?;
     }

@@ -119,9 +119,9 @@ pub async fn import(database: &str, keys: &RegionKeys, args: ImportArgs) -> anyh
         let key = keys.pseudonymiser(&region.code)?;
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| shown.to_string());
         let request = ImportRequest { region_id: region.id, file_name: name, scope: None, today };
-        let prepared = store.prepare_import(request, ImportSource::File(path.clone()), &actor).await?;
-        let id = prepared.import_id;
         let session = sessions.entry(region.id).or_default();
+        let prepared = store.prepare_import_in(session, request, ImportSource::File(path.clone()), &actor).await?;
+        let id = prepared.import_id;
         // The next file, if it is for the same region, is read while this one is written.
         if let (Some((_, next)), Some(Ok(next_region))) = (files.get(i + 1), resolved.get(i + 1)) {
             if next_region.id == region.id {

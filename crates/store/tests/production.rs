@@ -327,10 +327,48 @@ async fn imports_running_at_once_add_up() {
     assert_eq!(f.scalar("SELECT clients FROM client_counts WHERE region_id = $1 AND grouping = 'gemeente'").await, 2);
 }
 
-/// A batch reads each next file while the one before it is written; a file that changed after
-/// it was read ahead is read again, so what is stored is always the file as registered.
+/// The counts of clients per provider and category are recounted for what each import brought:
+/// a second provider's file leaves the first provider's counts standing, and every count kept
+/// equals counting the facts themselves.
+#[tokio::test]
+async fn client_counts_follow_each_providers_imports() {
+    use samenspel_store::production::SpendFilter;
+    let f = fixture().await;
+    f.import("301-anna.xml", &assignments(PROVIDER, ANNA, &[(1001, "45A03", "2026-04-01", "2026-12-31")], "T1")).await;
+    let other = [(2001, "45A03", "2026-04-01", "2026-12-31")];
+    f.import("301-ben.xml", &assignments(OTHER_PROVIDER, BEN, &other, "T2")).await;
+    let other = [(3001, "45A03", "2026-04-01", "2026-12-31")];
+    f.import("301-anna-oost.xml", &assignments(OTHER_PROVIDER, ANNA, &other, "T3")).await;
+    let west: Vec<Line> = vec![(ANNA, "A1", 1001, "45A03", 1, 1250, 1250, None)];
+    let (_, counts, _) = f.import("323-west.xml", &claim(PROVIDER, "D1", &west, "C1")).await;
+    assert_eq!(counts.accepted, 1);
+    let oost: Vec<Line> =
+        vec![(BEN, "B1", 2001, "45A03", 2, 1250, 2500, None), (ANNA, "A2", 3001, "45A03", 3, 1250, 3750, None)];
+    let (_, counts, _) = f.import("323-oost.xml", &claim(OTHER_PROVIDER, "D2", &oost, "C2")).await;
+    assert_eq!(counts.accepted, 2);
+    let youth = SpendFilter { law: Some("jeugd".into()), ..SpendFilter::year(2026) };
+    let kept = f.store.clients(f.region, "aanbieder-categorie", &youth).await.unwrap();
+    let mut shown: Vec<(i64, i64)> = kept.iter().map(|c| (c.clients, c.amount_cents)).collect();
+    shown.sort();
+    assert_eq!(shown, vec![(1, 1250), (2, 6250)], "{kept:?}");
+    for cell in &kept {
+        let provider: i64 = cell.key.split(' ').next().unwrap().parse().unwrap();
+        let narrowed = SpendFilter { provider_id: Some(provider), ..youth.clone() };
+        let counted = f.store.clients(f.region, "aanbieder-categorie", &narrowed).await.unwrap();
+        assert_eq!((counted[0].clients, counted[0].amount_cents), (cell.clients, cell.amount_cents));
+    }
+    // Anna counts once for the member, though two providers claimed for her.
+    let members = f.store.clients(f.region, "gemeente", &youth).await.unwrap();
+    assert_eq!(members.iter().map(|c| (c.clients, c.amount_cents)).collect::<Vec<_>>(), vec![(2, 7500)]);
+}
+
+/// A batch reads each next file while the one before it is written, and registers it with the
+/// fingerprint of that reading. A file that changed after it was read ahead is stored either as
+/// it was read (and registered so) or, when its registration read it anew, read again: what is
+/// stored is always the file as registered.
 #[tokio::test]
 async fn a_batch_read_ahead_stores_each_file_as_registered() {
+    use sha2::{Digest, Sha256};
     let f = fixture().await;
     f.import("301-anna.xml", &assignments(PROVIDER, ANNA, &[(1001, "45A03", "2026-04-01", "2026-12-31")], "T1")).await;
     f.import("301-ben.xml", &assignments(PROVIDER, BEN, &[(2001, "45A03", "2026-04-01", "2026-12-31")], "T2")).await;
@@ -338,24 +376,24 @@ async fn a_batch_read_ahead_stores_each_file_as_registered() {
     std::fs::create_dir_all(&dir).unwrap();
     let month_file = |month: u8, lines: &[Line]| {
         let path = dir.join(format!("323-{month}.xml"));
-        std::fs::write(&path, claim_for_month(PROVIDER, &format!("D{month}"), lines, &format!("C{month}"), month))
-            .unwrap();
-        path
+        let xml = claim_for_month(PROVIDER, &format!("D{month}"), lines, &format!("C{month}"), month);
+        std::fs::write(&path, &xml).unwrap();
+        (path, hex::encode(Sha256::digest(xml.as_bytes())))
     };
     let files = [
         month_file(4, &[(ANNA, "A4", 1001, "45A03", 1, 1250, 1250, None)]),
         month_file(5, &[(BEN, "B5", 2001, "45A03", 2, 1250, 2500, None)]),
         month_file(6, &[(ANNA, "A6", 1001, "45A03", 3, 1250, 3750, None)]),
     ];
+    let mut shas: Vec<String> = files.iter().map(|(_, sha)| sha.clone()).collect();
     let mut session = ImportSession::default();
     let mut accepted = Vec::new();
-    for (i, path) in files.iter().enumerate() {
+    for (i, (path, _)) in files.iter().enumerate() {
         if i == 2 {
             // Changed after it was (or while it was being) read ahead.
-            month_file(
-                6,
-                &[(ANNA, "A6", 1001, "45A03", 3, 1250, 3750, None), (BEN, "B6", 2001, "45A03", 4, 1250, 5000, None)],
-            );
+            let lines =
+                [(ANNA, "A6", 1001, "45A03", 3, 1250, 3750, None), (BEN, "B6", 2001, "45A03", 4, 1250, 5000, None)];
+            shas.push(month_file(6, &lines).1);
         }
         let request = ImportRequest {
             region_id: f.region,
@@ -363,8 +401,9 @@ async fn a_batch_read_ahead_stores_each_file_as_registered() {
             scope: None,
             today: date!(2026 - 11 - 22),
         };
-        let prepared = f.store.prepare_import(request, ImportSource::File(path.clone()), &Actor::cli()).await.unwrap();
-        if let Some(next) = files.get(i + 1) {
+        let source = ImportSource::File(path.clone());
+        let prepared = f.store.prepare_import_in(&session, request, source, &Actor::cli()).await.unwrap();
+        if let Some((next, _)) = files.get(i + 1) {
             session.read_ahead(next.clone(), &f.key);
         }
         let progress = Arc::new(ImportProgress::default());
@@ -372,14 +411,24 @@ async fn a_batch_read_ahead_stores_each_file_as_registered() {
         accepted.push((counts.accepted, counts.quarantined));
     }
     std::fs::remove_dir_all(&dir).ok();
-    assert_eq!(accepted, vec![(1, 0), (1, 0), (2, 0)]);
-    // The second file came from its reading ahead. The third's reading is discarded when it read
-    // the file before it changed (the usual case), and used when the reading thread only
-    // opened the file after it changed; either way what was stored is the changed file.
+    let registered = |name: &str, sha: &str| {
+        format!("SELECT COUNT(*) FROM imports WHERE region_id = $1 AND file_name = '{name}' AND sha256 = '{sha}'")
+    };
+    for (i, sha) in shas[..2].iter().enumerate() {
+        assert_eq!(f.scalar(&registered(&format!("bestand-{i}.xml"), sha)).await, 1, "file {i}");
+    }
+    // The third file: registered as read ahead (one line), or as changed (two lines).
+    let as_read = f.scalar(&registered("bestand-2.xml", &shas[2])).await;
+    let as_changed = f.scalar(&registered("bestand-2.xml", &shas[3])).await;
+    let third = if as_read == 1 { (1, 0) } else { (2, 0) };
+    assert_eq!(as_read + as_changed, 1);
+    assert_eq!(accepted, vec![(1, 0), (1, 0), third]);
+    // The second file came from its reading ahead.
     let (used, discarded) = session.read_ahead_outcomes();
     assert!(used >= 1 && used + discarded == 2, "used {used}, discarded {discarded}");
-    assert_eq!(f.scalar("SELECT COUNT(*) FROM claim_lines WHERE region_id = $1").await, 4);
-    assert_eq!(f.spend().await, 1250 + 2500 + 3750 + 5000);
+    let lines = f.scalar("SELECT COUNT(*) FROM claim_lines WHERE region_id = $1").await;
+    assert_eq!(lines, 2 + third.0);
+    assert_eq!(f.spend().await, 1250 + 2500 + 3750 + if third.0 == 2 { 5000 } else { 0 });
 }
 
 #[tokio::test]

@@ -65,16 +65,24 @@ pub(crate) async fn refresh_assignment_months(
     Ok(())
 }
 
-/// Recomputes `client_counts` for the years an import touched: per member only the touched
-/// members, per provider and category the whole year (a client counts once per provider,
-/// whichever member's claim brought it).
+/// The members and the (provider, category) pairs an import brought money per client for, in
+/// one law and year.
+#[derive(Default)]
+pub(crate) struct Touched {
+    pub(crate) members: BTreeSet<String>,
+    pub(crate) provider_categories: BTreeSet<(i64, String)>,
+}
+
+/// Recomputes `client_counts` for what an import touched: per member the touched members, per
+/// provider and category the touched pairs over the whole year (a client counts once per
+/// provider, whichever member's claim brought it). Other counts cannot have changed.
 pub(crate) async fn refresh_client_counts(
     tx: &mut Tx,
     region_id: i64,
-    touched: &BTreeMap<(&'static str, i32), BTreeSet<String>>,
+    touched: &BTreeMap<(&'static str, i32), Touched>,
 ) -> Result<()> {
-    for ((law, year), members) in touched {
-        let members: Vec<&String> = members.iter().collect();
+    for ((law, year), touched) in touched {
+        let members: Vec<&String> = touched.members.iter().collect();
         for chunk in members.chunks(500) {
             on_tx!(&mut *tx, |conn| {
                 let mut delete = sqlx::QueryBuilder::new("DELETE FROM client_counts WHERE region_id = ");
@@ -111,28 +119,48 @@ pub(crate) async fn refresh_client_counts(
                 insert.build().execute(&mut *conn).await?;
             });
         }
-        on_tx!(&mut *tx, |conn| {
-            sqlx::query(
-                "DELETE FROM client_counts WHERE region_id = $1 AND law = $2 AND year = $3 \
-                 AND grouping = 'aanbieder-categorie'",
-            )
-            .bind(region_id)
-            .bind(*law)
-            .bind(*year)
-            .execute(&mut *conn)
-            .await?;
-            sqlx::query(
-                "INSERT INTO client_counts (region_id, law, year, grouping, key, clients, amount_cents) \
-                 SELECT region_id, law, year, 'aanbieder-categorie', CAST(provider_id AS TEXT) || ' ' || category, \
-                 COUNT(DISTINCT client), SUM(amount_cents) FROM client_years \
-                 WHERE region_id = $1 AND law = $2 AND year = $3 GROUP BY region_id, law, year, provider_id, category",
-            )
-            .bind(region_id)
-            .bind(*law)
-            .bind(*year)
-            .execute(&mut *conn)
-            .await?;
-        });
+        let pairs: Vec<&(i64, String)> = touched.provider_categories.iter().collect();
+        // Two parameters a pair: 250 pairs stay far below either database's limit.
+        for chunk in pairs.chunks(250) {
+            on_tx!(&mut *tx, |conn| {
+                let mut delete = sqlx::QueryBuilder::new("DELETE FROM client_counts WHERE region_id = ");
+                delete
+                    .push_bind(region_id)
+                    .push(" AND law = ")
+                    .push_bind(*law)
+                    .push(" AND year = ")
+                    .push_bind(*year)
+                    .push(" AND grouping = 'aanbieder-categorie' AND key IN (");
+                let mut list = delete.separated(", ");
+                for (provider_id, category) in chunk {
+                    list.push_bind(format!("{provider_id} {category}"));
+                }
+                delete.push(")");
+                delete.build().execute(&mut *conn).await?;
+                let mut insert = sqlx::QueryBuilder::new(
+                    "INSERT INTO client_counts (region_id, law, year, grouping, key, clients, amount_cents) \
+                     SELECT region_id, law, year, 'aanbieder-categorie', CAST(provider_id AS TEXT) || ' ' || category, \
+                     COUNT(DISTINCT client), SUM(amount_cents) FROM client_years WHERE region_id = ",
+                );
+                insert
+                    .push_bind(region_id)
+                    .push(" AND law = ")
+                    .push_bind(*law)
+                    .push(" AND year = ")
+                    .push_bind(*year)
+                    .push(" AND (");
+                let mut any = insert.separated(" OR ");
+                for (provider_id, category) in chunk {
+                    any.push("(provider_id = ")
+                        .push_bind_unseparated(*provider_id)
+                        .push_unseparated(" AND category = ")
+                        .push_bind_unseparated(category.as_str())
+                        .push_unseparated(")");
+                }
+                insert.push(") GROUP BY region_id, law, year, provider_id, category");
+                insert.build().execute(&mut *conn).await?;
+            });
+        }
     }
     Ok(())
 }
