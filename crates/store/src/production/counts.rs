@@ -65,17 +65,17 @@ pub(crate) async fn refresh_assignment_months(
     Ok(())
 }
 
-/// The members and the (provider, category) pairs an import brought money per client for, in
-/// one law and year.
+/// The members and providers an import brought money per client for, in one law and year.
 #[derive(Default)]
 pub(crate) struct Touched {
     pub(crate) members: BTreeSet<String>,
-    pub(crate) provider_categories: BTreeSet<(i64, String)>,
+    pub(crate) providers: BTreeSet<i64>,
 }
 
 /// Recomputes `client_counts` for what an import touched: per member the touched members, per
-/// provider and category the touched pairs over the whole year (a client counts once per
-/// provider, whichever member's claim brought it). Other counts cannot have changed.
+/// provider and category the touched providers' categories over the whole year (a client
+/// counts once per provider, whichever member's claim brought it). Other counts cannot have
+/// changed.
 pub(crate) async fn refresh_client_counts(
     tx: &mut Tx,
     region_id: i64,
@@ -119,46 +119,35 @@ pub(crate) async fn refresh_client_counts(
                 insert.build().execute(&mut *conn).await?;
             });
         }
-        let pairs: Vec<&(i64, String)> = touched.provider_categories.iter().collect();
-        // Two parameters a pair: 250 pairs stay far below either database's limit.
-        for chunk in pairs.chunks(250) {
+        let providers: Vec<i64> = touched.providers.iter().copied().collect();
+        // Each statement reads the year's money per client of its providers once; a region has
+        // a few thousand providers at most, so this is one statement (SQLite takes 32,766
+        // parameters). Money per client is never deleted, so a provider's categories only
+        // gain counts: they are updated in place, without deleting them first.
+        for chunk in providers.chunks(10_000) {
             on_tx!(&mut *tx, |conn| {
-                let mut delete = sqlx::QueryBuilder::new("DELETE FROM client_counts WHERE region_id = ");
-                delete
-                    .push_bind(region_id)
-                    .push(" AND law = ")
-                    .push_bind(*law)
-                    .push(" AND year = ")
-                    .push_bind(*year)
-                    .push(" AND grouping = 'aanbieder-categorie' AND key IN (");
-                let mut list = delete.separated(", ");
-                for (provider_id, category) in chunk {
-                    list.push_bind(format!("{provider_id} {category}"));
-                }
-                delete.push(")");
-                delete.build().execute(&mut *conn).await?;
-                let mut insert = sqlx::QueryBuilder::new(
+                let mut upsert = sqlx::QueryBuilder::new(
                     "INSERT INTO client_counts (region_id, law, year, grouping, key, clients, amount_cents) \
                      SELECT region_id, law, year, 'aanbieder-categorie', CAST(provider_id AS TEXT) || ' ' || category, \
                      COUNT(DISTINCT client), SUM(amount_cents) FROM client_years WHERE region_id = ",
                 );
-                insert
+                upsert
                     .push_bind(region_id)
                     .push(" AND law = ")
                     .push_bind(*law)
                     .push(" AND year = ")
                     .push_bind(*year)
-                    .push(" AND (");
-                let mut any = insert.separated(" OR ");
-                for (provider_id, category) in chunk {
-                    any.push("(provider_id = ")
-                        .push_bind_unseparated(*provider_id)
-                        .push_unseparated(" AND category = ")
-                        .push_bind_unseparated(category.as_str())
-                        .push_unseparated(")");
+                    .push(" AND provider_id IN (");
+                let mut list = upsert.separated(", ");
+                for provider_id in chunk {
+                    list.push_bind(*provider_id);
                 }
-                insert.push(") GROUP BY region_id, law, year, provider_id, category");
-                insert.build().execute(&mut *conn).await?;
+                upsert.push(
+                    ") GROUP BY region_id, law, year, provider_id, category \
+                     ON CONFLICT (region_id, law, year, grouping, key) \
+                     DO UPDATE SET clients = excluded.clients, amount_cents = excluded.amount_cents",
+                );
+                upsert.build().execute(&mut *conn).await?;
             });
         }
     }

@@ -718,10 +718,24 @@ impl Store {
             .await?;
             return Ok(Some((ImportCounts::default(), None)));
         }
-        if let Err(e) = state.flush(&mut tx, true).await {
-            tx.rollback().await.ok();
-            return Err(e);
+        // The last lines go to the server; the totals are put in shape meanwhile, then the
+        // lines are stored, or their COPY's error is this attempt's.
+        let flushed = async {
+            state.flush(&mut tx, true).await?;
+            let rollups = state.prepare_rollups();
+            if let Tx::Postgres(t) = &mut tx {
+                t.conn().await?;
+            }
+            Ok::<Rollups, StoreError>(rollups)
         }
+        .await;
+        let rollups = match flushed {
+            Ok(rollups) => rollups,
+            Err(e) => {
+                tx.rollback().await.ok();
+                return Err(e);
+            }
+        };
         let municipality = state.single_municipality();
         // A record with several broken rules counts once.
         let refused: HashSet<u64> = summary.record_problems.iter().map(|p| p.position.offset).collect();
@@ -731,7 +745,7 @@ impl Store {
         state.counts.quarantined += refused.len() as i64;
         state.counts.records += refused.len() as i64;
         state.write_problems(&mut tx).await?;
-        state.write_rollups(&mut tx).await?;
+        state.write_prepared_rollups(&mut tx, rollups).await?;
         let counts = state.counts.clone();
         finish_in_tx(&mut tx, import_id, "klaar", &message, &counts, request.region_id, actor).await?;
         tx.commit().await?;
@@ -989,6 +1003,30 @@ struct ClientKey {
     client: u128,
 }
 
+/// A file's money per client, ready to be written: its group (an index into `Rollups::cells`),
+/// the pseudonym as a number (for the order) and as stored.
+pub(crate) struct ClientRow {
+    cell: usize,
+    client: u128,
+    amount: i64,
+    hex: String,
+}
+
+/// An import's aggregates in the shape they are written in (see `ImportState::prepare_rollups`).
+pub(crate) struct Rollups {
+    spend: Vec<(SpendKey, SpendDelta)>,
+    rollup: Vec<(RollupKey, SpendDelta)>,
+    touched: BTreeMap<(&'static str, i32), super::counts::Touched>,
+    cells: Vec<CellKey>,
+    clients: Vec<ClientRow>,
+    above_tariff: Vec<(AboveTariffKey, (i64, i64))>,
+}
+
+/// (law, dimension, key, month) of `spend_rollup`.
+type RollupKey = (&'static str, &'static str, String, i32);
+/// (law, month, member, provider) of `above_tariff_months`.
+type AboveTariffKey = (&'static str, i32, Shared, i64);
+
 /// The claim the lines being read belong to.
 #[derive(Debug, Clone)]
 struct ClaimState {
@@ -1095,7 +1133,7 @@ pub(crate) struct ImportState {
     claim_totals: HashMap<i64, i64>,
     claims: Vec<ClaimSlot>,
     /// (law, month, member, provider) → (lines, cents above the contract).
-    above_tariff: FxHashMap<(&'static str, i32, Shared, i64), (i64, i64)>,
+    above_tariff: FxHashMap<AboveTariffKey, (i64, i64)>,
     /// (law, member) pairs whose assignments this state wrote.
     assignment_members: BTreeSet<(&'static str, String)>,
     /// (law, provider, claim number) → (period start, slot in `claims`).
@@ -1105,6 +1143,8 @@ pub(crate) struct ImportState {
     /// PostgreSQL only: write lines with COPY, which fails on a line stored before instead of
     /// skipping it (see `Store::run_import_in`).
     pub(crate) optimistic: bool,
+    /// Whether a COPY of this import's lines has been sent.
+    copying: bool,
     pub(crate) counts: ImportCounts,
     /// Per import, records accepted (for re-processing).
     pub(crate) accepted_per_import: HashMap<i64, i64>,
@@ -1139,6 +1179,7 @@ impl ImportState {
             claim_slots: FxHashMap::default(),
             unwritten_from: 0,
             optimistic: false,
+            copying: false,
             counts: ImportCounts::default(),
             accepted_per_import: HashMap::new(),
             quarantined_keys: HashSet::new(),
@@ -1423,7 +1464,8 @@ impl ImportState {
         if all || self.events.len() >= BATCH {
             self.write_events(tx).await?;
         }
-        let line_batch = if self.optimistic { COPY_BATCH } else { BATCH };
+        // The first COPY is small, so the server starts storing while the importer checks on.
+        let line_batch = if self.optimistic && self.copying { COPY_BATCH } else { BATCH };
         if all || self.lines.len() >= line_batch {
             // Assignments first: lines read later may rest on them only in memory so far.
             self.write_assignments(tx).await?;
@@ -1432,10 +1474,6 @@ impl ImportState {
         }
         if all {
             self.write_answers(tx).await?;
-            // The last lines are stored, or their COPY's error is this flush's.
-            if let Tx::Postgres(t) = tx {
-                t.conn().await?;
-            }
         }
         if self.problems.len() >= BATCH * 5 {
             self.write_problems(tx).await?;
@@ -1658,6 +1696,7 @@ impl ImportState {
             // stored before fails the COPY, and with it this attempt (see `run_import_in`).
             t.copy_in_background(format!("COPY claim_lines ({LINE_COLUMNS}) FROM STDIN WITH (FORMAT binary)"), data)
                 .await?;
+            self.copying = true;
             for p in &lines {
                 self.count_line(p, 1);
                 self.accepted(p.import_id);
@@ -2041,16 +2080,11 @@ impl ImportState {
         insert_problems(tx, self.region_id, &rows).await
     }
 
-    /// For each client row, the number of its (law, year, member, provider, category) group in
-    /// `client_cells`, adding the groups not seen before.
-    async fn client_cells(&self, tx: &mut Tx, clients: &[(ClientKey, i64)]) -> Result<Vec<i64>> {
+    /// The number of each (law, year, member, provider, category) group in `client_cells`,
+    /// adding the groups not seen before.
+    async fn client_cells(&self, tx: &mut Tx, wanted: &[CellKey]) -> Result<Vec<i64>> {
         let region_id = self.region_id;
-        let wanted: BTreeSet<CellKey> = clients
-            .iter()
-            .map(|(k, _)| (k.law, k.year, k.municipality.clone(), k.provider_id, k.category.clone()))
-            .collect();
         let groups: BTreeSet<(&'static str, i32)> = wanted.iter().map(|c| (c.0, c.1)).collect();
-        let wanted: Vec<CellKey> = wanted.into_iter().collect();
         for chunk in wanted.chunks(5_000) {
             on_tx!(tx, |conn| {
                 let mut q = sqlx::QueryBuilder::new(
@@ -2083,26 +2117,72 @@ impl ImportState {
                 cells.insert((law, year, Shared::from(member), provider, Shared::from(category)), id);
             }
         }
-        clients
+        wanted
             .iter()
-            .map(|(k, _)| {
-                cells
-                    .get(&(k.law, k.year, k.municipality.clone(), k.provider_id, k.category.clone()))
-                    .copied()
-                    .ok_or_else(|| {
-                        StoreError::conflict(
-                            "client_cells",
-                            format!("groep {} {} {} ontbreekt", k.law, k.year, k.municipality),
-                        )
-                    })
+            .map(|k| {
+                cells.get(k).copied().ok_or_else(|| {
+                    StoreError::conflict("client_cells", format!("groep {} {} {} ontbreekt", k.0, k.1, k.2))
+                })
             })
             .collect()
     }
 
+    /// Takes this import's aggregates and puts them in the shape they are written in. No
+    /// database work: on PostgreSQL it runs while the server stores the last lines.
+    pub(crate) fn prepare_rollups(&mut self) -> Rollups {
+        let spend: Vec<(SpendKey, SpendDelta)> = std::mem::take(&mut self.spend).into_iter().collect();
+        // The same deltas, one dimension at a time.
+        let mut rollup: HashMap<RollupKey, SpendDelta> = HashMap::new();
+        for (k, d) in &spend {
+            for (dimension, key) in [
+                ("gemeente", k.municipality.to_string()),
+                ("aanbieder", k.provider_id.to_string()),
+                ("perceel", k.lot_id.to_string()),
+                ("product", format!("{} {}", k.category, k.code)),
+            ] {
+                let r = rollup.entry((k.law, dimension, key, k.month)).or_default();
+                r.amount += d.amount;
+                r.volume += d.volume;
+                r.lines += d.lines;
+            }
+        }
+        let mut touched: BTreeMap<(&'static str, i32), super::counts::Touched> = BTreeMap::new();
+        let mut cell_of: FxHashMap<CellKey, usize> = FxHashMap::default();
+        let mut clients = Vec::with_capacity(self.clients.len());
+        for (k, amount) in std::mem::take(&mut self.clients) {
+            let next = cell_of.len();
+            let cell = *cell_of
+                .entry((k.law, k.year, k.municipality.clone(), k.provider_id, k.category.clone()))
+                .or_insert_with(|| {
+                    let t = touched.entry((k.law, k.year)).or_default();
+                    t.members.insert(k.municipality.to_string());
+                    t.providers.insert(k.provider_id);
+                    next
+                });
+            clients.push(ClientRow { cell, client: k.client, amount, hex: format!("{:032x}", k.client) });
+        }
+        let mut cells: Vec<(CellKey, usize)> = cell_of.into_iter().collect();
+        cells.sort_unstable_by_key(|(_, i)| *i);
+        Rollups {
+            spend,
+            rollup: rollup.into_iter().collect(),
+            touched,
+            cells: cells.into_iter().map(|(k, _)| k).collect(),
+            clients,
+            above_tariff: std::mem::take(&mut self.above_tariff).into_iter().collect(),
+        }
+    }
+
     /// Adds the aggregates of this import to the spend tables and the claim totals.
     pub(crate) async fn write_rollups(&mut self, tx: &mut Tx) -> Result<()> {
+        let rollups = self.prepare_rollups();
+        self.write_prepared_rollups(tx, rollups).await
+    }
+
+    /// Writes what [`ImportState::prepare_rollups`] took.
+    pub(crate) async fn write_prepared_rollups(&mut self, tx: &mut Tx, rollups: Rollups) -> Result<()> {
         let region_id = self.region_id;
-        let spend: Vec<(SpendKey, SpendDelta)> = std::mem::take(&mut self.spend).into_iter().collect();
+        let Rollups { spend, rollup, touched, cells, clients, above_tariff: above } = rollups;
         for chunk in spend.chunks(500) {
             on_tx!(tx, |conn| {
                 let mut q = sqlx::QueryBuilder::new(
@@ -2130,22 +2210,6 @@ impl ImportState {
                 q.build().execute(&mut *conn).await?;
             });
         }
-        // The same deltas, one dimension at a time.
-        let mut rollup: HashMap<(&'static str, &'static str, String, i32), SpendDelta> = HashMap::new();
-        for (k, d) in &spend {
-            for (dimension, key) in [
-                ("gemeente", k.municipality.to_string()),
-                ("aanbieder", k.provider_id.to_string()),
-                ("perceel", k.lot_id.to_string()),
-                ("product", format!("{} {}", k.category, k.code)),
-            ] {
-                let r = rollup.entry((k.law, dimension, key, k.month)).or_default();
-                r.amount += d.amount;
-                r.volume += d.volume;
-                r.lines += d.lines;
-            }
-        }
-        let rollup: Vec<_> = rollup.into_iter().collect();
         for chunk in rollup.chunks(500) {
             on_tx!(tx, |conn| {
                 let mut q = sqlx::QueryBuilder::new(
@@ -2169,27 +2233,19 @@ impl ImportState {
                 q.build().execute(&mut *conn).await?;
             });
         }
-        let mut touched: BTreeMap<(&'static str, i32), super::counts::Touched> = BTreeMap::new();
-        for k in self.clients.keys() {
-            let t = touched.entry((k.law, k.year)).or_default();
-            t.members.insert(k.municipality.to_string());
-            t.provider_categories.insert((k.provider_id, k.category.to_string()));
-        }
-        let clients: Vec<(ClientKey, i64)> = std::mem::take(&mut self.clients).into_iter().collect();
-        let cell_ids = self.client_cells(tx, &clients).await?;
+        let cell_ids = self.client_cells(tx, &cells).await?;
         // In key order: neighbouring rows share index pages.
-        let mut rows: Vec<(i64, u128, i64)> =
-            clients.iter().zip(&cell_ids).map(|((k, amount), cell)| (*cell, k.client, *amount)).collect();
-        rows.sort_unstable();
-        let hex = |rows: &[(i64, u128, i64)]| rows.iter().map(|r| format!("{:032x}", r.1)).collect::<Vec<String>>();
+        let mut rows: Vec<(i64, u128, i64, String)> =
+            clients.into_iter().map(|c| (cell_ids[c.cell], c.client, c.amount, c.hex)).collect();
+        rows.sort_unstable_by_key(|r| (r.0, r.1));
         match tx {
             Tx::Sqlite(t) => {
                 // SQLite takes up to 32,766 parameters a statement: 10,000 rows of three.
                 for chunk in rows.chunks(10_000) {
                     let mut q =
                         sqlx::QueryBuilder::new("INSERT INTO client_year_amounts (cell_id, client, amount_cents) ");
-                    q.push_values(chunk.iter().zip(hex(chunk)), |mut b, ((cell, _, amount), client)| {
-                        b.push_bind(*cell).push_bind(client).push_bind(*amount);
+                    q.push_values(chunk, |mut b, (cell, _, amount, client)| {
+                        b.push_bind(*cell).push_bind(client.as_str()).push_bind(*amount);
                     });
                     q.push(
                         " ON CONFLICT (cell_id, client) \
@@ -2215,14 +2271,13 @@ impl ImportState {
                          VALUES (d.cell_id, d.client, d.amount_cents)",
                     )
                     .bind(chunk.iter().map(|r| r.0).collect::<Vec<i64>>())
-                    .bind(hex(chunk))
+                    .bind(chunk.iter().map(|r| r.3.as_str()).collect::<Vec<&str>>())
                     .bind(chunk.iter().map(|r| r.2).collect::<Vec<i64>>())
                     .execute(&mut *t)
                     .await?;
                 }
             }
         }
-        let above: Vec<_> = std::mem::take(&mut self.above_tariff).into_iter().collect();
         for chunk in above.chunks(500) {
             on_tx!(tx, |conn| {
                 let mut q = sqlx::QueryBuilder::new(
