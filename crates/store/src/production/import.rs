@@ -1336,7 +1336,7 @@ impl ImportState {
                     _ => None,
                 })
                 .collect();
-            let stored: Vec<(i64, String, i64, String, Date)> = on_tx!(tx, |conn| {
+            on_tx!(tx, |conn| {
                 let mut insert = sqlx::QueryBuilder::new(
                     "INSERT INTO claims (region_id, import_id, law, municipality_code, provider_id, number, \
                      period_start, period_end, claim_date, submitted_cents) ",
@@ -1355,23 +1355,43 @@ impl ImportState {
                 });
                 insert.push(" ON CONFLICT DO NOTHING");
                 insert.build().execute(&mut *conn).await?;
-                let mut select = sqlx::QueryBuilder::new(
-                    "SELECT id, law, provider_id, number, period_start FROM claims WHERE region_id = ",
-                );
-                select.push_bind(region_id).push(" AND (law, provider_id, number) IN (");
-                let mut values = select.separated(", ");
-                for c in &new {
-                    values.push("(");
-                    values.push_bind_unseparated(c.law);
-                    values.push_unseparated(", ");
-                    values.push_bind_unseparated(c.provider_id);
-                    values.push_unseparated(", ");
-                    values.push_bind_unseparated(c.number.as_str());
-                    values.push_unseparated(")");
-                }
-                select.push(")");
-                select.build_query_as().fetch_all(&mut *conn).await?
             });
+            let stored: Vec<(i64, String, i64, String, Date)> = match tx {
+                Tx::Sqlite(t) => {
+                    let mut select = sqlx::QueryBuilder::new(
+                        "SELECT id, law, provider_id, number, period_start FROM claims WHERE region_id = ",
+                    );
+                    select.push_bind(region_id).push(" AND (law, provider_id, number) IN (");
+                    let mut values = select.separated(", ");
+                    for c in &new {
+                        values.push("(");
+                        values.push_bind_unseparated(c.law);
+                        values.push_unseparated(", ");
+                        values.push_bind_unseparated(c.provider_id);
+                        values.push_unseparated(", ");
+                        values.push_bind_unseparated(c.number.as_str());
+                        values.push_unseparated(")");
+                    }
+                    select.push(")");
+                    select.build_query_as().fetch_all(&mut **t).await?
+                }
+                // Three arrays instead of 1,500 parameters: PostgreSQL planned the list of row
+                // comparisons anew for every 500 claims (15 ms each, 6 % of a national import).
+                Tx::Postgres(t) => {
+                    sqlx::query_as(
+                        "SELECT c.id, c.law, c.provider_id, c.number, c.period_start FROM claims c \
+                         JOIN UNNEST($2::text[], $3::bigint[], $4::text[]) AS k (law, provider_id, number) \
+                         ON c.law = k.law AND c.provider_id = k.provider_id AND c.number = k.number \
+                         WHERE c.region_id = $1",
+                    )
+                    .bind(region_id)
+                    .bind(new.iter().map(|c| c.law).collect::<Vec<&str>>())
+                    .bind(new.iter().map(|c| c.provider_id).collect::<Vec<i64>>())
+                    .bind(new.iter().map(|c| c.number.as_str()).collect::<Vec<&str>>())
+                    .fetch_all(t.conn().await?)
+                    .await?
+                }
+            };
             let stored: HashMap<(String, i64, String), (i64, Date)> = stored
                 .into_iter()
                 .map(|(id, law, provider, number, start)| ((law, provider, number), (id, start)))
@@ -2311,9 +2331,11 @@ impl ImportState {
                 q.push_values(chunk, |mut b, (id, cents)| {
                     b.push_bind(*id).push_bind(*cents);
                 });
+                // A join: a subquery per updated claim searched the list once per row, which took
+                // 30 ms per 500 claims (5 % of a national import on PostgreSQL).
                 q.push(
-                    ") UPDATE claims SET submitted_cents = submitted_cents + \
-                     (SELECT cents FROM delta WHERE delta.id = claims.id) WHERE id IN (SELECT id FROM delta)",
+                    ") UPDATE claims SET submitted_cents = submitted_cents + delta.cents \
+                     FROM delta WHERE claims.id = delta.id",
                 );
                 q.build().execute(&mut *conn).await.map(|_| ())
             })?;
