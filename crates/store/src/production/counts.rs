@@ -75,7 +75,7 @@ pub(crate) struct Touched {
 /// Recomputes `client_counts` for what an import touched: per member the touched members, per
 /// provider and category the touched providers' categories over the whole year (a client
 /// counts once per provider, whichever member's claim brought it). Other counts cannot have
-/// changed.
+/// changed. Money per client is never deleted, so no count disappears: each is updated in place.
 pub(crate) async fn refresh_client_counts(
     tx: &mut Tx,
     region_id: i64,
@@ -85,45 +85,34 @@ pub(crate) async fn refresh_client_counts(
         let members: Vec<&String> = touched.members.iter().collect();
         for chunk in members.chunks(500) {
             on_tx!(&mut *tx, |conn| {
-                let mut delete = sqlx::QueryBuilder::new("DELETE FROM client_counts WHERE region_id = ");
-                delete
-                    .push_bind(region_id)
-                    .push(" AND law = ")
-                    .push_bind(*law)
-                    .push(" AND year = ")
-                    .push_bind(*year)
-                    .push(" AND grouping = 'gemeente' AND key IN (");
-                let mut list = delete.separated(", ");
-                for m in chunk {
-                    list.push_bind(m.as_str());
-                }
-                delete.push(")");
-                delete.build().execute(&mut *conn).await?;
-                let mut insert = sqlx::QueryBuilder::new(
+                let mut upsert = sqlx::QueryBuilder::new(
                     "INSERT INTO client_counts (region_id, law, year, grouping, key, clients, amount_cents) \
                      SELECT region_id, law, year, 'gemeente', municipality_code, COUNT(DISTINCT client), \
                      SUM(amount_cents) FROM client_years WHERE region_id = ",
                 );
-                insert
+                upsert
                     .push_bind(region_id)
                     .push(" AND law = ")
                     .push_bind(*law)
                     .push(" AND year = ")
                     .push_bind(*year)
                     .push(" AND municipality_code IN (");
-                let mut list = insert.separated(", ");
+                let mut list = upsert.separated(", ");
                 for m in chunk {
                     list.push_bind(m.as_str());
                 }
-                insert.push(") GROUP BY region_id, law, year, municipality_code");
-                insert.build().execute(&mut *conn).await?;
+                upsert.push(
+                    ") GROUP BY region_id, law, year, municipality_code \
+                     ON CONFLICT (region_id, law, year, grouping, key) \
+                     DO UPDATE SET clients = excluded.clients, amount_cents = excluded.amount_cents",
+                );
+                upsert.build().execute(&mut *conn).await?;
             });
         }
         let providers: Vec<i64> = touched.providers.iter().copied().collect();
         // Each statement reads the year's money per client of its providers once; a region has
         // a few thousand providers at most, so this is one statement (SQLite takes 32,766
-        // parameters). Money per client is never deleted, so a provider's categories only
-        // gain counts: they are updated in place, without deleting them first.
+        // parameters).
         for chunk in providers.chunks(10_000) {
             on_tx!(&mut *tx, |conn| {
                 let mut upsert = sqlx::QueryBuilder::new(
