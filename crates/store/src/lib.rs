@@ -79,6 +79,9 @@ pub enum StoreError {
     Invalid(#[from] samenspel_domain::Invalid),
     #[error("databasefout: {0}")]
     Database(#[from] sqlx::Error),
+    /// Stored data that cannot be read as written (a packed column of the wrong shape).
+    #[error("opgeslagen gegevens zijn beschadigd: {0}")]
+    Damaged(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -287,8 +287,8 @@ impl Store {
         let (first_month, last_month) = (year * 100 + 1, year * 100 + 12);
         on_pool!(self, |pool| {
             let providers: Vec<(i64,)> = sqlx::query_as(
-                "SELECT DISTINCT provider_id FROM client_years WHERE region_id = $1 AND law = $2 AND year = $3 \
-                 AND municipality_code = $4 ORDER BY provider_id",
+                "SELECT DISTINCT provider_id FROM client_cells WHERE region_id = $1 AND law = $2 AND year = $3 \
+                 AND municipality_code = $4 AND client_count > 0 ORDER BY provider_id",
             )
             .bind(region_id)
             .bind(law)

@@ -316,13 +316,9 @@ async fn imports_running_at_once_add_up() {
     assert_eq!(f.scalar("SELECT COUNT(*) FROM claim_lines WHERE region_id = $1").await, 15);
     // Anna: 1250 × (1 + 1 + 2 + … + 7); Ben: 7 × 1250.
     assert_eq!(f.spend().await, 36_250 + 8_750);
-    let per_client: Vec<i64> = on_pool!(&f.store, |pool| sqlx::query_scalar(
-        "SELECT amount_cents FROM client_years WHERE region_id = $1 ORDER BY amount_cents"
-    )
-    .bind(f.region)
-    .fetch_all(pool)
-    .await
-    .unwrap());
+    let mut per_client: Vec<i64> =
+        f.store.client_money(f.region, 2026).await.unwrap().into_iter().map(|m| m.amount_cents).collect();
+    per_client.sort_unstable();
     assert_eq!(per_client, vec![8_750, 36_250]);
     assert_eq!(f.scalar("SELECT clients FROM client_counts WHERE region_id = $1 AND grouping = 'gemeente'").await, 2);
 }
@@ -453,7 +449,8 @@ async fn the_answer_rejects_lines_and_credits_cancel_debits() {
     assert_eq!((counts.accepted, counts.quarantined), (1, 1));
     assert_eq!(f.problems(id).await[0].2, "TR323");
     assert_eq!(f.spend().await, 0);
-    assert_eq!(f.scalar("SELECT COUNT(*) FROM client_years WHERE region_id = $1 AND amount_cents = 0").await, 1);
+    let money = f.store.client_money(f.region, 2026).await.unwrap();
+    assert_eq!(money.iter().filter(|m| m.amount_cents == 0).count(), 1, "a credited client still counts: {money:?}");
 }
 
 #[tokio::test]
@@ -527,11 +524,11 @@ async fn the_bsn_is_never_stored_and_members_import_only_their_own() {
     assert_eq!((counts.accepted, counts.quarantined), (0, 1));
     assert_eq!(f.problems(id).await[0].2, "CS002");
     f.import("323-goed.xml", &claim(PROVIDER, "D2", &[(ANNA, "R2", 1001, "45A03", 8, 1250, 10_000, None)], "C2")).await;
-    for table in ["assignments", "claim_lines", "import_problems", "client_years", "audit_log"] {
+    for table in ["assignments", "claim_lines", "import_problems", "audit_log"] {
         let sql = format!(
             "SELECT COUNT(*) FROM {table} WHERE CAST(({}) AS TEXT) LIKE '%99990000%' AND $1 > 0",
             match table {
-                "assignments" | "claim_lines" | "client_years" => "client",
+                "assignments" | "claim_lines" => "client",
                 "import_problems" => "COALESCE(record_json, '') || COALESCE(context_json, '') || message",
                 _ => "COALESCE(before_json, '') || COALESCE(after_json, '')",
             }
@@ -544,6 +541,8 @@ async fn the_bsn_is_never_stored_and_members_import_only_their_own() {
         .await
         .unwrap());
     assert_eq!(stored, pseudonym);
+    let money = f.store.client_money(f.region, 2026).await.unwrap();
+    assert_eq!(money.iter().map(|m| m.client.as_str()).collect::<Vec<_>>(), vec![pseudonym.as_str()]);
 
     // A member of Delft imports Delft's data; Pijnacker-Nootdorp's claim is refused.
     let delft = f
@@ -750,7 +749,8 @@ async fn a_generated_year_imports_cleanly_and_the_views_add_up() {
     assert_eq!(pairs(&kept), pairs(&counted));
     assert!(!kept.is_empty());
 
-    // The settlement's costs, summed in the database, equal adding up each client's rows.
+    // The settlement's costs, from the money per client the importer keeps, equal adding up
+    // each client's claim lines that were not rejected.
     let agreement = samenspel_domain::risk_sharing::Agreement::parse(
         r#"{"naam": "t", "potten": [{"naam": "duur", "categorieen": ["45"], "solidariteit": 100, "sleutel": "inwoners", "drempel": 5},
                                    {"naam": "rest", "solidariteit": 50, "sleutel": "inwoners", "drempel": 1}]}"#,
@@ -760,13 +760,28 @@ async fn a_generated_year_imports_cleanly_and_the_views_add_up() {
         f.store.settlement_costs(f.region, 2026, "jeugd", &agreement, |_| true).await.unwrap().unwrap().unwrap();
     let rows: Vec<(String, String, String, i64)> = on_pool!(&f.store, |pool| {
         sqlx::query_as(
-        "SELECT municipality_code, category, client, amount_cents FROM client_years WHERE region_id = $1 AND year = 2026"
-    )
-    .bind(f.region)
-    .fetch_all(pool)
-    .await
-    .unwrap()
+            "SELECT municipality_code, category, client, CAST(SUM(amount_cents) AS BIGINT) FROM claim_lines \
+             WHERE region_id = $1 AND law = 'jeugd' AND month BETWEEN 202601 AND 202612 AND NOT rejected \
+             GROUP BY municipality_code, provider_id, category, client",
+        )
+        .bind(f.region)
+        .fetch_all(pool)
+        .await
+        .unwrap()
     });
+    let mut kept: Vec<(String, String, String, i64)> = f
+        .store
+        .client_money(f.region, 2026)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.law == "jeugd")
+        .map(|m| (m.municipality_code, m.category, m.client, m.amount_cents))
+        .collect();
+    let mut facts = rows.clone();
+    kept.sort();
+    facts.sort();
+    assert_eq!(kept, facts, "money per client as kept equals the claim lines");
     let mut per_client: std::collections::BTreeMap<(String, String, String), i64> = Default::default();
     for (gm, category, client, cents) in rows {
         let pool = if category == "45" { "duur" } else { "rest" };
@@ -795,16 +810,19 @@ async fn a_generated_year_imports_cleanly_and_the_views_add_up() {
     assert_eq!(f.store.last_spend_month(f.region, 2026).await.unwrap(), Some(202610));
 }
 
-/// Migration 0021 moves money per client and year into numbered groups; what an older version
-/// stored reads the same through the `client_years` view afterwards.
+/// Migration 0021 moves money per client and year into numbered groups, and 0025 packs it per
+/// group; what an older version stored reads the same afterwards.
 #[tokio::test]
-async fn money_per_client_stored_before_the_client_groups_survives_the_migration() {
+async fn money_per_client_stored_before_the_client_groups_survives_the_migrations() {
     let store = samenspel_store::testing::store_migrated_to(20).await.unwrap();
+    let (a, b, c) =
+        ("0123456789abcdef0123456789abcdef", "ff000000000000000000000000000001", "00000000000000000000000000000000");
     let old = [
-        ("jeugd", 2025, "GM0503", 7, "45", "aa01", 125_000),
-        ("jeugd", 2025, "GM0503", 7, "45", "bb02", 300),
-        ("jeugd", 2025, "GM0503", 7, "43", "aa01", -50),
-        ("wmo", 2026, "GM0518", 9, "02", "cc03", 7_700),
+        ("jeugd", 2025, "GM0503", 7, "45", a, 125_000),
+        ("jeugd", 2025, "GM0503", 7, "45", b, 300),
+        ("jeugd", 2025, "GM0503", 7, "43", c, 0),
+        ("jeugd", 2025, "GM0503", 7, "43", a, -50),
+        ("wmo", 2026, "GM0518", 9, "02", c, 7_700),
     ];
     for (law, year, member, provider, category, client, cents) in old {
         on_pool!(&store, |pool| sqlx::query(
@@ -824,19 +842,27 @@ async fn money_per_client_stored_before_the_client_groups_survives_the_migration
         .unwrap());
     }
     store.migrate().await.unwrap();
-    let rows: Vec<(String, i32, String, i64, String, String, i64)> = on_pool!(&store, |pool| sqlx::query_as(
-        "SELECT law, year, municipality_code, provider_id, category, client, amount_cents FROM client_years \
-         ORDER BY law, year, category DESC, client",
-    )
-    .fetch_all(pool)
-    .await
-    .unwrap());
+    let mut rows = Vec::new();
+    for year in [2025, 2026] {
+        for m in store.client_money(1, year).await.unwrap() {
+            rows.push((m.law, year, m.municipality_code, m.provider_id, m.category, m.client, m.amount_cents));
+        }
+    }
+    rows.sort_by_key(|r| (r.0.clone(), r.1, std::cmp::Reverse(r.4.clone()), r.5.clone()));
     let expected: Vec<(String, i32, String, i64, String, String, i64)> = old
         .iter()
         .map(|&(l, y, m, p, c, k, a)| (l.into(), y, m.into(), p as i64, c.into(), k.into(), a as i64))
         .collect();
     assert_eq!(rows, expected);
-    let cells: i64 =
-        on_pool!(&store, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM client_cells").fetch_one(pool).await.unwrap());
-    assert_eq!(cells, 3, "one group per law, year, member, provider and category");
+    let cells: Vec<(i64, i64)> = on_pool!(&store, |pool| sqlx::query_as(
+        "SELECT client_count, amount_cents FROM client_cells ORDER BY law, year, category DESC"
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap());
+    assert_eq!(
+        cells,
+        vec![(2, 125_300), (2, -50), (1, 7_700)],
+        "one group per law, year, member, provider and category"
+    );
 }

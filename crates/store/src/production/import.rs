@@ -263,9 +263,9 @@ const REGION_IMPORT_LOCK: i32 = 0x5350_524c; // "SPRL"
 
 /// Takes the region's turn to import, until the transaction ends. Imports of one region add to
 /// the same rows (spend, money per client, a claim's totals); taking turns from the start keeps
-/// them from deadlocking on rows locked in different orders, and keeps `MERGE`, which fails
-/// instead of waiting when two transactions insert the same new key, from racing. SQLite
-/// writes one transaction at a time anyway (see `Store::import_turn`).
+/// them from deadlocking on rows locked in different orders, and keeps one from overwriting a
+/// group's money per client that another read and merged at the same time. SQLite writes one
+/// transaction at a time anyway (see `Store::import_turn`).
 pub(crate) async fn take_region_turn(tx: &mut Tx, region_id: i64) -> Result<()> {
     if let Tx::Postgres(t) = tx {
         sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
@@ -1003,13 +1003,12 @@ struct ClientKey {
     client: u128,
 }
 
-/// A file's money per client, ready to be written: its group (an index into `Rollups::cells`),
-/// the pseudonym as a number (for the order) and as stored.
+/// A file's money for one client: its group (an index into `Rollups::cells`), the pseudonym as
+/// a number, the cents.
 pub(crate) struct ClientRow {
     cell: usize,
     client: u128,
     amount: i64,
-    hex: String,
 }
 
 /// An import's aggregates in the shape they are written in (see `ImportState::prepare_rollups`).
@@ -2179,7 +2178,7 @@ impl ImportState {
                     t.providers.insert(k.provider_id);
                     next
                 });
-            clients.push(ClientRow { cell, client: k.client, amount, hex: format!("{:032x}", k.client) });
+            clients.push(ClientRow { cell, client: k.client, amount });
         }
         let mut cells: Vec<(CellKey, usize)> = cell_of.into_iter().collect();
         cells.sort_unstable_by_key(|(_, i)| *i);
@@ -2254,50 +2253,17 @@ impl ImportState {
             });
         }
         let cell_ids = self.client_cells(tx, &cells).await?;
-        // In key order: neighbouring rows share index pages.
-        let mut rows: Vec<(i64, u128, i64, String)> =
-            clients.into_iter().map(|c| (cell_ids[c.cell], c.client, c.amount, c.hex)).collect();
+        // Per group its clients in pseudonym order, as they are packed.
+        let mut rows: Vec<(usize, u128, i64)> = clients.into_iter().map(|c| (c.cell, c.client, c.amount)).collect();
         rows.sort_unstable_by_key(|r| (r.0, r.1));
-        match tx {
-            Tx::Sqlite(t) => {
-                // SQLite takes up to 32,766 parameters a statement: 10,000 rows of three.
-                for chunk in rows.chunks(10_000) {
-                    let mut q =
-                        sqlx::QueryBuilder::new("INSERT INTO client_year_amounts (cell_id, client, amount_cents) ");
-                    q.push_values(chunk, |mut b, (cell, _, amount, client)| {
-                        b.push_bind(*cell).push_bind(client.as_str()).push_bind(*amount);
-                    });
-                    q.push(
-                        " ON CONFLICT (cell_id, client) \
-                         DO UPDATE SET amount_cents = client_year_amounts.amount_cents + excluded.amount_cents",
-                    );
-                    q.build().execute(&mut **t).await?;
-                }
-            }
-            // MERGE joins a whole file's clients at once (a hash join when most of a cell's
-            // clients come again, as each month's file brings them); ON CONFLICT probed the index
-            // once per row and took about twice as long. MERGE does not wait for a concurrent
-            // insert of the same key as ON CONFLICT does: the region's turn (`take_region_turn`)
-            // keeps two imports of one region from writing these rows at the same time.
-            Tx::Postgres(t) => {
-                let t = t.conn().await?;
-                for chunk in rows.chunks(250_000) {
-                    sqlx::query(
-                        "MERGE INTO client_year_amounts a \
-                         USING UNNEST($1::bigint[], $2::text[], $3::bigint[]) AS d (cell_id, client, amount_cents) \
-                         ON a.cell_id = d.cell_id AND a.client = d.client \
-                         WHEN MATCHED THEN UPDATE SET amount_cents = a.amount_cents + d.amount_cents \
-                         WHEN NOT MATCHED THEN INSERT (cell_id, client, amount_cents) \
-                         VALUES (d.cell_id, d.client, d.amount_cents)",
-                    )
-                    .bind(chunk.iter().map(|r| r.0).collect::<Vec<i64>>())
-                    .bind(chunk.iter().map(|r| r.3.as_str()).collect::<Vec<&str>>())
-                    .bind(chunk.iter().map(|r| r.2).collect::<Vec<i64>>())
-                    .execute(&mut *t)
-                    .await?;
-                }
+        let mut deltas: Vec<super::counts::CellDelta> = Vec::with_capacity(cells.len());
+        for row in rows {
+            match deltas.last_mut() {
+                Some(d) if d.id == cell_ids[row.0] => d.clients.push((row.1, row.2)),
+                _ => deltas.push(super::counts::CellDelta { id: cell_ids[row.0], clients: vec![(row.1, row.2)] }),
             }
         }
+        super::counts::add_client_money(tx, region_id, &touched, deltas).await?;
         for chunk in above.chunks(500) {
             on_tx!(tx, |conn| {
                 let mut q = sqlx::QueryBuilder::new(
@@ -2321,7 +2287,6 @@ impl ImportState {
                 q.build().execute(&mut *conn).await?;
             });
         }
-        super::counts::refresh_client_counts(tx, region_id, &touched).await?;
         let members = std::mem::take(&mut self.assignment_members);
         super::counts::refresh_assignment_months(tx, region_id, &members).await?;
         let totals: Vec<(i64, i64)> = std::mem::take(&mut self.claim_totals).into_iter().collect();

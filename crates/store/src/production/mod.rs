@@ -1,6 +1,7 @@
 //! Production data: imports with their reports and quarantine, assignments, starts and stops,
 //! claims and their lines, and the spend aggregates the views read.
 
+mod client_money;
 mod copy;
 mod counts;
 mod facts;
@@ -12,5 +13,5 @@ pub mod views;
 
 pub use import::{ImportCounts, ImportProgress, ImportRequest, ImportSession, ImportSource, PreparedImport};
 pub use quarantine::ReprocessOutcome;
-pub use spend::{ClientCell, Dimension, SpendCell, SpendFilter};
+pub use spend::{ClientCell, ClientMoney, Dimension, SpendCell, SpendFilter};
 pub use views::{AssignmentRow, ClaimLineRow, ClientRowFilter, ImportRow, ProblemRow};

@@ -1,7 +1,9 @@
-//! The aggregates the spend views read: from `spend_months` and `client_years`, which the
-//! importer keeps up to date, so a view never scans claim lines.
+//! The aggregates the spend views read: from `spend_months` and the money per client packed per
+//! group in `client_cells`, which the importer keeps up to date, so a view never scans claim lines.
 
-use crate::{on_pool, Result, Store};
+use super::client_money;
+use crate::{on_pool, Result, Store, StoreError};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 /// What a spend view groups by.
@@ -77,7 +79,23 @@ pub struct SpendCell {
     pub lines: i64,
 }
 
-/// Clients and money per group for a year (from `client_years`).
+/// One client's money in a year with one provider for one product category.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClientMoney {
+    pub law: String,
+    pub municipality_code: String,
+    pub provider_id: i64,
+    pub category: String,
+    /// The pseudonym.
+    pub client: String,
+    pub amount_cents: i64,
+}
+
+fn damaged(e: client_money::Damaged) -> StoreError {
+    StoreError::Damaged(format!("geld per cliënt: {}", e.0))
+}
+
+/// Clients and money per group for a year (from the packed money per client).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct ClientCell {
     pub key: String,
@@ -191,44 +209,75 @@ impl Store {
                 .await?));
             }
         }
-        let key = match by {
-            "gemeente" => "municipality_code",
-            "aanbieder" => "CAST(provider_id AS TEXT)",
-            _ => "CAST(provider_id AS TEXT) || ' ' || category",
-        };
-        let sql = format!(
-            "SELECT {key} AS key, COUNT(DISTINCT client) AS clients, CAST(SUM(amount_cents) AS BIGINT) AS amount_cents \
-             FROM client_years WHERE region_id = $1 AND year = $2 AND ($3 = '' OR law = $3) \
-             AND ($4 = '' OR municipality_code = $4) AND ($5 = 0 OR provider_id = $5) GROUP BY {key} ORDER BY {key}"
-        );
-        on_pool!(self, |pool| Ok(sqlx::query_as::<_, ClientCell>(&sql)
-            .bind(region_id)
-            .bind(filter.year)
-            .bind(filter.law.clone().unwrap_or_default())
-            .bind(filter.municipality.clone().unwrap_or_default())
-            .bind(filter.provider_id.unwrap_or(0))
-            .fetch_all(pool)
-            .await?))
+        let cells: Vec<(String, i64, String, Vec<u8>)> = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT municipality_code, provider_id, category, clients FROM client_cells \
+             WHERE region_id = $1 AND year = $2 AND ($3 = '' OR law = $3) AND ($4 = '' OR municipality_code = $4) \
+             AND ($5 = 0 OR provider_id = $5) AND client_count > 0",
+        )
+        .bind(region_id)
+        .bind(filter.year)
+        .bind(filter.law.clone().unwrap_or_default())
+        .bind(filter.municipality.clone().unwrap_or_default())
+        .bind(filter.provider_id.unwrap_or(0))
+        .fetch_all(pool)
+        .await)?;
+        let mut groups: std::collections::BTreeMap<String, Vec<&[u8]>> = std::collections::BTreeMap::new();
+        for (member, provider_id, category, packed) in &cells {
+            let key = match by {
+                "gemeente" => member.clone(),
+                "aanbieder" => provider_id.to_string(),
+                _ => format!("{provider_id} {category}"),
+            };
+            groups.entry(key).or_default().push(packed);
+        }
+        groups
+            .into_iter()
+            .map(|(key, values)| {
+                let (clients, amount_cents) = client_money::distinct(values).map_err(damaged)?;
+                Ok(ClientCell { key, clients, amount_cents })
+            })
+            .collect()
+    }
+
+    /// Every client's money in a year: per law, member, provider and product category, the
+    /// pseudonym and the cents, in that order.
+    pub async fn client_money(&self, region_id: i64, year: i32) -> Result<Vec<ClientMoney>> {
+        let cells: Vec<(String, String, i64, String, Vec<u8>)> = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT law, municipality_code, provider_id, category, clients FROM client_cells \
+             WHERE region_id = $1 AND year = $2 ORDER BY law, municipality_code, provider_id, category",
+        )
+        .bind(region_id)
+        .bind(year)
+        .fetch_all(pool)
+        .await)?;
+        let mut out = Vec::new();
+        for (law, member, provider_id, category, packed) in cells {
+            for (client, amount_cents) in client_money::entries(&packed).map_err(damaged)? {
+                out.push(ClientMoney {
+                    law: law.clone(),
+                    municipality_code: member.clone(),
+                    provider_id,
+                    category: category.clone(),
+                    client: format!("{client:032x}"),
+                    amount_cents,
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// Each member's cost per product category in a year: (GM code, category, cents).
     pub async fn category_costs(&self, region_id: i64, year: i32, law: &str) -> Result<Vec<(String, String, i64)>> {
-        // Grouped in the order of the primary key (member, provider, category) the database
-        // adds up without sorting; the providers are added up here.
-        let rows: Vec<(String, String, i64)> = on_pool!(self, |pool| sqlx::query_as(
-            "SELECT municipality_code, category, CAST(SUM(amount_cents) AS BIGINT) FROM client_years \
-             WHERE region_id = $1 AND law = $2 AND year = $3 GROUP BY municipality_code, provider_id, category",
+        Ok(on_pool!(self, |pool| sqlx::query_as(
+            "SELECT municipality_code, category, CAST(SUM(amount_cents) AS BIGINT) FROM client_cells \
+             WHERE region_id = $1 AND law = $2 AND year = $3 AND client_count > 0 \
+             GROUP BY municipality_code, category ORDER BY municipality_code, category",
         )
         .bind(region_id)
         .bind(law)
         .bind(year)
         .fetch_all(pool)
-        .await)?;
-        let mut sums: std::collections::BTreeMap<(String, String), i64> = std::collections::BTreeMap::new();
-        for (gm, category, cents) in rows {
-            *sums.entry((gm, category)).or_default() += cents;
-        }
-        Ok(sums.into_iter().map(|((gm, category), cents)| (gm, category, cents)).collect())
+        .await)?)
     }
 
     /// The clients whose cost in a year over some product categories (or over all others, with
@@ -245,10 +294,9 @@ impl Store {
         if categories.is_empty() && !except {
             return Ok(Vec::new());
         }
-        on_pool!(self, |pool| {
-            let mut q = sqlx::QueryBuilder::new(
-                "SELECT municipality_code, CAST(SUM(amount_cents) AS BIGINT) FROM client_years WHERE region_id = ",
-            );
+        let cells: Vec<(String, Vec<u8>)> = on_pool!(self, |pool| {
+            let mut q =
+                sqlx::QueryBuilder::new("SELECT municipality_code, clients FROM client_cells WHERE region_id = ");
             q.push_bind(region_id).push(" AND law = ").push_bind(law).push(" AND year = ").push_bind(year);
             if !categories.is_empty() {
                 q.push(if except { " AND category NOT IN (" } else { " AND category IN (" });
@@ -258,9 +306,24 @@ impl Store {
                 }
                 q.push(")");
             }
-            q.push(" GROUP BY municipality_code, client HAVING SUM(amount_cents) > ").push_bind(above_cents);
-            Ok(q.build_query_as().fetch_all(pool).await?)
-        })
+            q.push(" ORDER BY municipality_code");
+            q.build_query_as().fetch_all(pool).await?
+        });
+        // A client's cost over the member's groups (providers and categories), then the threshold.
+        let mut above = Vec::new();
+        for member_cells in cells.chunk_by(|a, b| a.0 == b.0) {
+            let mut per_client: FxHashMap<u128, i64> = FxHashMap::default();
+            for (_, packed) in member_cells {
+                for (client, cents) in client_money::entries(packed).map_err(damaged)? {
+                    let sum = per_client.entry(client).or_default();
+                    *sum = sum.saturating_add(cents);
+                }
+            }
+            let mut costs: Vec<(u128, i64)> = per_client.into_iter().filter(|(_, c)| *c > above_cents).collect();
+            costs.sort_unstable();
+            above.extend(costs.into_iter().map(|(_, cents)| (member_cells[0].0.clone(), cents)));
+        }
+        Ok(above)
     }
 
     /// The cost table of an agreement's pools in a year from the imported production; `None`
