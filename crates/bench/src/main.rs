@@ -40,7 +40,13 @@ enum Command {
         mib: u64,
     },
     /// Read and check a claim message on one thread; print lines/s and the peak memory.
-    Parse { file: PathBuf },
+    Parse {
+        file: PathBuf,
+        /// Read the file into memory first and parse it there (as an upload or a file of a
+        /// batch read ahead is), instead of streaming it.
+        #[arg(long)]
+        in_memory: bool,
+    },
     /// Set up a region, generate a year of production, import it and time the spend views.
     Region(RegionArgs),
     /// Exact Shapley values and the core check for a region's cost game, against the textbook
@@ -162,23 +168,30 @@ async fn main() -> anyhow::Result<()> {
                 started.elapsed().as_secs_f64()
             );
         }
-        Command::Parse { file } => {
+        Command::Parse { file, in_memory } => {
             let key = Pseudonymiser::new(&[7; 32]).map_err(anyhow::Error::msg)?;
-            let input = std::io::BufReader::with_capacity(256 * 1024, std::fs::File::open(&file)?);
             let size = std::fs::metadata(&file)?.len();
-            let started = Instant::now();
             let mut lines = 0u64;
-            let summary = xml::read(input, &key, |record, _| {
+            let count = |record: Record, _| {
                 if matches!(record, Record::ClaimLine(_)) {
                     lines += 1;
                 }
-            });
-            let elapsed = started.elapsed();
+            };
+            let (summary, elapsed) = if in_memory {
+                let bytes = std::fs::read(&file)?;
+                let started = Instant::now();
+                (xml::read_bytes(&bytes, &key, count), started.elapsed())
+            } else {
+                let input = std::io::BufReader::with_capacity(256 * 1024, std::fs::File::open(&file)?);
+                let started = Instant::now();
+                (xml::read(input, &key, count), started.elapsed())
+            };
             if !summary.is_clean() {
                 bail!("het bestand is niet schoon: {:?}", summary.file_problems.first());
             }
             println!(
-                "parse: {lines} declaratieregels, {:.0} MiB in {:.2} s: {} regels/s, {:.0} MiB/s, piekgeheugen {:.0} MiB",
+                "parse{}: {lines} declaratieregels, {:.0} MiB in {:.2} s: {} regels/s, {:.0} MiB/s, piekgeheugen {:.0} MiB",
+                if in_memory { " (in het geheugen)" } else { "" },
                 size as f64 / 1048576.0,
                 elapsed.as_secs_f64(),
                 rate(lines, elapsed),

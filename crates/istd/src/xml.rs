@@ -11,11 +11,21 @@ use crate::rules::{self, Break};
 use quick_xml::events::Event;
 use quick_xml::Reader;
 use std::io::BufRead;
-use time::macros::format_description;
 use time::Date;
 
+/// A date as the XSD writes it: `JJJJ-MM-DD`, nothing more (a time zone is refused). Read by
+/// hand: the general parser of `time` took a tenth of reading a claim line.
 fn parse_date(s: &str) -> Option<Date> {
-    Date::parse(s.trim(), format_description!("[year]-[month]-[day]")).ok()
+    let b = s.trim().as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let number =
+        |digits: &[u8]| digits.iter().try_fold(0u16, |n, d| d.is_ascii_digit().then(|| n * 10 + u16::from(d - b'0')));
+    let year = i32::from(number(&b[..4])?);
+    let month = time::Month::try_from(u8::try_from(number(&b[5..7])?).ok()?).ok()?;
+    let day = u8::try_from(number(&b[8..])?).ok()?;
+    Date::from_calendar_date(year, month, day).ok()
 }
 
 /// The fields of the record being read, keyed by `Parent/Name` of their element. The values
@@ -234,6 +244,14 @@ impl<'p, F: FnMut(Record, Position)> State<'p, F> {
         });
     }
 
+    /// Runs `build` on the record's fields, then gives them back, so their buffers are reused
+    /// by the next record instead of allocated anew.
+    fn with_fields(&mut self, build: fn(&mut Self, &Fields)) {
+        let f = std::mem::take(&mut self.fields);
+        build(self, &f);
+        self.fields = f;
+    }
+
     fn emit(&mut self, record: Record, at: Position) {
         self.summary.records += 1;
         (self.sink)(record, at);
@@ -313,7 +331,10 @@ impl<'p, F: FnMut(Record, Position)> State<'p, F> {
     }
 
     fn finish_assignment(&mut self) {
-        let f = std::mem::take(&mut self.fields);
+        self.with_fields(Self::finish_assignment_from);
+    }
+
+    fn finish_assignment_from(&mut self, f: &Fields) {
         let at = f.start;
         let Some(client) = self.client_or_skip(at, "ToegewezenProduct") else { return };
         let mut problems = Vec::new();
@@ -363,6 +384,11 @@ impl<'p, F: FnMut(Record, Position)> State<'p, F> {
 
     fn finish_event(&mut self, stop: bool) {
         let f = std::mem::take(&mut self.fields);
+        self.finish_event_from(&f, stop);
+        self.fields = f;
+    }
+
+    fn finish_event_from(&mut self, f: &Fields, stop: bool) {
         let at = f.start;
         let element = if stop { "StopProduct" } else { "StartProduct" };
         let Some(client) = self.client_or_skip(at, element) else { return };
@@ -430,7 +456,10 @@ impl<'p, F: FnMut(Record, Position)> State<'p, F> {
     }
 
     fn finish_line(&mut self) {
-        let f = std::mem::take(&mut self.fields);
+        self.with_fields(Self::finish_line_from);
+    }
+
+    fn finish_line_from(&mut self, f: &Fields) {
         let at = f.start;
         // The total counts every line as submitted, also those of clients with an invalid BSN.
         let mut sign_check = Vec::new();
@@ -512,7 +541,10 @@ impl<'p, F: FnMut(Record, Position)> State<'p, F> {
     }
 
     fn finish_rejected_line(&mut self) {
-        let f = std::mem::take(&mut self.fields);
+        self.with_fields(Self::finish_rejected_line_from);
+    }
+
+    fn finish_rejected_line_from(&mut self, f: &Fields) {
         let at = f.start;
         let Some(client) = self.client_or_skip(at, "Prestatie") else { return };
         let mut problems = Vec::new();
@@ -562,9 +594,68 @@ fn identify(namespace: &str) -> Result<(Standard, MessageKind), String> {
 }
 
 /// Reads one message, handing every good record to `sink` and collecting the problems.
+/// Where the events come from: a stream read through a buffer, or bytes already in memory,
+/// whose events borrow from them without a copy.
+trait Events {
+    fn next_event(&mut self) -> quick_xml::Result<Event<'_>>;
+    fn position(&self) -> u64;
+    fn error_position(&self) -> u64;
+}
+
+struct Streamed<R> {
+    reader: Reader<R>,
+    buf: Vec<u8>,
+}
+
+impl<R: BufRead> Events for Streamed<R> {
+    fn next_event(&mut self) -> quick_xml::Result<Event<'_>> {
+        self.buf.clear();
+        self.reader.read_event_into(&mut self.buf)
+    }
+    fn position(&self) -> u64 {
+        self.reader.buffer_position()
+    }
+    fn error_position(&self) -> u64 {
+        self.reader.error_position()
+    }
+}
+
+struct InMemory<'a> {
+    reader: Reader<&'a [u8]>,
+}
+
+impl Events for InMemory<'_> {
+    fn next_event(&mut self) -> quick_xml::Result<Event<'_>> {
+        self.reader.read_event()
+    }
+    fn position(&self) -> u64 {
+        self.reader.buffer_position()
+    }
+    fn error_position(&self) -> u64 {
+        self.reader.error_position()
+    }
+}
+
+/// Reads a message from a stream, in constant memory.
 pub fn read<R: BufRead>(input: R, pseudonymiser: &Pseudonymiser, sink: impl FnMut(Record, Position)) -> ReadSummary {
     let mut reader = Reader::from_reader(input);
     reader.config_mut().trim_text(false);
+    read_events(Streamed { reader, buf: Vec::new() }, pseudonymiser, sink)
+}
+
+/// Reads a message held in memory (an upload, a file read whole): the same records and
+/// problems as [`read`], without copying each element out of the input first.
+pub fn read_bytes(input: &[u8], pseudonymiser: &Pseudonymiser, sink: impl FnMut(Record, Position)) -> ReadSummary {
+    let mut reader = Reader::from_reader(input);
+    reader.config_mut().trim_text(false);
+    read_events(InMemory { reader }, pseudonymiser, sink)
+}
+
+fn read_events(
+    mut reader: impl Events,
+    pseudonymiser: &Pseudonymiser,
+    sink: impl FnMut(Record, Position),
+) -> ReadSummary {
     let mut state = State {
         pseudonymiser,
         sink,
@@ -579,7 +670,6 @@ pub fn read<R: BufRead>(input: R, pseudonymiser: &Pseudonymiser, sink: impl FnMu
         lines_total: 0,
         claim: None,
     };
-    let mut buf = Vec::new();
     // The open elements' local names, one after another in `names`, each starting at its
     // offset in `stack`.
     let mut names: Vec<u8> = Vec::new();
@@ -588,9 +678,9 @@ pub fn read<R: BufRead>(input: R, pseudonymiser: &Pseudonymiser, sink: impl FnMu
     let mut line: u64 = 1;
     let mut kind: Option<(Standard, MessageKind)> = None;
     loop {
-        let offset = reader.buffer_position();
+        let offset = reader.position();
         let at = Position { offset, line: Some(line) };
-        let event = match reader.read_event_into(&mut buf) {
+        let event = match reader.next_event() {
             Ok(e) => e,
             Err(e) => {
                 let at = Position { offset: reader.error_position(), line: Some(line) };
@@ -744,9 +834,13 @@ pub fn read<R: BufRead>(input: R, pseudonymiser: &Pseudonymiser, sink: impl FnMu
                 }
             }
             Event::Text(t) => {
-                let content = t.xml10_content();
-                line += content.bytes().filter(|b| *b == b'\n').count() as u64;
-                text.push_str(&content);
+                let raw: &str = &t;
+                line += line_breaks(raw.as_bytes());
+                // Indentation between elements: every value is trimmed, so whitespace alone
+                // reads as nothing, and needs no line endings normalised.
+                if !raw.bytes().all(|b| b.is_ascii_whitespace()) {
+                    text.push_str(&t.xml10_content());
+                }
             }
             Event::GeneralRef(r) => {
                 let resolved = match r.resolve_char_ref() {
@@ -795,7 +889,6 @@ pub fn read<R: BufRead>(input: R, pseudonymiser: &Pseudonymiser, sink: impl FnMu
             }
             Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
         }
-        buf.clear();
     }
     if kind.is_some() && state.summary.file_problems.is_empty() && state.header.is_none() {
         state.file_problem(
@@ -810,6 +903,12 @@ pub fn read<R: BufRead>(input: R, pseudonymiser: &Pseudonymiser, sink: impl FnMu
 
 fn bytecount(bytes: &[u8]) -> u64 {
     bytes.iter().filter(|b| **b == b'\n').count() as u64
+}
+
+/// Line breaks in text as XML counts them: LF, CR LF and a CR alone.
+fn line_breaks(bytes: &[u8]) -> u64 {
+    let lone_cr = bytes.iter().enumerate().filter(|&(i, b)| *b == b'\r' && bytes.get(i + 1) != Some(&b'\n')).count();
+    bytecount(bytes) + lone_cr as u64
 }
 
 /// The namespace URI of the root element's prefix.
@@ -827,4 +926,28 @@ fn root_namespace(e: &quick_xml::events::BytesStart) -> Result<String, String> {
         }
     }
     Err("Het rootelement heeft geen namespace; een iJw/iWmo-bericht heeft die wel.".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn dates_are_read_as_the_schema_writes_them() {
+        assert_eq!(parse_date(" 2026-04-01 "), Some(date!(2026 - 04 - 01)));
+        assert_eq!(parse_date("2024-02-29"), Some(date!(2024 - 02 - 29)));
+        for wrong in
+            ["2025-02-29", "2026-4-01", "2026-04-01Z", "2026/04/01", "2026-13-01", "20a6-04-01", "", "2026-04-0\u{661}"]
+        {
+            assert_eq!(parse_date(wrong), None, "{wrong}");
+        }
+    }
+
+    #[test]
+    fn line_breaks_count_every_convention() {
+        assert_eq!(line_breaks(b"a\nb\r\nc\rd"), 3);
+        assert_eq!(line_breaks(b"\r"), 1);
+        assert_eq!(line_breaks(b"no breaks"), 0);
+    }
 }
