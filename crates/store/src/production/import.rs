@@ -351,29 +351,27 @@ fn start_reading(
             let summary = samenspel_istd::ReadSummary { file_problems: vec![io_problem(e)], ..Default::default() };
             (summary, None)
         };
-        let input = match source.open() {
-            Ok(input) => input,
-            Err(e) => return io_failure(&e),
-        };
-        let (input, known_sha): (Box<dyn Read + Send>, Option<String>) = match &fingerprinting {
-            Fingerprinting::Whole(published) => {
+        // An upload, or a file of a batch read ahead, is in memory whole: its fingerprint is
+        // taken first, and an XML message is parsed there without copying.
+        let in_memory: Option<(Arc<Vec<u8>>, Option<String>)> = match (&source, &fingerprinting) {
+            (_, Fingerprinting::Whole(published)) => {
                 let mut bytes = Vec::new();
-                if let Err(e) = { input }.read_to_end(&mut bytes) {
+                if let Err(e) = source.open().and_then(|mut input| input.read_to_end(&mut bytes)) {
                     return io_failure(&e);
                 }
                 let sha = hex::encode(Sha256::digest(&bytes));
                 published.set((sha.clone(), bytes.len() as u64)).ok();
-                (Box::new(std::io::Cursor::new(bytes)), Some(sha))
+                Some((Arc::new(bytes), Some(sha)))
             }
-            _ => (input, None),
+            (ImportSource::Bytes(bytes), Fingerprinting::Streamed) => {
+                Some((bytes.clone(), Some(hex::encode(Sha256::digest(bytes.as_slice())))))
+            }
+            (ImportSource::Bytes(bytes), Fingerprinting::No) => Some((bytes.clone(), None)),
+            (ImportSource::File(_), _) => None,
         };
-        let fingerprint = matches!(fingerprinting, Fingerprinting::Streamed);
-        let hasher = fingerprint.then(Sha256::new);
         // Set when the importer stopped listening (it failed, or a reading ahead was not used):
         // the input then ends at once, and nothing more is parsed or kept.
         let stopped = Arc::new(AtomicBool::new(false));
-        let counting = Counting { inner: input, progress, hasher, stopped: stopped.clone() };
-        let mut input = BufReader::with_capacity(256 * 1024, counting);
         let mut batch = Vec::with_capacity(BATCH);
         let mut sink = |record: Record, at: Position| {
             if stopped.load(Ordering::Relaxed) {
@@ -386,6 +384,30 @@ fn start_reading(
                 stopped.store(true, Ordering::Relaxed);
             }
         };
+        if let (Some((bytes, sha)), Format::Xml) = (&in_memory, format) {
+            // Progress follows the records handed on; a stopped reading parses on to the end
+            // of bytes already in memory, but keeps nothing.
+            let summary = xml::read_bytes(bytes, &key, |record, at| {
+                progress.bytes_read.store(at.offset, Ordering::Relaxed);
+                sink(record, at);
+            });
+            progress.bytes_read.store(bytes.len() as u64, Ordering::Relaxed);
+            if !stopped.load(Ordering::Relaxed) && !batch.is_empty() {
+                let _ = sender.blocking_send(batch);
+            }
+            return (summary, sha.clone());
+        }
+        let (input, known_sha): (Box<dyn Read + Send>, Option<String>) = match in_memory {
+            Some((bytes, sha)) => (Box::new(std::io::Cursor::new(SharedBytes(bytes))), sha),
+            None => match source.open() {
+                Ok(input) => (input, None),
+                Err(e) => return io_failure(&e),
+            },
+        };
+        let fingerprint = known_sha.is_none() && matches!(fingerprinting, Fingerprinting::Streamed);
+        let hasher = fingerprint.then(Sha256::new);
+        let counting = Counting { inner: input, progress, hasher, stopped: stopped.clone() };
+        let mut input = BufReader::with_capacity(256 * 1024, counting);
         let summary = match format {
             Format::Xml => xml::read(&mut input, &key, &mut sink),
             Format::Csv => csv_format::read(&mut input, &key, &mut sink),
@@ -1074,31 +1096,108 @@ fn law(standard: Standard) -> &'static str {
 }
 
 /// A claim line as a row of PostgreSQL's binary COPY format, in the order of `LINE_COLUMNS`.
-fn copy_row(copy: &mut BinaryCopy, region_id: i64, p: &PendingLine) {
+/// One value of a claim line as stored, in the order of [`LINE_COLUMNS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LineValue<'a> {
+    Int8(Option<i64>),
+    Int4(i32),
+    Text(Option<&'a str>),
+    Date(Date),
+    Bool(bool),
+}
+
+const LINE_VALUES: usize = 22;
+
+/// A line's values, in the order of [`LINE_COLUMNS`]: the one description both databases'
+/// writers follow.
+fn line_values(region_id: i64, p: &PendingLine) -> [LineValue<'_>; LINE_VALUES] {
+    use LineValue::*;
     let l = &p.line;
-    copy.row(22)
-        .int8(region_id)
-        .int8(p.import_id)
-        .int8(p.claim_id)
-        .text(law(p.ctx.standard))
-        .text(&p.gm)
-        .int8(p.provider_id)
-        .text(&l.client.0)
-        .text(&l.reference)
-        .opt_text(l.previous_reference.as_deref())
-        .int8(l.assignment_number)
-        .text(&l.category)
-        .opt_text(l.code.as_deref())
-        .opt_int8(p.lot_id)
-        .date(l.period_start)
-        .date(l.period_end)
-        .int4(month_of(l.period_start))
-        .int8(l.volume)
-        .text(&l.unit)
-        .opt_int8(l.tariff_cents)
-        .int8(l.amount_cents)
-        .opt_int8(p.contract_tariff)
-        .bool(false);
+    [
+        Int8(Some(region_id)),
+        Int8(Some(p.import_id)),
+        Int8(Some(p.claim_id)),
+        Text(Some(law(p.ctx.standard))),
+        Text(Some(&p.gm)),
+        Int8(Some(p.provider_id)),
+        Text(Some(&l.client.0)),
+        Text(Some(&l.reference)),
+        Text(l.previous_reference.as_deref()),
+        Int8(Some(l.assignment_number)),
+        Text(Some(&l.category)),
+        Text(l.code.as_deref()),
+        Int8(p.lot_id),
+        Date(l.period_start),
+        Date(l.period_end),
+        Int4(month_of(l.period_start)),
+        Int8(Some(l.volume)),
+        Text(Some(&l.unit)),
+        Int8(l.tariff_cents),
+        Int8(Some(l.amount_cents)),
+        Int8(p.contract_tariff),
+        Bool(false),
+    ]
+}
+
+fn copy_row(copy: &mut BinaryCopy, region_id: i64, p: &PendingLine) {
+    let row = copy.row(LINE_VALUES as u16);
+    for value in line_values(region_id, p) {
+        match value {
+            LineValue::Int8(v) => row.opt_int8(v),
+            LineValue::Int4(v) => row.int4(v),
+            LineValue::Text(v) => row.opt_text(v),
+            LineValue::Date(d) => row.date(d),
+            LineValue::Bool(b) => row.bool(b),
+        };
+    }
+}
+
+type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
+fn bind_line_value<'q>(q: SqliteQuery<'q>, value: LineValue<'q>) -> SqliteQuery<'q> {
+    match value {
+        LineValue::Int8(v) => q.bind(v),
+        LineValue::Int4(v) => q.bind(v),
+        LineValue::Text(v) => q.bind(v),
+        LineValue::Date(d) => q.bind(d),
+        LineValue::Bool(b) => q.bind(b),
+    }
+}
+
+/// The SQLite statement inserting `rows` lines of which the columns in `constant` (a bit per
+/// column) hold one value for all: those are bound once, in a one-row table `c` joined to the
+/// rows' own values, instead of once a row. The lines of a claim share most of their columns,
+/// and binding each value was the larger part of SQLite's work per line. Parameters are all
+/// anonymous (`?`): SQLite looks numbered ones up by a linear search, for every one bound.
+fn sqlite_insert_sql(constant: u32, rows: usize) -> String {
+    let is_constant = |column: usize| constant & (1 << column) != 0;
+    let varying = (0..LINE_VALUES).filter(|&c| !is_constant(c)).count();
+    let mut varying_seen = 0;
+    let columns: Vec<String> = (0..LINE_VALUES)
+        .map(|c| {
+            if is_constant(c) {
+                format!("c.k{c}")
+            } else {
+                varying_seen += 1;
+                format!("v.column{varying_seen}")
+            }
+        })
+        .collect();
+    let shared: Vec<String> = (0..LINE_VALUES).filter(|&c| is_constant(c)).map(|c| format!("? AS k{c}")).collect();
+    let mut sql = format!("INSERT INTO claim_lines ({LINE_COLUMNS}) SELECT {} FROM ", columns.join(", "));
+    if !shared.is_empty() {
+        sql.push_str(&format!("(SELECT {}) AS c", shared.join(", ")));
+    }
+    if varying > 0 {
+        if !shared.is_empty() {
+            sql.push_str(" CROSS JOIN ");
+        }
+        let row = format!("({})", vec!["?"; varying].join(", "));
+        sql.push_str(&format!("(VALUES {}) AS v", vec![row.as_str(); rows].join(", ")));
+    }
+    // SQLite needs a WHERE before ON CONFLICT to tell the upsert from a join condition.
+    sql.push_str(" WHERE true ON CONFLICT DO NOTHING");
+    sql
 }
 
 /// A unique index refused a row: on an optimistic import, a line that was stored before.
@@ -1144,6 +1243,8 @@ pub(crate) struct ImportState {
     pub(crate) optimistic: bool,
     /// Whether a COPY of this import's lines has been sent.
     copying: bool,
+    /// SQLite's insert statements for claim lines by (constant columns, rows), made once.
+    sqlite_inserts: FxHashMap<(u32, usize), String>,
     pub(crate) counts: ImportCounts,
     /// Per import, records accepted (for re-processing).
     pub(crate) accepted_per_import: HashMap<i64, i64>,
@@ -1179,6 +1280,7 @@ impl ImportState {
             unwritten_from: 0,
             optimistic: false,
             copying: false,
+            sqlite_inserts: FxHashMap::default(),
             counts: ImportCounts::default(),
             accepted_per_import: HashMap::new(),
             quarantined_keys: HashSet::new(),
@@ -1733,34 +1835,24 @@ impl ImportState {
                     let conn = &mut **t;
                     let before: Option<i64> =
                         sqlx::query_scalar("SELECT MAX(id) FROM claim_lines").fetch_one(&mut *conn).await?;
-                    let mut q = sqlx::QueryBuilder::new(format!("INSERT INTO claim_lines ({LINE_COLUMNS}) "));
-                    q.push_values(chunk, |mut b, p| {
-                        let l = &p.line;
-                        b.push_bind(region_id)
-                            .push_bind(p.import_id)
-                            .push_bind(p.claim_id)
-                            .push_bind(law(p.ctx.standard))
-                            .push_bind(&*p.gm)
-                            .push_bind(p.provider_id)
-                            .push_bind(l.client.0.as_str())
-                            .push_bind(l.reference.as_str())
-                            .push_bind(l.previous_reference.as_deref())
-                            .push_bind(l.assignment_number)
-                            .push_bind(l.category.as_str())
-                            .push_bind(l.code.as_deref())
-                            .push_bind(p.lot_id)
-                            .push_bind(l.period_start)
-                            .push_bind(l.period_end)
-                            .push_bind(month_of(l.period_start))
-                            .push_bind(l.volume)
-                            .push_bind(l.unit.as_str())
-                            .push_bind(l.tariff_cents)
-                            .push_bind(l.amount_cents)
-                            .push_bind(p.contract_tariff)
-                            .push_bind(false);
-                    });
-                    q.push(" ON CONFLICT DO NOTHING");
-                    let affected = q.build().execute(&mut *conn).await?.rows_affected();
+                    let rows: Vec<[LineValue; LINE_VALUES]> = chunk.iter().map(|p| line_values(region_id, p)).collect();
+                    let constant = (0..LINE_VALUES)
+                        .filter(|&c| rows.iter().all(|r| r[c] == rows[0][c]))
+                        .fold(0u32, |mask, c| mask | 1 << c);
+                    let sql = self
+                        .sqlite_inserts
+                        .entry((constant, rows.len()))
+                        .or_insert_with(|| sqlite_insert_sql(constant, rows.len()));
+                    let mut q = sqlx::query(sql.as_str());
+                    for column in (0..LINE_VALUES).filter(|c| constant & (1 << c) != 0) {
+                        q = bind_line_value(q, rows[0][column]);
+                    }
+                    for row in &rows {
+                        for column in (0..LINE_VALUES).filter(|c| constant & (1 << c) == 0) {
+                            q = bind_line_value(q, row[column]);
+                        }
+                    }
+                    let affected = q.execute(&mut *conn).await?.rows_affected();
                     if affected == chunk.len() as u64 {
                         None
                     } else {
@@ -2306,5 +2398,23 @@ impl ImportState {
             })?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constant_columns_are_bound_once_and_the_rest_per_row() {
+        let sql = sqlite_insert_sql(0b101, 2);
+        assert!(sql.contains(" SELECT c.k0, v.column1, c.k2, v.column2, "), "{sql}");
+        assert!(sql.contains(" FROM (SELECT ? AS k0, ? AS k2) AS c CROSS JOIN (VALUES ("), "{sql}");
+        assert_eq!(sql.matches('?').count(), 2 + 2 * (LINE_VALUES - 2));
+        assert!(sql.ends_with(" WHERE true ON CONFLICT DO NOTHING"));
+        let all = (1u32 << LINE_VALUES) - 1;
+        assert_eq!(sqlite_insert_sql(all, 1).matches('?').count(), LINE_VALUES);
+        assert!(!sqlite_insert_sql(all, 1).contains("VALUES"));
+        assert!(!sqlite_insert_sql(0, 3).contains("AS c"));
     }
 }
