@@ -28,30 +28,140 @@ fn parse_date(s: &str) -> Option<Date> {
     Date::from_calendar_date(year, month, day).ok()
 }
 
-/// The fields of the record being read, keyed by `Parent/Name` of their element. The values
-/// share one buffer, so reading a record does not allocate per element.
-#[derive(Default)]
+/// The fields of a record Samenspel keeps, named as in the problems it reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Key {
+    BerichtCode,
+    BerichtVersie,
+    BerichtSubversie,
+    Afzender,
+    Ontvanger,
+    BerichtIdentificatieIdentificatie,
+    BerichtIdentificatieDagtekening,
+    Bsn,
+    ToewijzingNummer,
+    ProductOfAssignmentCategorie,
+    ProductOfAssignmentCode,
+    Toewijzingsdatum,
+    Toewijzingstijd,
+    Ingangsdatum,
+    Einddatum,
+    RedenWijziging,
+    Budget,
+    OmvangVolume,
+    OmvangEenheid,
+    OmvangFrequentie,
+    Begindatum,
+    RedenBeeindiging,
+    StatusAanlevering,
+    DeclaratieNummer,
+    DeclaratiePeriodeBegindatum,
+    DeclaratiePeriodeEinddatum,
+    DeclaratieDagtekening,
+    TotaalIngediendBedragTotaalBedrag,
+    TotaalIngediendBedragDebetCredit,
+    TotaalToegekendBedragTotaalBedrag,
+    TotaalToegekendBedragDebetCredit,
+    ReferentieNummer,
+    VorigReferentieNummer,
+    ProductCategorie,
+    ProductCode,
+    ProductPeriodeBegindatum,
+    ProductPeriodeEinddatum,
+    GeleverdVolume,
+    Eenheid,
+    ProductTarief,
+    IngediendBedragBedrag,
+    IngediendBedragDebetCredit,
+}
+
+const KEYS: usize = 42;
+
+impl Key {
+    fn name(self) -> &'static str {
+        match self {
+            Key::BerichtCode => "BerichtCode",
+            Key::BerichtVersie => "BerichtVersie",
+            Key::BerichtSubversie => "BerichtSubversie",
+            Key::Afzender => "Afzender",
+            Key::Ontvanger => "Ontvanger",
+            Key::BerichtIdentificatieIdentificatie => "BerichtIdentificatie/Identificatie",
+            Key::BerichtIdentificatieDagtekening => "BerichtIdentificatie/Dagtekening",
+            Key::Bsn => "Bsn",
+            Key::ToewijzingNummer => "ToewijzingNummer",
+            Key::ProductOfAssignmentCategorie => "Product/Categorie",
+            Key::ProductOfAssignmentCode => "Product/Code",
+            Key::Toewijzingsdatum => "Toewijzingsdatum",
+            Key::Toewijzingstijd => "Toewijzingstijd",
+            Key::Ingangsdatum => "Ingangsdatum",
+            Key::Einddatum => "Einddatum",
+            Key::RedenWijziging => "RedenWijziging",
+            Key::Budget => "Budget",
+            Key::OmvangVolume => "Omvang/Volume",
+            Key::OmvangEenheid => "Omvang/Eenheid",
+            Key::OmvangFrequentie => "Omvang/Frequentie",
+            Key::Begindatum => "Begindatum",
+            Key::RedenBeeindiging => "RedenBeeindiging",
+            Key::StatusAanlevering => "StatusAanlevering",
+            Key::DeclaratieNummer => "DeclaratieNummer",
+            Key::DeclaratiePeriodeBegindatum => "DeclaratiePeriode/Begindatum",
+            Key::DeclaratiePeriodeEinddatum => "DeclaratiePeriode/Einddatum",
+            Key::DeclaratieDagtekening => "DeclaratieDagtekening",
+            Key::TotaalIngediendBedragTotaalBedrag => "TotaalIngediendBedrag/TotaalBedrag",
+            Key::TotaalIngediendBedragDebetCredit => "TotaalIngediendBedrag/DebetCredit",
+            Key::TotaalToegekendBedragTotaalBedrag => "TotaalToegekendBedrag/TotaalBedrag",
+            Key::TotaalToegekendBedragDebetCredit => "TotaalToegekendBedrag/DebetCredit",
+            Key::ReferentieNummer => "ReferentieNummer",
+            Key::VorigReferentieNummer => "VorigReferentieNummer",
+            Key::ProductCategorie => "ProductCategorie",
+            Key::ProductCode => "ProductCode",
+            Key::ProductPeriodeBegindatum => "ProductPeriode/Begindatum",
+            Key::ProductPeriodeEinddatum => "ProductPeriode/Einddatum",
+            Key::GeleverdVolume => "GeleverdVolume",
+            Key::Eenheid => "Eenheid",
+            Key::ProductTarief => "ProductTarief",
+            Key::IngediendBedragBedrag => "IngediendBedrag/Bedrag",
+            Key::IngediendBedragDebetCredit => "IngediendBedrag/DebetCredit",
+        }
+    }
+}
+
+/// The fields of the record being read, by key. The values share one buffer, so reading a
+/// record does not allocate per element; a field given twice keeps its first value.
 struct Fields {
     arena: String,
-    values: Vec<(&'static str, std::ops::Range<usize>)>,
+    values: [Option<(u32, u32)>; KEYS],
     return_codes: Vec<String>,
     start: Position,
 }
 
+impl Default for Fields {
+    fn default() -> Fields {
+        Fields { arena: String::new(), values: [None; KEYS], return_codes: Vec::new(), start: Position::default() }
+    }
+}
+
 impl Fields {
-    fn get(&self, key: &str) -> Option<&str> {
-        self.values.iter().find(|(k, _)| *k == key).map(|(_, r)| &self.arena[r.clone()])
+    fn get(&self, key: Key) -> Option<&str> {
+        let (start, end) = self.values[key as usize]?;
+        self.arena.get(start as usize..end as usize)
     }
 
-    fn push(&mut self, key: &'static str, value: &str) {
-        let start = self.arena.len();
-        self.arena.push_str(value);
-        self.values.push((key, start..self.arena.len()));
+    fn push(&mut self, key: Key, value: &str) {
+        let slot = &mut self.values[key as usize];
+        if slot.is_none() {
+            let start = self.arena.len();
+            self.arena.push_str(value);
+            // A record's fields are far below 4 GiB; a larger one is not kept.
+            if let (Ok(start), Ok(end)) = (u32::try_from(start), u32::try_from(self.arena.len())) {
+                *slot = Some((start, end));
+            }
+        }
     }
 
     fn clear(&mut self, start: Position) {
         self.arena.clear();
-        self.values.clear();
+        self.values = [None; KEYS];
         self.return_codes.clear();
         self.start = start;
     }
@@ -68,53 +178,171 @@ enum Scope {
     Answer,
 }
 
+/// The elements the reader acts on, by local name; every other element is `Other`. Each
+/// element's name is recognised once, when it opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Name {
+    Afzender,
+    Bedrag,
+    Begindatum,
+    Bericht,
+    BerichtCode,
+    BerichtIdentificatie,
+    BerichtSubversie,
+    BerichtVersie,
+    Bsn,
+    Budget,
+    Categorie,
+    Client,
+    Code,
+    Dagtekening,
+    DebetCredit,
+    Declaratie,
+    DeclaratieAntwoord,
+    DeclaratieDagtekening,
+    DeclaratieNummer,
+    DeclaratiePeriode,
+    Eenheid,
+    Einddatum,
+    Frequentie,
+    GeleverdVolume,
+    Header,
+    Identificatie,
+    Ingangsdatum,
+    IngediendBedrag,
+    Omvang,
+    Ontvanger,
+    Prestatie,
+    Product,
+    ProductCategorie,
+    ProductCode,
+    ProductPeriode,
+    ProductReferentie,
+    ProductTarief,
+    RedenBeeindiging,
+    RedenWijziging,
+    ReferentieNummer,
+    RetourCode,
+    StartProduct,
+    StatusAanlevering,
+    StopProduct,
+    ToegewezenProduct,
+    ToewijzingNummer,
+    Toewijzingsdatum,
+    Toewijzingstijd,
+    TotaalBedrag,
+    TotaalIngediendBedrag,
+    TotaalToegekendBedrag,
+    Volume,
+    VorigReferentieNummer,
+    Other,
+}
+
+fn name_of(local: &[u8]) -> Name {
+    match local {
+        b"Afzender" => Name::Afzender,
+        b"Bedrag" => Name::Bedrag,
+        b"Begindatum" => Name::Begindatum,
+        b"Bericht" => Name::Bericht,
+        b"BerichtCode" => Name::BerichtCode,
+        b"BerichtIdentificatie" => Name::BerichtIdentificatie,
+        b"BerichtSubversie" => Name::BerichtSubversie,
+        b"BerichtVersie" => Name::BerichtVersie,
+        b"Bsn" => Name::Bsn,
+        b"Budget" => Name::Budget,
+        b"Categorie" => Name::Categorie,
+        b"Client" => Name::Client,
+        b"Code" => Name::Code,
+        b"Dagtekening" => Name::Dagtekening,
+        b"DebetCredit" => Name::DebetCredit,
+        b"Declaratie" => Name::Declaratie,
+        b"DeclaratieAntwoord" => Name::DeclaratieAntwoord,
+        b"DeclaratieDagtekening" => Name::DeclaratieDagtekening,
+        b"DeclaratieNummer" => Name::DeclaratieNummer,
+        b"DeclaratiePeriode" => Name::DeclaratiePeriode,
+        b"Eenheid" => Name::Eenheid,
+        b"Einddatum" => Name::Einddatum,
+        b"Frequentie" => Name::Frequentie,
+        b"GeleverdVolume" => Name::GeleverdVolume,
+        b"Header" => Name::Header,
+        b"Identificatie" => Name::Identificatie,
+        b"Ingangsdatum" => Name::Ingangsdatum,
+        b"IngediendBedrag" => Name::IngediendBedrag,
+        b"Omvang" => Name::Omvang,
+        b"Ontvanger" => Name::Ontvanger,
+        b"Prestatie" => Name::Prestatie,
+        b"Product" => Name::Product,
+        b"ProductCategorie" => Name::ProductCategorie,
+        b"ProductCode" => Name::ProductCode,
+        b"ProductPeriode" => Name::ProductPeriode,
+        b"ProductReferentie" => Name::ProductReferentie,
+        b"ProductTarief" => Name::ProductTarief,
+        b"RedenBeeindiging" => Name::RedenBeeindiging,
+        b"RedenWijziging" => Name::RedenWijziging,
+        b"ReferentieNummer" => Name::ReferentieNummer,
+        b"RetourCode" => Name::RetourCode,
+        b"StartProduct" => Name::StartProduct,
+        b"StatusAanlevering" => Name::StatusAanlevering,
+        b"StopProduct" => Name::StopProduct,
+        b"ToegewezenProduct" => Name::ToegewezenProduct,
+        b"ToewijzingNummer" => Name::ToewijzingNummer,
+        b"Toewijzingsdatum" => Name::Toewijzingsdatum,
+        b"Toewijzingstijd" => Name::Toewijzingstijd,
+        b"TotaalBedrag" => Name::TotaalBedrag,
+        b"TotaalIngediendBedrag" => Name::TotaalIngediendBedrag,
+        b"TotaalToegekendBedrag" => Name::TotaalToegekendBedrag,
+        b"Volume" => Name::Volume,
+        b"VorigReferentieNummer" => Name::VorigReferentieNummer,
+        _ => Name::Other,
+    }
+}
+
 /// The fields Samenspel keeps, by parent and local name.
-fn field_key(parent: &[u8], name: &[u8]) -> Option<&'static str> {
+fn field_key(parent: Name, name: Name) -> Option<Key> {
+    use Name::*;
     Some(match (parent, name) {
-        (b"Header", b"BerichtCode") => "BerichtCode",
-        (b"Header", b"BerichtVersie") => "BerichtVersie",
-        (b"Header", b"BerichtSubversie") => "BerichtSubversie",
-        (b"Header", b"Afzender") => "Afzender",
-        (b"Header", b"Ontvanger") => "Ontvanger",
-        (b"BerichtIdentificatie", b"Identificatie") => "BerichtIdentificatie/Identificatie",
-        (b"BerichtIdentificatie", b"Dagtekening") => "BerichtIdentificatie/Dagtekening",
-        (b"Client", b"Bsn") => "Bsn",
-        (b"ToegewezenProduct" | b"StartProduct" | b"StopProduct" | b"Prestatie", b"ToewijzingNummer") => {
-            "ToewijzingNummer"
-        }
-        (b"Product", b"Categorie") => "Product/Categorie",
-        (b"Product", b"Code") => "Product/Code",
-        (b"ToegewezenProduct", b"Toewijzingsdatum") => "Toewijzingsdatum",
-        (b"ToegewezenProduct", b"Toewijzingstijd") => "Toewijzingstijd",
-        (b"ToegewezenProduct", b"Ingangsdatum") => "Ingangsdatum",
-        (b"ToegewezenProduct" | b"StopProduct", b"Einddatum") => "Einddatum",
-        (b"ToegewezenProduct", b"RedenWijziging") => "RedenWijziging",
-        (b"ToegewezenProduct", b"Budget") => "Budget",
-        (b"Omvang", b"Volume") => "Omvang/Volume",
-        (b"Omvang", b"Eenheid") => "Omvang/Eenheid",
-        (b"Omvang", b"Frequentie") => "Omvang/Frequentie",
-        (b"StartProduct" | b"StopProduct", b"Begindatum") => "Begindatum",
-        (b"StopProduct", b"RedenBeeindiging") => "RedenBeeindiging",
-        (b"StartProduct" | b"StopProduct", b"StatusAanlevering") => "StatusAanlevering",
-        (b"Declaratie" | b"DeclaratieAntwoord", b"DeclaratieNummer") => "DeclaratieNummer",
-        (b"DeclaratiePeriode", b"Begindatum") => "DeclaratiePeriode/Begindatum",
-        (b"DeclaratiePeriode", b"Einddatum") => "DeclaratiePeriode/Einddatum",
-        (b"Declaratie", b"DeclaratieDagtekening") => "DeclaratieDagtekening",
-        (b"TotaalIngediendBedrag", b"TotaalBedrag") => "TotaalIngediendBedrag/TotaalBedrag",
-        (b"TotaalIngediendBedrag", b"DebetCredit") => "TotaalIngediendBedrag/DebetCredit",
-        (b"TotaalToegekendBedrag", b"TotaalBedrag") => "TotaalToegekendBedrag/TotaalBedrag",
-        (b"TotaalToegekendBedrag", b"DebetCredit") => "TotaalToegekendBedrag/DebetCredit",
-        (b"ProductReferentie", b"ReferentieNummer") => "ReferentieNummer",
-        (b"ProductReferentie", b"VorigReferentieNummer") => "VorigReferentieNummer",
-        (b"Prestatie", b"ProductCategorie") => "ProductCategorie",
-        (b"Prestatie", b"ProductCode") => "ProductCode",
-        (b"ProductPeriode", b"Begindatum") => "ProductPeriode/Begindatum",
-        (b"ProductPeriode", b"Einddatum") => "ProductPeriode/Einddatum",
-        (b"Prestatie", b"GeleverdVolume") => "GeleverdVolume",
-        (b"Prestatie", b"Eenheid") => "Eenheid",
-        (b"Prestatie", b"ProductTarief") => "ProductTarief",
-        (b"IngediendBedrag", b"Bedrag") => "IngediendBedrag/Bedrag",
-        (b"IngediendBedrag", b"DebetCredit") => "IngediendBedrag/DebetCredit",
+        (Header, BerichtCode) => Key::BerichtCode,
+        (Header, BerichtVersie) => Key::BerichtVersie,
+        (Header, BerichtSubversie) => Key::BerichtSubversie,
+        (Header, Afzender) => Key::Afzender,
+        (Header, Ontvanger) => Key::Ontvanger,
+        (BerichtIdentificatie, Identificatie) => Key::BerichtIdentificatieIdentificatie,
+        (BerichtIdentificatie, Dagtekening) => Key::BerichtIdentificatieDagtekening,
+        (Client, Bsn) => Key::Bsn,
+        (ToegewezenProduct | StartProduct | StopProduct | Prestatie, ToewijzingNummer) => Key::ToewijzingNummer,
+        (Product, Categorie) => Key::ProductOfAssignmentCategorie,
+        (Product, Code) => Key::ProductOfAssignmentCode,
+        (ToegewezenProduct, Toewijzingsdatum) => Key::Toewijzingsdatum,
+        (ToegewezenProduct, Toewijzingstijd) => Key::Toewijzingstijd,
+        (ToegewezenProduct, Ingangsdatum) => Key::Ingangsdatum,
+        (ToegewezenProduct | StopProduct, Einddatum) => Key::Einddatum,
+        (ToegewezenProduct, RedenWijziging) => Key::RedenWijziging,
+        (ToegewezenProduct, Budget) => Key::Budget,
+        (Omvang, Volume) => Key::OmvangVolume,
+        (Omvang, Eenheid) => Key::OmvangEenheid,
+        (Omvang, Frequentie) => Key::OmvangFrequentie,
+        (StartProduct | StopProduct, Begindatum) => Key::Begindatum,
+        (StopProduct, RedenBeeindiging) => Key::RedenBeeindiging,
+        (StartProduct | StopProduct, StatusAanlevering) => Key::StatusAanlevering,
+        (Declaratie | DeclaratieAntwoord, DeclaratieNummer) => Key::DeclaratieNummer,
+        (DeclaratiePeriode, Begindatum) => Key::DeclaratiePeriodeBegindatum,
+        (DeclaratiePeriode, Einddatum) => Key::DeclaratiePeriodeEinddatum,
+        (Declaratie, DeclaratieDagtekening) => Key::DeclaratieDagtekening,
+        (TotaalIngediendBedrag, TotaalBedrag) => Key::TotaalIngediendBedragTotaalBedrag,
+        (TotaalIngediendBedrag, DebetCredit) => Key::TotaalIngediendBedragDebetCredit,
+        (TotaalToegekendBedrag, TotaalBedrag) => Key::TotaalToegekendBedragTotaalBedrag,
+        (TotaalToegekendBedrag, DebetCredit) => Key::TotaalToegekendBedragDebetCredit,
+        (ProductReferentie, ReferentieNummer) => Key::ReferentieNummer,
+        (ProductReferentie, VorigReferentieNummer) => Key::VorigReferentieNummer,
+        (Prestatie, ProductCategorie) => Key::ProductCategorie,
+        (Prestatie, ProductCode) => Key::ProductCode,
+        (ProductPeriode, Begindatum) => Key::ProductPeriodeBegindatum,
+        (ProductPeriode, Einddatum) => Key::ProductPeriodeEinddatum,
+        (Prestatie, GeleverdVolume) => Key::GeleverdVolume,
+        (Prestatie, Eenheid) => Key::Eenheid,
+        (Prestatie, ProductTarief) => Key::ProductTarief,
+        (IngediendBedrag, Bedrag) => Key::IngediendBedragBedrag,
+        (IngediendBedrag, DebetCredit) => Key::IngediendBedragDebetCredit,
         _ => return None,
     })
 }
@@ -143,42 +371,50 @@ impl<'a> Check<'a> {
         });
     }
 
-    fn required<'f>(&mut self, fields: &'f Fields, key: &str) -> Option<&'f str> {
+    fn required<'f>(&mut self, fields: &'f Fields, key: Key) -> Option<&'f str> {
         let value = fields.get(key).filter(|v| !v.trim().is_empty());
         if value.is_none() {
-            self.fail(key, "XSD", "Verplicht element ontbreekt of is leeg.");
+            self.fail(key.name(), "XSD", "Verplicht element ontbreekt of is leeg.");
         }
         value
     }
 
-    fn date(&mut self, fields: &Fields, key: &str, required: bool) -> Option<Option<Date>> {
+    fn date(&mut self, fields: &Fields, key: Key, required: bool) -> Option<Option<Date>> {
         match fields.get(key) {
             None if !required => Some(None),
             None => {
-                self.fail(key, "XSD", "Verplichte datum ontbreekt.");
+                self.fail(key.name(), "XSD", "Verplichte datum ontbreekt.");
                 None
             }
             Some(v) => match parse_date(v) {
                 Some(d) => Some(Some(d)),
                 None => {
-                    self.fail(key, "XSD", format!("'{}' is geen datum (JJJJ-MM-DD, zonder tijdzone).", v.trim()));
+                    self.fail(
+                        key.name(),
+                        "XSD",
+                        format!("'{}' is geen datum (JJJJ-MM-DD, zonder tijdzone).", v.trim()),
+                    );
                     None
                 }
             },
         }
     }
 
-    fn integer(&mut self, fields: &Fields, key: &str, required: bool, max: i64) -> Option<Option<i64>> {
+    fn integer(&mut self, fields: &Fields, key: Key, required: bool, max: i64) -> Option<Option<i64>> {
         match fields.get(key) {
             None if !required => Some(None),
             None => {
-                self.fail(key, "XSD", "Verplicht getal ontbreekt.");
+                self.fail(key.name(), "XSD", "Verplicht getal ontbreekt.");
                 None
             }
             Some(v) => match v.trim().parse::<i64>() {
                 Ok(n) if (0..=max).contains(&n) => Some(Some(n)),
                 _ => {
-                    self.fail(key, "XSD", format!("'{}' is geen geheel getal van 0 tot en met {max}.", v.trim()));
+                    self.fail(
+                        key.name(),
+                        "XSD",
+                        format!("'{}' is geen geheel getal van 0 tot en met {max}.", v.trim()),
+                    );
                     None
                 }
             },
@@ -186,13 +422,13 @@ impl<'a> Check<'a> {
     }
 
     /// An amount with its DebetCredit, signed: credit negative.
-    fn signed(&mut self, fields: &Fields, amount_key: &str, sign_key: &str, max: i64) -> Option<i64> {
+    fn signed(&mut self, fields: &Fields, amount_key: Key, sign_key: Key, max: i64) -> Option<i64> {
         let amount = self.integer(fields, amount_key, true, max)??;
         match fields.get(sign_key).map(str::trim) {
             Some("D") => Some(amount),
             Some("C") => Some(-amount),
             other => {
-                self.fail(sign_key, "XSD", format!("DebetCredit is D of C, niet '{}'.", other.unwrap_or("")));
+                self.fail(sign_key.name(), "XSD", format!("DebetCredit is D of C, niet '{}'.", other.unwrap_or("")));
                 None
             }
         }
@@ -263,7 +499,7 @@ impl<'p, F: FnMut(Record, Position)> State<'p, F> {
         let at = f.start;
         let mut problems = Vec::new();
         let mut c = Check::new("Header", at, &mut problems);
-        let code = c.required(&f, "BerichtCode").map(str::trim).map(str::to_string);
+        let code = c.required(&f, Key::BerichtCode).map(str::trim).map(str::to_string);
         if let Some(code) = &code {
             if code.parse::<u16>().ok() != Some(kind.code(standard)) {
                 c.fail(
@@ -277,14 +513,14 @@ impl<'p, F: FnMut(Record, Position)> State<'p, F> {
                 );
             }
         }
-        if f.get("BerichtVersie").map(str::trim) != Some("3") {
+        if f.get(Key::BerichtVersie).map(str::trim) != Some("3") {
             c.fail("BerichtVersie", "CS025", "Dit is geen bericht van release 3.2 (BerichtVersie moet 3 zijn).");
         }
-        if f.get("BerichtSubversie").map(str::trim) != Some("2") {
+        if f.get(Key::BerichtSubversie).map(str::trim) != Some("2") {
             c.fail("BerichtSubversie", "CS015", "Dit is geen bericht van release 3.2 (BerichtSubversie moet 2 zijn).");
         }
-        let sender = c.required(&f, "Afzender").map(|s| s.trim().to_string());
-        let receiver = c.required(&f, "Ontvanger").map(|s| s.trim().to_string());
+        let sender = c.required(&f, Key::Afzender).map(|s| s.trim().to_string());
+        let receiver = c.required(&f, Key::Ontvanger).map(|s| s.trim().to_string());
         let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
         if let (Some(s), Some(r)) = (&sender, &receiver) {
             let ok = (digits(s, 4) && digits(r, 8)) || (digits(s, 8) && digits(r, 4));
@@ -296,8 +532,8 @@ impl<'p, F: FnMut(Record, Position)> State<'p, F> {
                 );
             }
         }
-        let id = c.required(&f, "BerichtIdentificatie/Identificatie").map(|s| s.trim().to_string());
-        let day = c.date(&f, "BerichtIdentificatie/Dagtekening", true).flatten();
+        let id = c.required(&f, Key::BerichtIdentificatieIdentificatie).map(|s| s.trim().to_string());
+        let day = c.date(&f, Key::BerichtIdentificatieDagtekening, true).flatten();
         let ok = problems.is_empty();
         self.summary.file_problems.extend(problems);
         if let (true, Some(sender), Some(receiver), Some(message_id), Some(message_date)) =
@@ -339,15 +575,15 @@ impl<'p, F: FnMut(Record, Position)> State<'p, F> {
         let Some(client) = self.client_or_skip(at, "ToegewezenProduct") else { return };
         let mut problems = Vec::new();
         let mut c = Check::new("ToegewezenProduct", at, &mut problems);
-        let number = c.integer(&f, "ToewijzingNummer", true, 999_999_999).flatten();
-        let category = f.get("Product/Categorie").map(|s| s.trim().to_string());
-        let code = f.get("Product/Code").map(|s| s.trim().to_string());
-        let assigned_on = c.date(&f, "Toewijzingsdatum", true).flatten();
-        let assigned_at = c.required(&f, "Toewijzingstijd").map(|s| s.trim().to_string());
-        let starts_on = c.date(&f, "Ingangsdatum", true).flatten();
-        let ends_on = c.date(&f, "Einddatum", false);
-        let volume = c.integer(&f, "Omvang/Volume", false, 99_999_999);
-        let budget = c.integer(&f, "Budget", false, 99_999_999);
+        let number = c.integer(f, Key::ToewijzingNummer, true, 999_999_999).flatten();
+        let category = f.get(Key::ProductOfAssignmentCategorie).map(|s| s.trim().to_string());
+        let code = f.get(Key::ProductOfAssignmentCode).map(|s| s.trim().to_string());
+        let assigned_on = c.date(f, Key::Toewijzingsdatum, true).flatten();
+        let assigned_at = c.required(f, Key::Toewijzingstijd).map(|s| s.trim().to_string());
+        let starts_on = c.date(f, Key::Ingangsdatum, true).flatten();
+        let ends_on = c.date(f, Key::Einddatum, false);
+        let volume = c.integer(f, Key::OmvangVolume, false, 99_999_999);
+        let budget = c.integer(f, Key::Budget, false, 99_999_999);
         if let (
             Some(number),
             Some(assigned_on),
@@ -366,10 +602,10 @@ impl<'p, F: FnMut(Record, Position)> State<'p, F> {
                 assigned_at,
                 starts_on,
                 ends_on,
-                change_reason: f.get("RedenWijziging").map(|s| s.trim().to_string()),
+                change_reason: f.get(Key::RedenWijziging).map(|s| s.trim().to_string()),
                 volume,
-                unit: f.get("Omvang/Eenheid").map(|s| s.trim().to_string()),
-                frequency: f.get("Omvang/Frequentie").map(|s| s.trim().to_string()),
+                unit: f.get(Key::OmvangEenheid).map(|s| s.trim().to_string()),
+                frequency: f.get(Key::OmvangFrequentie).map(|s| s.trim().to_string()),
                 budget_cents: budget,
             };
             c.extend(rules::assignment(&assignment));
@@ -394,22 +630,22 @@ impl<'p, F: FnMut(Record, Position)> State<'p, F> {
         let Some(client) = self.client_or_skip(at, element) else { return };
         let mut problems = Vec::new();
         let mut c = Check::new(element, at, &mut problems);
-        let number = c.integer(&f, "ToewijzingNummer", false, 999_999_999);
-        let starts_on = c.date(&f, "Begindatum", true).flatten();
-        let ends_on = c.date(&f, "Einddatum", stop);
-        let status = c.required(&f, "StatusAanlevering").map(|s| s.trim().to_string());
+        let number = c.integer(f, Key::ToewijzingNummer, false, 999_999_999);
+        let starts_on = c.date(f, Key::Begindatum, true).flatten();
+        let ends_on = c.date(f, Key::Einddatum, stop);
+        let status = c.required(f, Key::StatusAanlevering).map(|s| s.trim().to_string());
         if let (Some(number), Some(starts_on), Some(ends_on), Some(status)) = (number, starts_on, ends_on, status) {
             let event = CareEvent {
                 client,
                 stop,
                 number,
                 product: ProductRef {
-                    category: f.get("Product/Categorie").map(|s| s.trim().to_string()),
-                    code: f.get("Product/Code").map(|s| s.trim().to_string()),
+                    category: f.get(Key::ProductOfAssignmentCategorie).map(|s| s.trim().to_string()),
+                    code: f.get(Key::ProductOfAssignmentCode).map(|s| s.trim().to_string()),
                 },
                 starts_on,
                 ends_on,
-                reason: f.get("RedenBeeindiging").map(|s| s.trim().to_string()),
+                reason: f.get(Key::RedenBeeindiging).map(|s| s.trim().to_string()),
                 status,
             };
             c.extend(rules::care_event(&event));
@@ -432,12 +668,16 @@ impl<'p, F: FnMut(Record, Position)> State<'p, F> {
         let at = f.start;
         let mut problems = Vec::new();
         let mut c = Check::new("Declaratie", at, &mut problems);
-        let number = c.required(&f, "DeclaratieNummer").map(|s| s.trim().to_string());
-        let start = c.date(&f, "DeclaratiePeriode/Begindatum", true).flatten();
-        let end = c.date(&f, "DeclaratiePeriode/Einddatum", true).flatten();
-        let date = c.date(&f, "DeclaratieDagtekening", true).flatten();
-        let total =
-            c.signed(&f, "TotaalIngediendBedrag/TotaalBedrag", "TotaalIngediendBedrag/DebetCredit", 999_999_999_999);
+        let number = c.required(&f, Key::DeclaratieNummer).map(|s| s.trim().to_string());
+        let start = c.date(&f, Key::DeclaratiePeriodeBegindatum, true).flatten();
+        let end = c.date(&f, Key::DeclaratiePeriodeEinddatum, true).flatten();
+        let date = c.date(&f, Key::DeclaratieDagtekening, true).flatten();
+        let total = c.signed(
+            &f,
+            Key::TotaalIngediendBedragTotaalBedrag,
+            Key::TotaalIngediendBedragDebetCredit,
+            999_999_999_999,
+        );
         let claim = match (number, start, end, date, total) {
             (Some(number), Some(period_start), Some(period_end), Some(date), Some(total)) => {
                 let claim = Claim { number, period_start, period_end, date, total_cents: Some(total) };
@@ -464,24 +704,24 @@ impl<'p, F: FnMut(Record, Position)> State<'p, F> {
         // The total counts every line as submitted, also those of clients with an invalid BSN.
         let mut sign_check = Vec::new();
         let amount = Check::new("Prestatie", at, &mut sign_check).signed(
-            &f,
-            "IngediendBedrag/Bedrag",
-            "IngediendBedrag/DebetCredit",
+            f,
+            Key::IngediendBedragBedrag,
+            Key::IngediendBedragDebetCredit,
             99_999_999,
         );
         self.lines_total = self.lines_total.saturating_add(amount.unwrap_or(0));
         let Some(client) = self.client_or_skip(at, "Prestatie") else { return };
         let mut problems = Vec::new();
         let mut c = Check::new("Prestatie", at, &mut problems);
-        let reference = c.required(&f, "ReferentieNummer").map(|s| s.trim().to_string());
-        let number = c.integer(&f, "ToewijzingNummer", true, 999_999_999).flatten();
-        let category = c.required(&f, "ProductCategorie").map(|s| s.trim().to_string());
-        let start = c.date(&f, "ProductPeriode/Begindatum", true).flatten();
-        let end = c.date(&f, "ProductPeriode/Einddatum", true).flatten();
-        let volume = c.integer(&f, "GeleverdVolume", true, 99_999_999).flatten();
-        let unit = c.required(&f, "Eenheid").map(|s| s.trim().to_string());
-        let tariff = c.integer(&f, "ProductTarief", false, 99_999_999);
-        let amount = c.signed(&f, "IngediendBedrag/Bedrag", "IngediendBedrag/DebetCredit", 99_999_999);
+        let reference = c.required(f, Key::ReferentieNummer).map(|s| s.trim().to_string());
+        let number = c.integer(f, Key::ToewijzingNummer, true, 999_999_999).flatten();
+        let category = c.required(f, Key::ProductCategorie).map(|s| s.trim().to_string());
+        let start = c.date(f, Key::ProductPeriodeBegindatum, true).flatten();
+        let end = c.date(f, Key::ProductPeriodeEinddatum, true).flatten();
+        let volume = c.integer(f, Key::GeleverdVolume, true, 99_999_999).flatten();
+        let unit = c.required(f, Key::Eenheid).map(|s| s.trim().to_string());
+        let tariff = c.integer(f, Key::ProductTarief, false, 99_999_999);
+        let amount = c.signed(f, Key::IngediendBedragBedrag, Key::IngediendBedragDebetCredit, 99_999_999);
         if let (
             Some(reference),
             Some(assignment_number),
@@ -497,10 +737,10 @@ impl<'p, F: FnMut(Record, Position)> State<'p, F> {
             let line = ClaimLine {
                 client,
                 reference,
-                previous_reference: f.get("VorigReferentieNummer").map(|s| s.trim().to_string()),
+                previous_reference: f.get(Key::VorigReferentieNummer).map(|s| s.trim().to_string()),
                 assignment_number,
                 category,
-                code: f.get("ProductCode").map(|s| s.trim().to_string()),
+                code: f.get(Key::ProductCode).map(|s| s.trim().to_string()),
                 period_start,
                 period_end,
                 volume,
@@ -527,11 +767,19 @@ impl<'p, F: FnMut(Record, Position)> State<'p, F> {
         let at = f.start;
         let mut problems = Vec::new();
         let mut c = Check::new("DeclaratieAntwoord", at, &mut problems);
-        let number = c.required(&f, "DeclaratieNummer").map(|s| s.trim().to_string());
-        let submitted =
-            c.signed(&f, "TotaalIngediendBedrag/TotaalBedrag", "TotaalIngediendBedrag/DebetCredit", 999_999_999_999);
-        let granted =
-            c.signed(&f, "TotaalToegekendBedrag/TotaalBedrag", "TotaalToegekendBedrag/DebetCredit", 999_999_999_999);
+        let number = c.required(&f, Key::DeclaratieNummer).map(|s| s.trim().to_string());
+        let submitted = c.signed(
+            &f,
+            Key::TotaalIngediendBedragTotaalBedrag,
+            Key::TotaalIngediendBedragDebetCredit,
+            999_999_999_999,
+        );
+        let granted = c.signed(
+            &f,
+            Key::TotaalToegekendBedragTotaalBedrag,
+            Key::TotaalToegekendBedragDebetCredit,
+            999_999_999_999,
+        );
         let ok = problems.is_empty();
         self.summary.file_problems.extend(problems);
         if let (true, Some(claim_number), Some(submitted_cents), Some(granted_cents)) = (ok, number, submitted, granted)
@@ -549,9 +797,9 @@ impl<'p, F: FnMut(Record, Position)> State<'p, F> {
         let Some(client) = self.client_or_skip(at, "Prestatie") else { return };
         let mut problems = Vec::new();
         let mut c = Check::new("Prestatie", at, &mut problems);
-        let reference = c.required(&f, "ReferentieNummer").map(|s| s.trim().to_string());
-        let start = c.date(&f, "ProductPeriode/Begindatum", true).flatten();
-        let amount = c.signed(&f, "IngediendBedrag/Bedrag", "IngediendBedrag/DebetCredit", 99_999_999);
+        let reference = c.required(f, Key::ReferentieNummer).map(|s| s.trim().to_string());
+        let start = c.date(f, Key::ProductPeriodeBegindatum, true).flatten();
+        let amount = c.signed(f, Key::IngediendBedragBedrag, Key::IngediendBedragDebetCredit, 99_999_999);
         if let (Some(reference), Some(period_start), Some(amount_cents)) = (reference, start, amount) {
             let record = Record::RejectedLine(RejectedLine {
                 client,
@@ -671,9 +919,10 @@ fn read_events(
         claim: None,
     };
     // The open elements' local names, one after another in `names`, each starting at its
-    // offset in `stack`.
+    // offset in `stack`, and recognised in `ids`.
     let mut names: Vec<u8> = Vec::new();
     let mut stack: Vec<usize> = Vec::new();
+    let mut ids: Vec<Name> = Vec::new();
     let mut text = String::new();
     let mut line: u64 = 1;
     let mut kind: Option<(Standard, MessageKind)> = None;
@@ -693,9 +942,10 @@ fn read_events(
                 line += bytecount(e.attributes_raw().as_bytes());
                 let local = e.local_name();
                 let name: &[u8] = local.as_ref().as_bytes();
+                let id = name_of(name);
                 if stack.is_empty() {
                     match root_namespace(&e).and_then(|ns| identify(&ns)) {
-                        Ok(k) if name == b"Bericht" => kind = Some(k),
+                        Ok(k) if id == Name::Bericht => kind = Some(k),
                         Ok(_) => {
                             state.file_problem(at, "Bericht", "XSD", "Het rootelement heet Bericht.".into());
                             break;
@@ -707,12 +957,12 @@ fn read_events(
                     }
                 }
                 let Some((_, message_kind)) = kind else { break };
-                match (name, state.scope) {
-                    (b"Header", None) => {
+                match (id, state.scope) {
+                    (Name::Header, None) => {
                         state.scope = Some(Scope::Header);
                         state.message.clear(at);
                     }
-                    (b"Client", _) => {
+                    (Name::Client, _) => {
                         if message_kind == MessageKind::Claim {
                             state.emit_claim();
                         } else if message_kind == MessageKind::ClaimAnswer {
@@ -721,23 +971,23 @@ fn read_events(
                         state.client = None;
                         state.client_valid = false;
                     }
-                    (b"ToegewezenProduct", _) => {
+                    (Name::ToegewezenProduct, _) => {
                         state.scope = Some(Scope::Assignment);
                         state.fields.clear(at);
                     }
-                    (b"StartProduct" | b"StopProduct", _) => {
+                    (Name::StartProduct | Name::StopProduct, _) => {
                         state.scope = Some(Scope::Event);
                         state.fields.clear(at);
                     }
-                    (b"Declaratie", _) => {
+                    (Name::Declaratie, _) => {
                         state.scope = Some(Scope::Claim);
                         state.message.clear(at);
                     }
-                    (b"DeclaratieAntwoord", _) => {
+                    (Name::DeclaratieAntwoord, _) => {
                         state.scope = Some(Scope::Answer);
                         state.message.clear(at);
                     }
-                    (b"Prestatie", _) => {
+                    (Name::Prestatie, _) => {
                         state.scope = Some(Scope::Line);
                         state.fields.clear(at);
                     }
@@ -745,18 +995,19 @@ fn read_events(
                 }
                 stack.push(names.len());
                 names.extend_from_slice(name);
+                ids.push(id);
                 text.clear();
             }
-            Event::End(e) => {
-                let local = e.local_name();
-                let name: &[u8] = local.as_ref().as_bytes();
-                let parent: &[u8] = match stack.len() {
-                    n if n >= 2 => &names[stack[n - 2]..stack[n - 1]],
-                    _ => &[],
+            Event::End(_) => {
+                // The parser checked that this closes the element opened last.
+                let name = ids.last().copied().unwrap_or(Name::Other);
+                let parent = match ids.len() {
+                    n if n >= 2 => ids[n - 2],
+                    _ => Name::Other,
                 };
                 if let Some(key) = field_key(parent, name) {
                     match (key, state.scope) {
-                        ("Bsn", _) => state.client_bsn(&text),
+                        (Key::Bsn, _) => state.client_bsn(&text),
                         (_, Some(Scope::Header | Scope::Claim | Scope::Answer))
                             if !state.claim_emitted || state.scope == Some(Scope::Header) =>
                         {
@@ -764,28 +1015,28 @@ fn read_events(
                         }
                         _ => state.fields.push(key, &text),
                     }
-                } else if name == b"RetourCode" && state.scope == Some(Scope::Line) {
+                } else if name == Name::RetourCode && state.scope == Some(Scope::Line) {
                     state.fields.return_codes.push(text.trim().to_string());
                 }
                 if let Some((standard, message_kind)) = kind {
                     match name {
-                        b"Header" => {
+                        Name::Header => {
                             state.finish_header((standard, message_kind));
                             state.scope = None;
                         }
-                        b"ToegewezenProduct" => {
+                        Name::ToegewezenProduct => {
                             state.finish_assignment();
                             state.scope = None;
                         }
-                        b"StartProduct" => {
+                        Name::StartProduct => {
                             state.finish_event(false);
                             state.scope = None;
                         }
-                        b"StopProduct" => {
+                        Name::StopProduct => {
                             state.finish_event(true);
                             state.scope = None;
                         }
-                        b"Prestatie" => {
+                        Name::Prestatie => {
                             if message_kind == MessageKind::ClaimAnswer {
                                 state.finish_rejected_line();
                                 state.scope = Some(Scope::Answer);
@@ -794,7 +1045,7 @@ fn read_events(
                                 state.scope = Some(Scope::Claim);
                             }
                         }
-                        b"Declaratie" => {
+                        Name::Declaratie => {
                             state.emit_claim();
                             if let Some(claim) = &state.claim {
                                 if claim.total_cents != Some(state.lines_total) {
@@ -809,7 +1060,7 @@ fn read_events(
                             }
                             state.scope = None;
                         }
-                        b"DeclaratieAntwoord" => {
+                        Name::DeclaratieAntwoord => {
                             state.emit_answer();
                             state.scope = None;
                         }
@@ -819,6 +1070,7 @@ fn read_events(
                 if let Some(start) = stack.pop() {
                     names.truncate(start);
                 }
+                ids.pop();
                 text.clear();
             }
             Event::Empty(e) => {
@@ -835,11 +1087,14 @@ fn read_events(
             }
             Event::Text(t) => {
                 let raw: &str = &t;
-                line += line_breaks(raw.as_bytes());
                 // Indentation between elements: every value is trimmed, so whitespace alone
                 // reads as nothing, and needs no line endings normalised.
-                if !raw.bytes().all(|b| b.is_ascii_whitespace()) {
-                    text.push_str(&t.xml10_content());
+                match indentation(raw.as_bytes()) {
+                    Some(breaks) => line += breaks,
+                    None => {
+                        line += line_breaks(raw.as_bytes());
+                        text.push_str(&t.xml10_content());
+                    }
                 }
             }
             Event::GeneralRef(r) => {
@@ -905,10 +1160,29 @@ fn bytecount(bytes: &[u8]) -> u64 {
     bytes.iter().filter(|b| **b == b'\n').count() as u64
 }
 
+/// The line breaks in text that is only whitespace (the indentation between elements), in one
+/// pass; `None` for text with anything else in it.
+fn indentation(bytes: &[u8]) -> Option<u64> {
+    let (mut lf, mut cr) = (0u64, false);
+    for &b in bytes {
+        match b {
+            b'\n' => lf += 1,
+            b'\r' => cr = true,
+            b' ' | b'\t' => {}
+            _ => return None,
+        }
+    }
+    Some(if cr { line_breaks(bytes) } else { lf })
+}
+
 /// Line breaks in text as XML counts them: LF, CR LF and a CR alone.
 fn line_breaks(bytes: &[u8]) -> u64 {
+    let lf = bytecount(bytes);
+    if !bytes.contains(&b'\r') {
+        return lf;
+    }
     let lone_cr = bytes.iter().enumerate().filter(|&(i, b)| *b == b'\r' && bytes.get(i + 1) != Some(&b'\n')).count();
-    bytecount(bytes) + lone_cr as u64
+    lf + lone_cr as u64
 }
 
 /// The namespace URI of the root element's prefix.
@@ -949,5 +1223,8 @@ mod tests {
         assert_eq!(line_breaks(b"a\nb\r\nc\rd"), 3);
         assert_eq!(line_breaks(b"\r"), 1);
         assert_eq!(line_breaks(b"no breaks"), 0);
+        assert_eq!(indentation(b"\n\t\t  \r\n\r"), Some(3));
+        assert_eq!(indentation(b""), Some(0));
+        assert_eq!(indentation(b"\n  x\n"), None);
     }
 }
