@@ -1,7 +1,8 @@
 //! Counts kept next to the fact tables (migration 0007): assignments starting and ending per
 //! member and month, and distinct clients per year; and the money per client and year, packed
-//! per group (`client_money`), from which the client counts come. The importer recomputes them for what an
-//! import touched, inside the import's transaction, so they never disagree with the facts.
+//! per group (`client_money`), from which the client counts come. The importer recomputes them
+//! for what an import touched, inside the import's transaction, so they never disagree with
+//! the facts.
 
 use super::client_money;
 use super::tx::{on_tx, Tx};
