@@ -613,9 +613,11 @@ impl Store {
         let mut ahead = ahead;
         let mut used_ahead = ahead.is_some();
         let (counts, kept) = loop {
-            // A failed attempt rolled back, so the cached facts are still the region's.
-            let (facts, loaded) = match &session.cached {
-                Some((k, facts, loaded)) if *k == key_of_facts => (facts.clone(), loaded.clone()),
+            // The facts the file before left are taken, not copied (a region's assignments are
+            // a hundred thousand entries and more): an attempt that fails leaves none behind,
+            // and the next one loads them from the database, where the failure changed nothing.
+            let (facts, loaded) = match session.cached.take() {
+                Some((k, facts, loaded)) if k == key_of_facts => (facts, loaded),
                 _ => {
                     (self.load_facts(request.region_id, request.today, request.scope.as_deref()).await?, HashSet::new())
                 }
