@@ -12,7 +12,9 @@ use samenspel_istd::{xml, Pseudonymiser, Record, Standard};
 use samenspel_store::catalogue::ProductDetails;
 use samenspel_store::contracts::{ContractDetails, TariffDetails};
 use samenspel_store::lots::LotDetails;
-use samenspel_store::production::{Dimension, ImportRequest, ImportSession, ImportSource, SpendFilter};
+use samenspel_store::production::{
+    ClientRowFilter, Dimension, ImportRequest, ImportSession, ImportSource, SpendFilter,
+};
 use samenspel_store::providers::ProviderDetails;
 use samenspel_store::reference::MunicipalityFilter;
 use samenspel_store::regions::NewRegion;
@@ -543,8 +545,17 @@ async fn views(store: &Store, region_id: i64) -> anyhow::Result<()> {
         timed("cliënten per gemeente"),
         timed("signalen: cliënten en bedrag per aanbieder en categorie"),
         timed("signalen: declaraties boven het contracttarief"),
+        timed("declaratieregels van één lid, eerste pagina van 50"),
     ];
-    let mut rows = [0usize; 6];
+    let mut rows = [0usize; 7];
+    // The member with the region's first code: its lines, as the member's own list shows them.
+    let member = store.clients(region_id, "gemeente", &filter).await?.into_iter().next().map(|c| c.key);
+    let own_lines = ClientRowFilter {
+        municipality: member,
+        from_month: Some(YEAR * 100 + 1),
+        to_month: Some(YEAR * 100 + 12),
+        ..ClientRowFilter::default()
+    };
     let (from, to) = (YEAR * 100 + 10, YEAR * 100 + 12);
     for i in 0..33 {
         let mut time = |slot: usize, t: Instant, n: usize| {
@@ -565,6 +576,8 @@ async fn views(store: &Store, region_id: i64) -> anyhow::Result<()> {
         time(4, t, store.clients(region_id, "aanbieder-categorie", &filter).await?.len());
         let t = Instant::now();
         time(5, t, store.above_tariff(region_id, &filter).await?.len());
+        let t = Instant::now();
+        time(6, t, store.claim_lines(region_id, &own_lines, PageRequest { page: 1, page_size: 50 }).await?.items.len());
     }
     for ((name, times), n) in measured.iter_mut().zip(rows) {
         report(name, times, n);

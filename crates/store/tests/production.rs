@@ -9,10 +9,12 @@ use samenspel_istd::Pseudonymiser;
 use samenspel_store::catalogue::ProductDetails;
 use samenspel_store::contracts::{ContractDetails, TariffDetails};
 use samenspel_store::lots::LotDetails;
-use samenspel_store::production::{ImportCounts, ImportProgress, ImportRequest, ImportSession, ImportSource};
+use samenspel_store::production::{
+    ClientRowFilter, ImportCounts, ImportProgress, ImportRequest, ImportSession, ImportSource,
+};
 use samenspel_store::providers::ProviderDetails;
 use samenspel_store::testing::fresh_store;
-use samenspel_store::{on_pool, Actor, Store};
+use samenspel_store::{on_pool, Actor, PageRequest, Store};
 use std::sync::Arc;
 use time::macros::date;
 
@@ -586,6 +588,53 @@ jeugd;0503;{PROVIDER};K2;{ANNA};C3;1001;45;45A03;1-5-2026;31-5-2026;4;04;12,50;5
     let (id, _, status) = f.import("kapot.csv", missing).await;
     assert_eq!(status, "afgewezen");
     assert!(f.problems(id).await.iter().all(|p| p.2 == "CSV"));
+}
+
+/// A CSV file mixes members; each member's list holds its own lines, all of them, in the
+/// file's order (on PostgreSQL the importer stores a batch member by member for the BRIN index
+/// of members, migration 0026).
+#[tokio::test]
+async fn each_member_lists_its_own_lines_of_a_mixed_file_in_file_order() {
+    let f = fixture().await;
+    let members = [("0503", ANNA), ("0518", BEN)];
+    let mut assignments = String::from(
+        "wet;gemeente;aanbieder;bsn;toewijzingnummer;productcategorie;productcode;toewijzingsdatum;ingangsdatum;einddatum\n",
+    );
+    for (i, (member, bsn)) in members.iter().enumerate() {
+        assignments.push_str(&format!(
+            "jeugd;{member};{PROVIDER};{bsn};{};45;45A03;20-3-2026;1-1-2026;31-12-2026\n",
+            7001 + i
+        ));
+    }
+    let (_, counts, _) = f.import("toewijzingen.csv", &assignments).await;
+    assert_eq!(counts.accepted, 2);
+    let mut csv = String::from(
+        "wet;gemeente;aanbieder;declaratienummer;bsn;referentienummer;toewijzingnummer;productcategorie;productcode;\
+begindatum;einddatum;volume;eenheid;tarief;bedrag\n",
+    );
+    // Twenty lines, alternating between the members, with references that do not sort like
+    // the file (Z before A).
+    let mut expected: [Vec<String>; 2] = Default::default();
+    for n in 0..20usize {
+        let m = n % 2;
+        let (member, bsn) = members[m];
+        let reference = format!("{}{n:02}", if n < 10 { 'Z' } else { 'A' });
+        csv.push_str(&format!(
+            "jeugd;{member};{PROVIDER};K{member};{bsn};{reference};{};45;45A03;1-4-2026;30-4-2026;1;04;12,50;12,50\n",
+            7001 + m
+        ));
+        expected[m].push(reference);
+    }
+    let (_, counts, status) = f.import("gemengd.csv", &csv).await;
+    assert_eq!((status.as_str(), counts.accepted, counts.quarantined), ("klaar", 20, 0));
+    for (m, (member, _)) in members.iter().enumerate() {
+        let filter = ClientRowFilter { municipality: Some(format!("GM{member}")), ..ClientRowFilter::default() };
+        let page = f.store.claim_lines(f.region, &filter, PageRequest::all()).await.unwrap();
+        let references: Vec<String> = page.items.iter().map(|l| l.reference.clone()).collect();
+        assert_eq!(references, expected[m], "GM{member}");
+        assert_eq!(page.total, 10);
+        assert!(page.items.iter().all(|l| l.municipality_code == format!("GM{member}")));
+    }
 }
 
 #[tokio::test]

@@ -770,6 +770,12 @@ impl Store {
         state.counts.records += refused.len() as i64;
         state.write_problems(&mut tx).await?;
         state.write_prepared_rollups(&mut tx, rollups).await?;
+        if let (Tx::Postgres(t), true) = (&mut tx, state.wrote_lines) {
+            // The pages just written have no summary in the BRIN index of members yet, so a
+            // member's list would read them all until autovacuum got round to them; summarizing
+            // them now reads only this file's pages, still in memory.
+            sqlx::query("SELECT brin_summarize_new_values('claim_lines_member')").execute(t.conn().await?).await?;
+        }
         let counts = state.counts.clone();
         finish_in_tx(&mut tx, import_id, "klaar", &message, &counts, request.region_id, actor).await?;
         tx.commit().await?;
@@ -1245,6 +1251,9 @@ pub(crate) struct ImportState {
     pub(crate) optimistic: bool,
     /// Whether a COPY of this import's lines has been sent.
     copying: bool,
+    /// Whether this import stored claim lines (PostgreSQL then summarizes their pages for the
+    /// BRIN index of members before it commits).
+    wrote_lines: bool,
     /// SQLite's insert statements for claim lines by (constant columns, rows), made once.
     sqlite_inserts: FxHashMap<(u32, usize), String>,
     pub(crate) counts: ImportCounts,
@@ -1282,6 +1291,7 @@ impl ImportState {
             unwritten_from: 0,
             optimistic: false,
             copying: false,
+            wrote_lines: false,
             sqlite_inserts: FxHashMap::default(),
             counts: ImportCounts::default(),
             accepted_per_import: HashMap::new(),
@@ -1802,12 +1812,18 @@ impl ImportState {
         .await)?)
     }
 
-    async fn insert_lines(&mut self, tx: &mut Tx, lines: Vec<PendingLine>) -> Result<()> {
+    async fn insert_lines(&mut self, tx: &mut Tx, mut lines: Vec<PendingLine>) -> Result<()> {
         let region_id = self.region_id;
+        self.wrote_lines |= !lines.is_empty();
         if let (true, Tx::Postgres(t)) = (self.optimistic, &mut *tx) {
             if lines.is_empty() {
                 return Ok(());
             }
+            // Member by member, each in the file's order: a member's lines then lie together
+            // in the table, which the BRIN index of members relies on (migration 0026). A
+            // message is one member's already; a CSV file mixes them. The list of lines orders
+            // by member before the id, so it reads the same.
+            lines.sort_by(|a, b| a.gm.cmp(&b.gm));
             let mut data = BinaryCopy::with_capacity(lines.len() * 240);
             for p in &lines {
                 copy_row(&mut data, region_id, p);
