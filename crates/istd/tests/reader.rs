@@ -1,6 +1,6 @@
 //! The message reader against the sample messages of the standard and against broken ones.
 
-use samenspel_istd::xml::{read, read_bytes};
+use samenspel_istd::xml::{read, read_bytes, read_in_chunks};
 use samenspel_istd::{MessageKind, Position, Pseudonymiser, ReadSummary, Record, Standard};
 
 const JW301: &str = include_str!("fixtures/JW301.xml");
@@ -13,14 +13,26 @@ fn key() -> Pseudonymiser {
     Pseudonymiser::new(&[7; 32]).unwrap()
 }
 
-/// Reads the bytes streamed and in memory; both readings must give the same.
+/// Reads the bytes streamed and in memory; both readings must give the same, and so must
+/// streams read in small chunks, which end inside every kind of event.
 fn both(bytes: &[u8]) -> (Vec<(Record, Position)>, ReadSummary) {
+    let (records, summary) = chunked(bytes, &[1, 2, 3, 5, 64]);
+    (records, summary)
+}
+
+fn chunked(bytes: &[u8], chunk_sizes: &[usize]) -> (Vec<(Record, Position)>, ReadSummary) {
     let mut records = Vec::new();
     let summary = read(bytes, &key(), |r, p| records.push((r, p)));
     let mut in_memory = Vec::new();
     let summary_in_memory = read_bytes(bytes, &key(), |r, p| in_memory.push((r, p)));
     assert_eq!(records, in_memory, "records streamed and in memory");
     assert_eq!(summary, summary_in_memory, "problems streamed and in memory");
+    for &size in chunk_sizes {
+        let mut in_chunks = Vec::new();
+        let summary_in_chunks = read_in_chunks(bytes, size, &key(), |r, p| in_chunks.push((r, p)));
+        assert_eq!(in_chunks, in_memory, "records in chunks of {size} bytes and in memory");
+        assert_eq!(summary_in_chunks, summary_in_memory, "problems in chunks of {size} bytes and in memory");
+    }
     (records, summary)
 }
 
@@ -185,6 +197,36 @@ fn entities_and_envelopes() {
     assert!(!run(&unknown).1.file_problems.is_empty());
 }
 
+#[test]
+fn byte_order_marks_and_end_tags() {
+    // The byte order mark before the message is skipped; U+FEFF inside a value is a
+    // character of it, also where a chunk of the stream starts with it.
+    let with_marks = format!(
+        "\u{FEFF}{}",
+        JW323.replace("<jw323:DeclaratieNummer>DN001", "<jw323:DeclaratieNummer>\u{FEFF}\u{FEFF}DN001")
+    );
+    let (_, summary) = run(&with_marks);
+    let p = &summary.file_problems[0];
+    assert_eq!(
+        (p.rule.as_str(), p.field.as_str(), p.position.line),
+        ("CS319", "Declaratie/DeclaratieNummer", Some(18))
+    );
+    let (records, summary) = run(&format!("\u{FEFF}{JW323}"));
+    assert!(summary.is_clean());
+    let without: Vec<_> = run(JW323).0.into_iter().map(|(r, p)| (r, p.line, p.offset + 3)).collect();
+    let with: Vec<_> = records.into_iter().map(|(r, p)| (r, p.line, p.offset)).collect();
+    assert_eq!(with, without, "offsets count the byte order mark's three bytes, lines do not");
+
+    // Elements close in the order they opened, checked by the reader itself.
+    let crossed = JW323.replacen("</ijw:Dagtekening>", "</ijw:Identificatie>", 1);
+    let (_, summary) = run(&crossed);
+    let p = &summary.file_problems[0];
+    assert_eq!((p.rule.as_str(), p.position.line), ("XSD", Some(11)), "{p:?}");
+    assert!(p.message.contains("</ijw:Dagtekening>") && p.message.contains("</ijw:Identificatie>"), "{p:?}");
+    let (_, summary) = run(&format!("{JW323}</extra>"));
+    assert!(summary.file_problems[0].message.contains("</extra>"), "{:?}", summary.file_problems);
+}
+
 /// Replaces the n-th (1-based) occurrence of a pattern.
 fn replace_nth(text: &str, pattern: &str, with: &str, n: usize) -> String {
     let at = text.match_indices(pattern).nth(n - 1).map(|(i, _)| i).expect("pattern occurs");
@@ -199,8 +241,23 @@ mod never_panics {
         #![proptest_config(ProptestConfig::with_cases(300))]
 
         #[test]
-        fn on_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2000)) {
-            let _ = both(bytes.as_slice());
+        fn on_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2000), chunk in 1usize..40) {
+            let _ = chunked(bytes.as_slice(), &[chunk]);
+        }
+
+        #[test]
+        fn on_xml_like_bytes(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "<", ">", "</", "/>", "<!", "<!--", "-->", "<![CDATA[", "]]>", "<?", "?>", "&", ";", "&amp;",
+                    "&#48;", "\u{FEFF}", "\r", "\n", " ", "a", "jw323:Bsn", "\"", "'", "=", "\u{e9}",
+                ]),
+                0..200,
+            ),
+            chunk in 1usize..24,
+        ) {
+            let text = format!("\u{FEFF}{JW323}").replacen("<jw323:Clienten>", &format!("<jw323:Clienten>{}", parts.concat()), 1);
+            let _ = chunked(text.as_bytes(), &[chunk]);
         }
 
         #[test]
@@ -209,7 +266,7 @@ mod never_panics {
             let at = at % bytes.len();
             bytes[at] = byte;
             bytes.truncate(cut.min(bytes.len()));
-            let (records, summary) = both(bytes.as_slice());
+            let (records, summary) = chunked(bytes.as_slice(), &[1 + at % 97]);
             let lines = records.iter().filter(|(r, _)| matches!(r, Record::ClaimLine(_))).count();
             // A damaged file is either still whole and valid, or reported.
             prop_assert!(summary.is_clean() || !summary.file_problems.is_empty() || !summary.record_problems.is_empty() || lines <= 5);
