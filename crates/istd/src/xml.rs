@@ -996,9 +996,19 @@ impl<'p, F: FnMut(Record, Position)> Walk<'p, F> {
             let at_offset = if continues_text { base + skipped as u64 } else { offset_of(before) };
             let event = match result {
                 Ok(event) => event,
+                Err(quick_xml::Error::Encoding(quick_xml::encoding::EncodingError::Utf8(e))) => {
+                    // The byte itself: quick-xml counts from the start of the event it read,
+                    // which for text after U+FEFF at a chunk's start is not where it starts.
+                    let offset = offset_of(before) + e.valid_up_to() as u64;
+                    let at = Position { offset, line: Some(self.lines.line_at(buf, base, offset)) };
+                    let message =
+                        format!("Het bestand is geen geldige UTF-8: bij byte {offset} staat geen geldig teken.");
+                    self.state.file_problem(at, "bestand", "XSD", message);
+                    return Step::Done;
+                }
                 Err(e) => {
                     // At the event's start: quick-xml's own error position is not kept for
-                    // every kind of error (text that is not UTF-8 has none).
+                    // every kind of error.
                     let at = Position { offset: at_offset, line: Some(self.lines.line_at(buf, base, at_offset)) };
                     self.state.file_problem(at, "bestand", "XSD", format!("Het bestand is geen geldige XML: {e}."));
                     return Step::Done;

@@ -227,6 +227,21 @@ fn byte_order_marks_and_end_tags() {
     assert!(summary.file_problems[0].message.contains("</extra>"), "{:?}", summary.file_problems);
 }
 
+#[test]
+fn bytes_that_are_not_utf8_are_named_by_offset() {
+    // Also where a chunk starts with U+FEFF just before the bad byte: the offset is the byte's.
+    let text = JW323.replace("<jw323:DeclaratieNummer>DN001", "<jw323:DeclaratieNummer>\u{FEFF}DN\u{1}01");
+    let bytes = text.replace('\u{1}', "\u{0}").into_bytes();
+    let bad = bytes.iter().position(|&b| b == 0).unwrap();
+    let mut bytes = bytes;
+    bytes[bad] = 0xFF;
+    let sizes: Vec<usize> = (1..80).collect();
+    let (_, summary) = chunked(&bytes, &sizes);
+    let p = &summary.file_problems[0];
+    assert_eq!(p.position.offset, bad as u64, "{p:?}");
+    assert!(p.message.contains("UTF-8") && p.message.contains(&bad.to_string()), "{p:?}");
+}
+
 /// Replaces the n-th (1-based) occurrence of a pattern.
 fn replace_nth(text: &str, pattern: &str, with: &str, n: usize) -> String {
     let at = text.match_indices(pattern).nth(n - 1).map(|(i, _)| i).expect("pattern occurs");
