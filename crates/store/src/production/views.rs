@@ -180,36 +180,24 @@ impl Store {
         filter: &ClientRowFilter,
         page: PageRequest,
     ) -> Result<Paged<AssignmentRow>> {
-        let condition =
-            "a.region_id = $1 AND ($2 = '' OR a.municipality_code = $2) AND ($3 = 0 OR a.provider_id = $3) \
-                         AND ($4 = '' OR a.law = $4)";
+        let (condition, values) = row_conditions("a", region_id, filter, false);
+        let n = values.len();
         let sql = format!(
             "SELECT a.id, a.law, a.municipality_code, a.provider_id, p.name AS provider_name, a.client, a.number, \
              a.category, a.product_code, a.assigned_on, a.starts_on, a.ends_on, a.change_reason, a.volume, a.unit, \
              a.frequency, a.budget_cents FROM assignments a JOIN providers p ON p.id = a.provider_id \
-             WHERE {condition} ORDER BY a.municipality_code, a.number LIMIT $5 OFFSET $6"
+             WHERE {condition} ORDER BY a.municipality_code, a.number LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
         );
         let count = format!("SELECT COUNT(*) FROM assignments a WHERE {condition}");
-        let municipality = filter.municipality.clone().unwrap_or_default();
-        let law = filter.law.clone().unwrap_or_default();
-        let provider = filter.provider_id.unwrap_or(0);
         on_pool!(self, |pool| {
-            let items = sqlx::query_as::<_, AssignmentRow>(&sql)
-                .bind(region_id)
-                .bind(&municipality)
-                .bind(provider)
-                .bind(&law)
-                .bind(page.limit())
-                .bind(page.offset())
-                .fetch_all(pool)
-                .await?;
-            let total: i64 = sqlx::query_scalar(&count)
-                .bind(region_id)
-                .bind(&municipality)
-                .bind(provider)
-                .bind(&law)
-                .fetch_one(pool)
-                .await?;
+            let mut items = sqlx::query_as::<_, AssignmentRow>(&sql);
+            bind_values!(items, values);
+            let items = items.bind(page.limit()).bind(page.offset()).fetch_all(pool).await?;
+            let mut total = sqlx::query_scalar::<_, i64>(&count);
+            bind_values!(total, values);
+            let total = total.fetch_one(pool).await?;
             Ok(Paged { items, total })
         })
     }
@@ -220,43 +208,139 @@ impl Store {
         filter: &ClientRowFilter,
         page: PageRequest,
     ) -> Result<Paged<ClaimLineRow>> {
-        let condition =
-            "l.region_id = $1 AND ($2 = '' OR l.municipality_code = $2) AND ($3 = 0 OR l.provider_id = $3) \
-                         AND ($4 = '' OR l.law = $4) AND l.month >= $5 AND l.month <= $6";
+        let (condition, values) = row_conditions("l", region_id, filter, true);
+        let n = values.len();
         let sql = format!(
             "SELECT l.id, l.law, l.municipality_code, l.provider_id, p.name AS provider_name, c.number AS claim_number, \
              l.client, l.reference, l.previous_reference, l.assignment_number, l.category, l.product_code, l.lot_id, \
              l.period_start, l.period_end, l.volume, l.unit, l.tariff_cents, l.amount_cents, l.contract_tariff_cents, \
              l.rejected FROM claim_lines l JOIN providers p ON p.id = l.provider_id JOIN claims c ON c.id = l.claim_id \
-             WHERE {condition} ORDER BY l.month DESC, l.municipality_code, l.id LIMIT $7 OFFSET $8"
+             WHERE {condition} ORDER BY l.month DESC, l.municipality_code, l.id LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
         );
         let count = format!("SELECT COUNT(*) FROM claim_lines l WHERE {condition}");
-        let municipality = filter.municipality.clone().unwrap_or_default();
-        let law = filter.law.clone().unwrap_or_default();
-        let provider = filter.provider_id.unwrap_or(0);
-        let (from, to) = (filter.from_month.unwrap_or(0), filter.to_month.unwrap_or(999_999));
         on_pool!(self, |pool| {
-            let items = sqlx::query_as::<_, ClaimLineRow>(&sql)
-                .bind(region_id)
-                .bind(&municipality)
-                .bind(provider)
-                .bind(&law)
-                .bind(from)
-                .bind(to)
-                .bind(page.limit())
-                .bind(page.offset())
-                .fetch_all(pool)
-                .await?;
-            let total: i64 = sqlx::query_scalar(&count)
-                .bind(region_id)
-                .bind(&municipality)
-                .bind(provider)
-                .bind(&law)
-                .bind(from)
-                .bind(to)
-                .fetch_one(pool)
-                .await?;
+            let mut items = sqlx::query_as::<_, ClaimLineRow>(&sql);
+            bind_values!(items, values);
+            let items = items.bind(page.limit()).bind(page.offset()).fetch_all(pool).await?;
+            let mut total = sqlx::query_scalar::<_, i64>(&count);
+            bind_values!(total, values);
+            let total = total.fetch_one(pool).await?;
             Ok(Paged { items, total })
         })
+    }
+}
+
+/// Binds the filter values of [`row_conditions`] to a query, in order.
+macro_rules! bind_values {
+    ($query:ident, $values:expr) => {
+        for value in &$values {
+            $query = match value {
+                RowValue::Int(v) => $query.bind(*v),
+                RowValue::Month(v) => $query.bind(*v),
+                RowValue::Text(v) => $query.bind(v.as_str()),
+            };
+        }
+    };
+}
+use bind_values;
+
+/// A value a list of client rows is filtered on.
+enum RowValue {
+    Int(i64),
+    Month(i32),
+    Text(String),
+}
+
+/// The conditions of a list of client rows (table alias `t`), naming only the filters that are
+/// set, with their values in parameter order. A condition that is always there but switched
+/// off by its value, such as `($2 = '' OR t.municipality_code = $2)`, keeps SQLite from using
+/// the member's index at all: a member's first page of claim lines took 1.6 s at national scale.
+fn row_conditions(t: &str, region_id: i64, filter: &ClientRowFilter, months: bool) -> (String, Vec<RowValue>) {
+    let mut values = vec![RowValue::Int(region_id)];
+    let mut sql = format!("{t}.region_id = $1");
+    let mut add = |column: &str, op: &str, value: RowValue| {
+        values.push(value);
+        sql.push_str(&format!(" AND {t}.{column} {op} ${}", values.len()));
+    };
+    // An empty code or law and provider 0 filter nothing, as a form's empty choice.
+    if let Some(code) = filter.municipality.as_ref().filter(|c| !c.is_empty()) {
+        add("municipality_code", "=", RowValue::Text(code.clone()));
+    }
+    if let Some(provider) = filter.provider_id.filter(|p| *p != 0) {
+        add("provider_id", "=", RowValue::Int(provider));
+    }
+    if let Some(law) = filter.law.as_ref().filter(|l| !l.is_empty()) {
+        add("law", "=", RowValue::Text(law.clone()));
+    }
+    if months {
+        if let Some(from) = filter.from_month {
+            add("month", ">=", RowValue::Month(from));
+        }
+        if let Some(to) = filter.to_month {
+            add("month", "<=", RowValue::Month(to));
+        }
+    }
+    (sql, values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::Row;
+
+    #[test]
+    fn conditions_name_only_the_filters_that_are_set() {
+        let (sql, values) = row_conditions("l", 7, &ClientRowFilter::default(), true);
+        assert_eq!((sql.as_str(), values.len()), ("l.region_id = $1", 1));
+        let filter = ClientRowFilter {
+            municipality: Some("GM0518".into()),
+            provider_id: Some(0),
+            law: Some(String::new()),
+            from_month: Some(202_601),
+            to_month: None,
+        };
+        let (sql, values) = row_conditions("l", 7, &filter, true);
+        assert_eq!(sql, "l.region_id = $1 AND l.municipality_code = $2 AND l.month >= $3");
+        assert!(matches!(&values[1], RowValue::Text(code) if code == "GM0518"));
+        assert!(matches!(values[2], RowValue::Month(202_601)));
+        let (sql, _) = row_conditions("a", 7, &filter, false);
+        assert_eq!(sql, "a.region_id = $1 AND a.municipality_code = $2", "assignments have no month");
+    }
+
+    /// SQLite finds a member's claim lines through the member index, not by reading every line
+    /// of the region (which the always-present `($2 = '' OR …)` form made it do).
+    #[tokio::test]
+    async fn a_members_claim_lines_are_found_through_its_index_on_sqlite() {
+        let path = std::env::temp_dir().join(format!("samenspel-plan-{}.db", std::process::id()));
+        let store = Store::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+        store.prepare().await.unwrap();
+        let Store::Sqlite(pool) = &store else { unreachable!("a SQLite URL") };
+        let filter = ClientRowFilter {
+            municipality: Some("GM0518".into()),
+            from_month: Some(202_601),
+            to_month: Some(202_612),
+            ..ClientRowFilter::default()
+        };
+        let (condition, _) = row_conditions("l", 1, &filter, true);
+        let plan = sqlx::query(&format!(
+            "EXPLAIN QUERY PLAN SELECT l.id FROM claim_lines l WHERE {condition} \
+             ORDER BY l.month DESC, l.municipality_code, l.id LIMIT 50"
+        ))
+        .bind(1_i64)
+        .bind("GM0518")
+        .bind(202_601)
+        .bind(202_612)
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        let details: Vec<String> = plan.iter().map(|row| row.get::<String, _>("detail")).collect();
+        store.close().await;
+        let _ = std::fs::remove_file(&path);
+        assert!(
+            details.iter().any(|d| d.contains("claim_lines_member") && d.contains("municipality_code=?")),
+            "{details:?}"
+        );
     }
 }
